@@ -1,0 +1,14 @@
+# Fails when the committed generated/ differs from what the build generated,
+# so a schema or query edit cannot land without its regenerated code.
+foreach(suffix .h .c _sqlite.c _postgres.c)
+  set(fresh ${FRESH}/${NAME}${suffix})
+  set(committed ${COMMITTED}/${NAME}${suffix})
+  if(NOT EXISTS ${committed})
+    message(FATAL_ERROR "${committed} is missing: run `cmake --build <build> --target regenerate` and commit generated/")
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${fresh} ${committed}
+                  RESULT_VARIABLE differs)
+  if(differs)
+    message(FATAL_ERROR "${committed} is stale: run `cmake --build <build> --target regenerate` and commit generated/")
+  endif()
+endforeach()

@@ -1,0 +1,201 @@
+/*
+ * keel.h — the keel runtime: one API over SQLite and PostgreSQL.
+ *
+ * Applications use the first half of this header (handles, transactions,
+ * errors, arenas, migrations). The second half ("for generated code") is the
+ * small statement API that keel's generated repositories call; applications
+ * may use it, but it is shaped for the generator, not for hand-written SQL.
+ */
+#ifndef KEEL_H
+#define KEEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Result codes: the same code means the same thing on both engines.
+ * ------------------------------------------------------------------------- */
+typedef enum keel_code {
+    KEEL_OK = 0,
+    KEEL_ERROR,                 /* engine error keel does not classify further */
+    KEEL_NOT_FOUND,             /* :one query returned no row */
+    KEEL_UNIQUE_VIOLATION,      /* UNIQUE or PRIMARY KEY constraint */
+    KEEL_FOREIGN_KEY_VIOLATION,
+    KEEL_NOT_NULL_VIOLATION,
+    KEEL_CHECK_VIOLATION,
+    KEEL_READ_ONLY,             /* a write inside keel_view */
+    KEEL_BUSY,                  /* lock timeout, serialization failure, deadlock */
+    KEEL_CONNECTION_LOST,       /* the server went away */
+    KEEL_CLOSED,                /* the handle was closed */
+    KEEL_BAD_DSN,               /* keel_open could not use the DSN */
+    KEEL_NOMEM,
+    KEEL_MISUSE,                /* API used wrongly (NULL handle, bad index...) */
+    KEEL_MIGRATION_FAILED,      /* a migration's SQL failed; database unchanged */
+    KEEL_MIGRATION_CHECKSUM,    /* an applied migration was edited */
+    KEEL_MIGRATION_MISSING,     /* an applied migration was removed or reordered */
+    KEEL_MIGRATION_TOO_NEW,     /* the database is newer than this binary */
+
+    /* Step results of the statement API, never returned by other calls. */
+    KEEL_ROW = 100,
+    KEEL_DONE = 101
+} keel_code;
+
+/* "KEEL_UNIQUE_VIOLATION" etc.; never NULL. */
+const char *keel_code_name(int code);
+
+/* ---------------------------------------------------------------------------
+ * Handles
+ * ------------------------------------------------------------------------- */
+typedef struct keel_db keel_db;
+
+typedef enum keel_dialect {
+    KEEL_DIALECT_SQLITE = 1,
+    KEEL_DIALECT_POSTGRES = 2
+} keel_dialect;
+
+typedef struct keel_options {
+    int busy_timeout_ms; /* SQLite lock wait; 0 means 5000 */
+    int pool_size;       /* connections kept; 0 means the engine default */
+} keel_options;
+
+/*
+ * Opens a database. The DSN picks the engine:
+ *   postgres://..., postgresql://..., or a libpq "key=value ..." string
+ *       -> PostgreSQL
+ *   a file path, ":memory:" or a "file:" URI -> SQLite
+ * opt may be NULL. On failure *db is still set when memory allows, so that
+ * keel_errmsg(*db) explains; it must be closed with keel_close.
+ */
+int keel_open(keel_db **db, const char *dsn, const keel_options *opt);
+
+/* Closes the handle; NULL and a second close are harmless. */
+void keel_close(keel_db *db);
+
+/* Round trip to the engine. */
+int keel_ping(keel_db *db);
+
+keel_dialect keel_db_dialect(const keel_db *db);
+
+/*
+ * The message of the last failed call on this handle from the calling
+ * thread: the engine's own words, prefixed by keel's context. Never NULL.
+ */
+const char *keel_errmsg(const keel_db *db);
+
+/* ---------------------------------------------------------------------------
+ * Transactions. fn runs with a transaction handle `tx` that generated
+ * functions accept like any keel_db. keel_update commits when fn returns
+ * KEEL_OK and rolls back otherwise; the result is fn's code (or the commit's
+ * error). keel_view runs fn in a read-only transaction: a write fails with
+ * KEEL_READ_ONLY. Calling keel_update/keel_view with a tx handle runs fn
+ * inside the same transaction (no savepoint).
+ * ------------------------------------------------------------------------- */
+int keel_update(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
+int keel_view(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
+
+/* ---------------------------------------------------------------------------
+ * Arenas: where :one and :many results put their variable-length data.
+ * Zero-initialise (KEEL_ARENA_INIT), use, then keel_arena_free.
+ * ------------------------------------------------------------------------- */
+typedef struct keel_arena_block keel_arena_block;
+typedef struct keel_arena {
+    keel_arena_block *head;
+} keel_arena;
+#define KEEL_ARENA_INIT {0}
+
+void *keel_arena_alloc(keel_arena *a, size_t size); /* max-aligned; NULL on OOM */
+char *keel_arena_strndup(keel_arena *a, const char *s, size_t n); /* adds NUL */
+void *keel_arena_memdup(keel_arena *a, const void *p, size_t n);
+void keel_arena_free(keel_arena *a); /* frees everything; the arena is reusable */
+
+/* ---------------------------------------------------------------------------
+ * Nullable values in rows and parameters. NULL is never 0 or "":
+ * text is a NULL pointer; scalars carry `valid`; a blob's data is NULL.
+ * ------------------------------------------------------------------------- */
+typedef struct keel_opt_int64 { int64_t value; bool valid; } keel_opt_int64;
+typedef struct keel_opt_double { double value; bool valid; } keel_opt_double;
+typedef struct keel_opt_bool { bool value; bool valid; } keel_opt_bool;
+typedef struct keel_blob { const void *data; size_t len; } keel_blob;
+
+#define KEEL_SOME_INT64(v) ((keel_opt_int64){ .value = (v), .valid = true })
+#define KEEL_SOME_DOUBLE(v) ((keel_opt_double){ .value = (v), .valid = true })
+#define KEEL_SOME_BOOL(v) ((keel_opt_bool){ .value = (v), .valid = true })
+
+/* ---------------------------------------------------------------------------
+ * Migrations, embedded by the generator (see generated/<repo>.h).
+ * ------------------------------------------------------------------------- */
+typedef struct keel_migration {
+    int64_t version;      /* NNNN from the file name */
+    const char *name;     /* file name, e.g. "0001_initial_schema.sql" */
+    const char *sql;      /* the up part of the file */
+    const char *checksum; /* hex SHA-256 of sql with CRLF normalised to LF */
+} keel_migration;
+
+typedef struct keel_migration_set {
+    const keel_migration *items;
+    size_t count;
+} keel_migration_set;
+
+typedef struct keel_schema {
+    const char *name;           /* repository name, e.g. "diun" */
+    keel_migration_set sqlite;  /* count 0 when the dialect is absent */
+    keel_migration_set postgres;
+} keel_schema;
+
+/*
+ * Applies the migrations of the handle's dialect that are not applied yet,
+ * each in its own transaction together with its keel_migrations record.
+ * Re-running is a no-op.
+ */
+int keel_migrate(keel_db *db, const keel_schema *schema);
+
+/* ---------------------------------------------------------------------------
+ * For generated code: prepared statements.
+ *
+ * A keel_query is a static description emitted by the generator; the
+ * runtime prepares it once per connection and reuses it. Parameters are
+ * 1-based, columns 0-based. Bind errors are remembered and reported by the
+ * first keel_stmt_step. Text and blob pointers returned by keel_column_*
+ * are borrowed: valid until the next step or keel_stmt_close.
+ * ------------------------------------------------------------------------- */
+typedef struct keel_query {
+    const char *name; /* query name, e.g. "GetUpdates"; used in messages */
+    const char *sql;  /* dialect SQL with the engine's own placeholders */
+    int n_params;
+} keel_query;
+
+typedef struct keel_stmt keel_stmt;
+
+int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out);
+void keel_bind_null(keel_stmt *st, int i);
+void keel_bind_int64(keel_stmt *st, int i, int64_t v);
+void keel_bind_double(keel_stmt *st, int i, double v);
+void keel_bind_bool(keel_stmt *st, int i, bool v);
+void keel_bind_text(keel_stmt *st, int i, const char *v); /* NULL binds NULL */
+void keel_bind_blob(keel_stmt *st, int i, const void *p, size_t n); /* p NULL binds NULL */
+
+/* KEEL_ROW, KEEL_DONE, or an error code. */
+int keel_stmt_step(keel_stmt *st);
+
+bool keel_column_is_null(keel_stmt *st, int col);
+int64_t keel_column_int64(keel_stmt *st, int col);
+double keel_column_double(keel_stmt *st, int col);
+bool keel_column_bool(keel_stmt *st, int col);
+const char *keel_column_text(keel_stmt *st, int col, size_t *len); /* NULL for NULL */
+const void *keel_column_blob(keel_stmt *st, int col, size_t *len); /* NULL for NULL */
+
+int64_t keel_stmt_changes(keel_stmt *st);  /* rows affected by the last step */
+int64_t keel_stmt_last_id(keel_stmt *st);  /* SQLite rowid / pg RETURNING value */
+
+/* Releases the statement (and its connection); returns KEEL_OK. */
+int keel_stmt_close(keel_stmt *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KEEL_H */
