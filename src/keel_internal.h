@@ -1,0 +1,110 @@
+/*
+ * keel_internal.h — shared by the runtime's source files only.
+ *
+ * Shape: a root keel_db owns connections (today exactly one per handle);
+ * every operation "acquires" a connection for its duration and releases it,
+ * so that a pool can replace the single connection without touching the
+ * statement, transaction or migration code. A transaction handle is a
+ * keel_db embedded in the connection it pins.
+ */
+#ifndef KEEL_INTERNAL_H
+#define KEEL_INTERNAL_H
+
+#include "keel.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+
+typedef struct keel_conn keel_conn;
+
+/* One cached prepared statement of a connection, found by its keel_query. */
+typedef struct keel_cached_stmt {
+    const keel_query *query; /* NULL: empty slot */
+    const char *sql;         /* also compared, in case a query struct is reused */
+    sqlite3_stmt *sqlite;    /* SQLite: the prepared statement */
+    unsigned pg_id;          /* PostgreSQL: server-side name is "keel_<pg_id>" */
+    bool busy;               /* SQLite: a keel_stmt is using it right now */
+} keel_cached_stmt;
+
+typedef struct keel_stmt_cache {
+    keel_cached_stmt *slots; /* open addressing, power-of-two capacity */
+    size_t capacity;
+    size_t count;
+} keel_stmt_cache;
+
+struct keel_db {
+    keel_dialect dialect;
+    bool is_tx;
+    /*
+     * Messages are kept per thread and per root handle; a transaction handle
+     * records under its root's id so that the caller of keel_update can read
+     * what went wrong inside fn with keel_errmsg(db).
+     */
+    uint64_t err_id;
+
+    /* Transaction handles (is_tx): valid while tx_active. */
+    keel_db *root;
+    keel_conn *conn;
+    bool tx_active;
+    bool tx_read_only;
+
+    /* Root handles. */
+    pthread_mutex_t state_lock; /* guards users and closed */
+    pthread_cond_t state_idle;  /* signalled when users drops to 0 while closing */
+    int users;                  /* callers between acquire and release */
+    bool closed;
+    int open_error;             /* keel_open failed: the code every call returns */
+    keel_conn *only_conn;       /* the "pool" of this first version */
+    int busy_timeout_ms;
+};
+
+struct keel_conn {
+    keel_db *root;
+    /*
+     * Held from acquire to release. The owner is tracked so that the same
+     * thread can nest statements (a :many callback running another query)
+     * instead of deadlocking, and so that using the root handle inside
+     * keel_update's fn is reported instead of hanging.
+     */
+    pthread_mutex_t lock;
+    _Atomic uint64_t owner; /* keel_thread_id() of the holder, 0 when free */
+    int depth;
+
+    sqlite3 *sqlite;
+    PGconn *pg;
+    keel_stmt_cache cache;
+    unsigned pg_next_id;
+
+    keel_db tx; /* the transaction handle lent to keel_update/keel_view's fn */
+};
+
+/* ---- errors (keel_error.c) ---- */
+enum { KEEL_ENGINE_MSG_MAX = 768 }; /* room for an engine message inside ours */
+uint64_t keel_thread_id(void);
+uint64_t keel_new_err_id(void);
+/* Records the message for db on this thread and returns code. */
+int keel_err_set(const keel_db *db, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int keel_err_setv(const keel_db *db, int code, const char *fmt, va_list ap);
+int keel_sqlite_code(int extended_rc);
+int keel_pg_code(const PGresult *res, const PGconn *conn);
+/* The engine's message for a failed result, on one line. */
+void keel_pg_message(const PGresult *res, const PGconn *conn, char *buf, size_t size);
+
+/* ---- connections (keel_db.c) ---- */
+/* ctx names the operation in error messages (a query name, "keel_update"...). */
+int keel_conn_acquire(keel_db *db, const char *ctx, keel_conn **out);
+void keel_conn_release(keel_db *db, keel_conn *conn);
+/* Runs SQL without results on an acquired connection; maps and records errors. */
+int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);
+
+/* ---- statement cache (keel_stmt.c) ---- */
+keel_cached_stmt *keel_cache_find(keel_stmt_cache *c, const keel_query *q);
+keel_cached_stmt *keel_cache_insert(keel_stmt_cache *c, const keel_query *q);
+/* Finalizes SQLite statements and forgets PostgreSQL names. */
+void keel_cache_clear(keel_stmt_cache *c);
+
+#endif /* KEEL_INTERNAL_H */
