@@ -167,7 +167,7 @@ expect_err "^$(re "$work/wrong-type.json"):1:1: error: \"image\" is not a string
 expect_err "^$(re "$work/missing.json"): error: No such file or directory$"
 expect_err "^$(re "$work/second-line.ndjson"):2:$((${#valid} + 1 + 11)): error: .*near 'x'"
 expect_out "$(row "$diun4" update 3 no -)" # the good file in between was stored
-expect_out "$(row docker.io/library/alpine:3 new 1 no -)" # so was the line before the error
+expect_out "$(row docker.io/library/alpine:3 new 2 no -)" # so were the two payloads before the error
 expect_rows 5
 grep -q 'library/bad:1' "$work/out" && fail "the malformed payload was stored"
 
@@ -175,7 +175,7 @@ printf '%s\n%s\n{"image": "x",\n "status": ]\n' "$valid" "$valid" >"$work/stdin.
 run <"$work/stdin.ndjson"
 expect_status 1
 expect_err "^<stdin>:4:12: error: "
-expect_out "$(row docker.io/library/alpine:3 new 3 no -)"
+expect_out "$(row docker.io/library/alpine:3 new 4 no -)"
 
 run --no-such-option </dev/null
 expect_status 2
