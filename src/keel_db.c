@@ -399,6 +399,22 @@ int keel_ping(keel_db *db)
  * ------------------------------------------------------------------------- */
 static int commit(keel_db *db, keel_conn *c, const char *what)
 {
+    if (c->tx.tx_failed) {
+        /*
+         * fn ignored a failed statement. PostgreSQL would silently turn this
+         * COMMIT into a ROLLBACK; SQLite would keep the other writes. Both
+         * engines roll back and say so, so that code behaves the same on each.
+         */
+        char earlier[KEEL_ENGINE_MSG_MAX];
+        snprintf(earlier, sizeof earlier, "%s", keel_errmsg(db));
+        if (c->sqlite != NULL)
+            sqlite3_exec(c->sqlite, "ROLLBACK", NULL, NULL, NULL);
+        else
+            PQclear(PQexec(c->pg, "ROLLBACK"));
+        return keel_err_set(db, KEEL_ERROR,
+                            "%s: fn returned KEEL_OK after a statement failed; rolled back (the failure: %s)",
+                            what, earlier);
+    }
     if (c->sqlite != NULL) {
         int rc = keel_conn_exec(db, c, what, "COMMIT");
         /* A failed SQLite COMMIT (busy) leaves the transaction open. */
@@ -457,6 +473,7 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
     if (rc == KEEL_OK) {
         c->tx.tx_active = true;
         c->tx.tx_read_only = read_only;
+        c->tx.tx_failed = false;
         rc = fn(&c->tx, ctx);
         c->tx.tx_active = false;
         if (rc == KEEL_OK) {

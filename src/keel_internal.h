@@ -50,6 +50,7 @@ struct keel_db {
     keel_conn *conn;
     bool tx_active;
     bool tx_read_only;
+    bool tx_failed; /* a statement failed in the engine: see commit() */
 
     /* Root handles. */
     pthread_mutex_t state_lock; /* guards users and closed */

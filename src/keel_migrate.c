@@ -258,9 +258,7 @@ static int sqlite_step_once(migrator *m, bool *finished)
         return rc;
     applied_list applied = { 0 };
     size_t next = 0;
-    rc = sqlite_exec(m, SQLITE_TABLE, "creating keel_migrations");
-    if (rc == KEEL_OK)
-        rc = sqlite_read_applied(m, &applied);
+    rc = sqlite_read_applied(m, &applied);
     if (rc == KEEL_OK)
         rc = check_applied(m, &applied, &next);
     applied_free(&applied);
@@ -295,7 +293,8 @@ static int sqlite_step_once(migrator *m, bool *finished)
 static int sqlite_migrate(migrator *m)
 {
     bool finished = false;
-    int rc = KEEL_OK;
+    /* Committed on its own, as on PostgreSQL: a first migration that fails still leaves the table. */
+    int rc = sqlite_exec(m, SQLITE_TABLE, "creating keel_migrations");
     while (rc == KEEL_OK && !finished)
         rc = sqlite_step_once(m, &finished);
     return rc;

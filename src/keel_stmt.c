@@ -129,6 +129,18 @@ static int stmt_fail(keel_stmt *st, int code, const char *fmt, ...)
     return keel_err_set(st->db, code, "%s: %s", st->query->name ? st->query->name : "query", detail);
 }
 
+/*
+ * An engine error inside a transaction: PostgreSQL has aborted the
+ * transaction, SQLite has not; remembering it lets commit() give both
+ * engines PostgreSQL's answer.
+ */
+static int engine_fail(keel_stmt *st, int code, const char *msg)
+{
+    if (st->db->is_tx)
+        st->db->tx_failed = true;
+    return stmt_fail(st, code, "%s", msg);
+}
+
 static void remember_bind_error(keel_stmt *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void remember_bind_error(keel_stmt *st, int code, const char *fmt, ...)
 {
@@ -159,8 +171,7 @@ static int sqlite_open_stmt(keel_stmt *st)
     unsigned flags = e == NULL ? SQLITE_PREPARE_PERSISTENT : 0;
     int rc = sqlite3_prepare_v3(c->sqlite, q->sql, -1, flags, &st->sqlite, NULL);
     if (rc != SQLITE_OK)
-        return stmt_fail(st, keel_sqlite_code(sqlite3_extended_errcode(c->sqlite)), "%s",
-                         sqlite3_errmsg(c->sqlite));
+        return engine_fail(st, keel_sqlite_code(sqlite3_extended_errcode(c->sqlite)), sqlite3_errmsg(c->sqlite));
     if (st->sqlite == NULL)
         return stmt_fail(st, KEEL_MISUSE, "the SQL contains no statement");
     if (e == NULL) {
@@ -189,7 +200,7 @@ static int pg_open_stmt(keel_stmt *st)
             keel_pg_message(res, c->pg, msg, sizeof msg);
             int code = keel_pg_code(res, c->pg);
             PQclear(res);
-            return stmt_fail(st, code, "%s", msg);
+            return engine_fail(st, code, msg);
         }
         PQclear(res);
         e = keel_cache_insert(&c->cache, q);
@@ -444,7 +455,7 @@ static int sqlite_step(keel_stmt *st)
     st->done = true;
     if (rc == SQLITE_DONE)
         return KEEL_DONE;
-    return stmt_fail(st, keel_sqlite_code(rc), "%s", sqlite3_errmsg(st->conn->sqlite));
+    return engine_fail(st, keel_sqlite_code(rc), sqlite3_errmsg(st->conn->sqlite));
 }
 
 static int pg_step(keel_stmt *st)
@@ -462,7 +473,7 @@ static int pg_step(keel_stmt *st)
             st->done = true;
             char msg[KEEL_ENGINE_MSG_MAX];
             keel_pg_message(st->result, pg, msg, sizeof msg);
-            return stmt_fail(st, keel_pg_code(st->result, pg), "%s", msg);
+            return engine_fail(st, keel_pg_code(st->result, pg), msg);
         }
         st->n_rows = PQntuples(st->result);
         st->row = -1;

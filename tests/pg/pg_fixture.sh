@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# pg_fixture.sh start|stop <dir>
+#
+# start: a throwaway PostgreSQL cluster listening only on a unix socket in a
+#        private temp directory; writes its libpq DSN to <dir>/dsn. With
+#        KEEL_TEST_PG_DSN set, adopts that server instead (writes it to
+#        <dir>/dsn and starts nothing).
+# stop:  stops the cluster start made and removes it.
+#
+# initdb refuses to run as root, so as root the cluster belongs to the
+# `postgres` user and every server command runs through runuser.
+set -euo pipefail
+
+die() { echo "pg_fixture: $*" >&2; exit 1; }
+
+[ $# -eq 2 ] || die "usage: $0 start|stop <dir>"
+action=$1
+dir=$2
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+as_server_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+find_bindir() {
+    local candidate
+    if command -v pg_config >/dev/null 2>&1; then
+        candidate=$(pg_config --bindir 2>/dev/null || true)
+        if [ -n "$candidate" ] && [ -x "$candidate/initdb" ] && [ -x "$candidate/pg_ctl" ]; then
+            echo "$candidate"; return 0
+        fi
+    fi
+    # Debian keeps server binaries per major version; the newest one wins.
+    candidate=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    if [ -n "$candidate" ] && [ -x "$candidate/initdb" ]; then
+        echo "$candidate"; return 0
+    fi
+    return 1
+}
+
+# Stops and removes the cluster recorded in $dir, if any (also a leftover
+# from a run that never reached `stop`).
+stop_cluster() {
+    local base data bindir
+    if [ -f "$dir/base" ]; then
+        base=$(cat "$dir/base")
+        data=$base/data
+        if [ -f "$data/postmaster.pid" ]; then
+            bindir=$(cat "$dir/bindir" 2>/dev/null || find_bindir || true)
+            if [ -n "$bindir" ]; then
+                as_server_user "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+                    as_server_user "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+            fi
+        fi
+        case "$base" in
+            */keel-pg.*) rm -rf "$base" ;; # never rm what this script did not create
+        esac
+    fi
+    rm -f "$dir/base" "$dir/bindir" "$dir/dsn"
+}
+
+start() {
+    if [ -n "${KEEL_TEST_PG_DSN:-}" ]; then
+        printf '%s\n' "$KEEL_TEST_PG_DSN" >"$dir/dsn"
+        echo "pg_fixture: using KEEL_TEST_PG_DSN"
+        exit 0
+    fi
+    stop_cluster
+
+    local bindir base data
+    bindir=$(find_bindir) || die "no PostgreSQL server binaries (initdb, pg_ctl) found; install postgresql or set KEEL_TEST_PG_DSN"
+
+    if [ "$(id -u)" -eq 0 ]; then
+        id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user to own the cluster"
+        # /tmp, not $TMPDIR: every parent must be traversable by postgres.
+        base=$(mktemp -d /tmp/keel-pg.XXXXXX)
+        chmod 755 "$base"
+        chown postgres: "$base"
+    else
+        base=$(mktemp -d "${TMPDIR:-/tmp}/keel-pg.XXXXXX")
+    fi
+    data=$base/data
+    echo "$base" >"$dir/base"
+    echo "$bindir" >"$dir/bindir"
+
+    if ! as_server_user "$bindir/initdb" -D "$data" -A trust -U postgres --no-sync \
+        -E UTF8 --no-locale >"$dir/initdb.log" 2>&1; then
+        cat "$dir/initdb.log" >&2
+        stop_cluster
+        die "initdb failed (log above)"
+    fi
+
+    # Unix socket only, in the private dir: no port clash with other clusters.
+    if ! as_server_user "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w -t 60 \
+        -o "-k $base -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+        start >"$dir/pg_ctl.log" 2>&1; then
+        cat "$dir/pg_ctl.log" "$base/server.log" >&2 2>/dev/null || true
+        stop_cluster
+        die "the server did not start (logs above)"
+    fi
+
+    if ! as_server_user "$bindir/psql" -X -q -h "$base" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
+        cat "$base/server.log" >&2 || true
+        stop_cluster
+        die "the server started but does not accept connections"
+    fi
+    echo "host=$base user=postgres dbname=postgres" >"$dir/dsn"
+    echo "pg_fixture: cluster in $base, DSN in $dir/dsn"
+}
+
+case "$action" in
+    start) start ;;
+    stop) stop_cluster ;;
+    *) die "usage: $0 start|stop <dir>" ;;
+esac

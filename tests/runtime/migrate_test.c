@@ -1,0 +1,286 @@
+/*
+ * keel_migrate on a fresh database of each target, with migration sets
+ * built by hand the way the generator embeds them.
+ */
+#include "runtime_util.h"
+
+#include <pthread.h>
+
+/* ---- migrations: the "good" history 0001, 0002, 0003 and some bad ones ---- */
+#define M1_SQLITE "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
+#define M1_PG "CREATE TABLE notes (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL);"
+#define M2_BOTH                                                          \
+    "ALTER TABLE notes ADD COLUMN pinned BOOLEAN NOT NULL DEFAULT FALSE;\n" \
+    "CREATE INDEX idx_notes_pinned ON notes (pinned);"
+#define M3_BOTH "CREATE TABLE labels (name TEXT PRIMARY KEY);"
+/* The first statement succeeds, the second fails: nothing of it may stay. */
+#define BAD_BOTH "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);"
+
+static const keel_migration m1_sqlite = { 1, "0001_notes.sql", M1_SQLITE, "c1" };
+static const keel_migration m1_pg = { 1, "0001_notes.sql", M1_PG, "c1" };
+static const keel_migration m2 = { 2, "0002_pinned.sql", M2_BOTH, "c2" };
+static const keel_migration m2_edited = { 2, "0002_pinned.sql", M2_BOTH "\n-- edited", "c2-edited" };
+static const keel_migration m2_renamed = { 2, "0002_pin_notes.sql", M2_BOTH, "c2" };
+static const keel_migration m3 = { 3, "0003_labels.sql", M3_BOTH, "c3" };
+static const keel_migration m3_bad = { 3, "0003_bad.sql", BAD_BOTH, "c3-bad" };
+
+/* Builds a schema from up to 4 migrations per dialect; 0001 differs per dialect. */
+typedef struct built_schema {
+    keel_migration sqlite[4];
+    keel_migration postgres[4];
+    keel_schema schema;
+} built_schema;
+
+static const keel_schema *build(built_schema *b, size_t n, const keel_migration *const *items)
+{
+    for (size_t i = 0; i < n; i++) {
+        b->sqlite[i] = *items[i];
+        b->postgres[i] = *items[i];
+        if (items[i] == &m1_sqlite)
+            b->postgres[i] = m1_pg;
+    }
+    b->schema = (keel_schema){
+        .name = "notes_repo",
+        .sqlite = { b->sqlite, n },
+        .postgres = { b->postgres, n },
+    };
+    return &b->schema;
+}
+
+#define SCHEMA(b, ...)                                                                        \
+    build(&(b), sizeof((const keel_migration *const[]){ __VA_ARGS__ }) / sizeof(keel_migration *), \
+          (const keel_migration *const[]){ __VA_ARGS__ })
+
+static const dual_query count_applied = SAME("CountApplied", "SELECT count(*) FROM keel_migrations");
+static const dual_query newest_applied = SAME("NewestApplied", "SELECT max(version) FROM keel_migrations");
+static const dual_query list_applied = SAME(
+    "ListApplied",
+    "SELECT version, name, checksum, execution_ms, applied_at FROM keel_migrations ORDER BY version");
+static const dual_query insert_pinned_note =
+    SAME("InsertPinnedNote", "INSERT INTO notes (body, pinned) VALUES ('hello', TRUE)");
+static const dual_query count_notes = SAME("CountNotes", "SELECT count(*) FROM notes");
+static const dual_query half_done_exists = DUAL(
+    "HalfDoneExists", 0, "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'",
+    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'half_done'");
+
+static int64_t applied_count(keel_db *db)
+{
+    int64_t n;
+    CHECK_CODE(query_int64(db, &count_applied, &n), KEEL_OK);
+    return n;
+}
+
+static int64_t newest_version(keel_db *db)
+{
+    int64_t n;
+    CHECK_CODE(query_int64(db, &newest_applied, &n), KEEL_OK);
+    return n;
+}
+
+static void fresh_database_gets_every_migration_recorded(keel_db *db)
+{
+    built_schema b;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b, &m1_sqlite, &m2)));
+
+    keel_stmt *st;
+    REQUIRE_OK(keel_stmt_open(db, pick(db, &list_applied), &st));
+    CHECK_CODE(keel_stmt_step(st), KEEL_ROW);
+    CHECK_INT_EQ(keel_column_int64(st, 0), 1);
+    CHECK_STR_EQ(keel_column_text(st, 1, NULL), "0001_notes.sql");
+    CHECK_STR_EQ(keel_column_text(st, 2, NULL), "c1");
+    CHECK(keel_column_int64(st, 3) >= 0);
+    CHECK(!keel_column_is_null(st, 4));
+    CHECK_CODE(keel_stmt_step(st), KEEL_ROW);
+    CHECK_INT_EQ(keel_column_int64(st, 0), 2);
+    CHECK_STR_EQ(keel_column_text(st, 1, NULL), "0002_pinned.sql");
+    CHECK_STR_EQ(keel_column_text(st, 2, NULL), "c2");
+    CHECK_CODE(keel_stmt_step(st), KEEL_DONE);
+    keel_stmt_close(st);
+
+    /* The migrations really ran: 0002's column exists. */
+    CHECK_CODE(exec_query(db, &insert_pinned_note), KEEL_OK);
+}
+
+static void rerun_is_a_noop(keel_db *db)
+{
+    built_schema b;
+    const keel_schema *s = SCHEMA(b, &m1_sqlite, &m2);
+    REQUIRE_OK(keel_migrate(db, s));
+    REQUIRE_OK(exec_query(db, &insert_pinned_note));
+    CHECK_CODE(keel_migrate(db, s), KEEL_OK);
+    CHECK_CODE(keel_migrate(db, s), KEEL_OK);
+    CHECK_INT_EQ(applied_count(db), 2);
+    int64_t notes;
+    CHECK_CODE(query_int64(db, &count_notes, &notes), KEEL_OK);
+    CHECK_INT_EQ(notes, 1);
+}
+
+static void later_migrations_apply_on_top_of_earlier_ones(keel_db *db)
+{
+    built_schema b1, b2;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b1, &m1_sqlite)));
+    CHECK_INT_EQ(newest_version(db), 1);
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m2, &m3)));
+    CHECK_INT_EQ(newest_version(db), 3);
+    CHECK_INT_EQ(applied_count(db), 3);
+}
+
+static void failing_migration_leaves_previous_version(keel_db *db)
+{
+    built_schema b, good;
+    CHECK_CODE(keel_migrate(db, SCHEMA(b, &m1_sqlite, &m2, &m3_bad)), KEEL_MIGRATION_FAILED);
+    CHECK(contains(keel_errmsg(db), "0003_bad.sql"));
+    CHECK(contains(keel_errmsg(db), "no_such_table")); /* the engine's own words */
+    CHECK_INT_EQ(newest_version(db), 2);
+    CHECK_INT_EQ(applied_count(db), 2);
+    int64_t half;
+    CHECK_CODE(query_int64(db, &half_done_exists, &half), KEEL_OK);
+    CHECK_INT_EQ(half, 0);
+    /* Still usable afterwards: the good history is up to date. */
+    CHECK_CODE(keel_migrate(db, SCHEMA(good, &m1_sqlite, &m2)), KEEL_OK);
+}
+
+static void first_migration_failing_leaves_an_empty_history(keel_db *db)
+{
+    built_schema b;
+    keel_migration bad_first = m3_bad;
+    bad_first.version = 1;
+    bad_first.name = "0001_bad.sql";
+    const keel_migration *items[] = { &bad_first };
+    CHECK_CODE(keel_migrate(db, build(&b, 1, items)), KEEL_MIGRATION_FAILED);
+    CHECK_INT_EQ(applied_count(db), 0);
+}
+
+static void edited_applied_migration_is_a_checksum_error(keel_db *db)
+{
+    built_schema b1, b2;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b1, &m1_sqlite, &m2)));
+    CHECK_CODE(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m2_edited)), KEEL_MIGRATION_CHECKSUM);
+    const char *msg = keel_errmsg(db);
+    CHECK(contains(msg, "0002_pinned.sql"));
+    CHECK(contains(msg, "c2-edited"));
+    CHECK(contains(msg, "applied checksum c2,"));
+}
+
+static void edited_migration_is_refused_before_newer_ones_run(keel_db *db)
+{
+    built_schema b1, b2;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b1, &m1_sqlite, &m2)));
+    CHECK_CODE(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m2_edited, &m3)), KEEL_MIGRATION_CHECKSUM);
+    CHECK_INT_EQ(newest_version(db), 2);
+}
+
+static void removed_applied_migration_is_missing(keel_db *db)
+{
+    built_schema b1, b2;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b1, &m1_sqlite, &m2, &m3)));
+    CHECK_CODE(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m3)), KEEL_MIGRATION_MISSING);
+    CHECK(contains(keel_errmsg(db), "0002_pinned.sql"));
+}
+
+static void migration_inserted_before_applied_one_is_missing(keel_db *db)
+{
+    built_schema b1, b2;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b1, &m1_sqlite, &m3)));
+    CHECK_CODE(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m2, &m3)), KEEL_MIGRATION_MISSING);
+    CHECK(contains(keel_errmsg(db), "0002_pinned.sql"));
+    CHECK_INT_EQ(applied_count(db), 2);
+}
+
+static void renamed_applied_migration_is_missing(keel_db *db)
+{
+    built_schema b1, b2;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b1, &m1_sqlite, &m2)));
+    CHECK_CODE(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m2_renamed)), KEEL_MIGRATION_MISSING);
+}
+
+static void database_newer_than_binary_is_too_new(keel_db *db)
+{
+    built_schema b1, b2;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b1, &m1_sqlite, &m2, &m3)));
+    CHECK_CODE(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m2)), KEEL_MIGRATION_TOO_NEW);
+    CHECK(contains(keel_errmsg(db), "0003_labels.sql"));
+}
+
+static void empty_migration_set_on_migrated_database_is_too_new(keel_db *db)
+{
+    built_schema b1;
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b1, &m1_sqlite)));
+    keel_schema none = { .name = "notes_repo" };
+    CHECK_CODE(keel_migrate(db, &none), KEEL_MIGRATION_TOO_NEW);
+}
+
+static void unordered_embedded_migrations_are_misuse(keel_db *db)
+{
+    built_schema b;
+    CHECK_CODE(keel_migrate(db, SCHEMA(b, &m2, &m1_sqlite)), KEEL_MISUSE);
+    CHECK_CODE(keel_migrate(db, NULL), KEEL_MISUSE);
+}
+
+static int migrate_in_tx(keel_db *tx, void *ctx)
+{
+    return keel_migrate(tx, ctx);
+}
+
+static void migrate_inside_a_transaction_is_misuse(keel_db *db)
+{
+    built_schema b;
+    CHECK_CODE(keel_update(db, migrate_in_tx, (void *)SCHEMA(b, &m1_sqlite)), KEEL_MISUSE);
+}
+
+typedef struct racer {
+    const keel_schema *schema;
+    int rc;
+} racer;
+
+static void *race_migrate(void *arg)
+{
+    racer *r = arg;
+    keel_db *other = NULL;
+    r->rc = keel_open(&other, keel_test_dsn(), NULL);
+    if (r->rc == KEEL_OK)
+        r->rc = keel_migrate(other, r->schema);
+    keel_close(other);
+    return NULL;
+}
+
+static void concurrent_migrations_apply_each_version_once(keel_db *db)
+{
+    built_schema b;
+    const keel_schema *s = SCHEMA(b, &m1_sqlite, &m2, &m3);
+    racer racers[4];
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) {
+        racers[i] = (racer){ s, -1 };
+        pthread_create(&threads[i], NULL, race_migrate, &racers[i]);
+    }
+    CHECK_CODE(keel_migrate(db, s), KEEL_OK);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK_CODE(racers[i].rc, KEEL_OK);
+    }
+    CHECK_INT_EQ(applied_count(db), 3);
+}
+
+static const keel_test_case cases[] = {
+    KEEL_TEST(fresh_database_gets_every_migration_recorded),
+    KEEL_TEST(rerun_is_a_noop),
+    KEEL_TEST(later_migrations_apply_on_top_of_earlier_ones),
+    KEEL_TEST(failing_migration_leaves_previous_version),
+    KEEL_TEST(first_migration_failing_leaves_an_empty_history),
+    KEEL_TEST(edited_applied_migration_is_a_checksum_error),
+    KEEL_TEST(edited_migration_is_refused_before_newer_ones_run),
+    KEEL_TEST(removed_applied_migration_is_missing),
+    KEEL_TEST(migration_inserted_before_applied_one_is_missing),
+    KEEL_TEST(renamed_applied_migration_is_missing),
+    KEEL_TEST(database_newer_than_binary_is_too_new),
+    KEEL_TEST(empty_migration_set_on_migrated_database_is_too_new),
+    KEEL_TEST(unordered_embedded_migrations_are_misuse),
+    KEEL_TEST(migrate_inside_a_transaction_is_misuse),
+    KEEL_TEST(concurrent_migrations_apply_each_version_once),
+};
+
+int main(int argc, char **argv)
+{
+    return keel_test_main(argc, argv, cases, KEEL_TEST_COUNT(cases), NULL);
+}

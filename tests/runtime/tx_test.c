@@ -1,0 +1,243 @@
+/*
+ * Transactions and sharing a handle: nesting, escaped transaction handles,
+ * misuse that would otherwise deadlock, threads, lock contention, and a
+ * PostgreSQL session that dies under keel.
+ */
+#include "runtime_util.h"
+
+#include <pthread.h>
+
+static const keel_migration counter_sqlite[] = {
+    { 1, "0001_counter.sql", "CREATE TABLE hits (id INTEGER PRIMARY KEY, who TEXT NOT NULL);", "h1" },
+};
+static const keel_migration counter_postgres[] = {
+    { 1, "0001_counter.sql", "CREATE TABLE hits (id BIGSERIAL PRIMARY KEY, who TEXT NOT NULL);", "h1" },
+};
+static const keel_schema counter_schema = {
+    .name = "counter",
+    .sqlite = { counter_sqlite, 1 },
+    .postgres = { counter_postgres, 1 },
+};
+
+static const dual_query add_hit = DUAL("AddHit", 1, "INSERT INTO hits (who) VALUES (?)",
+                                       "INSERT INTO hits (who) VALUES ($1)");
+static const dual_query count_hits = SAME("CountHits", "SELECT count(*) FROM hits");
+static const dual_query short_lock_timeout = DUAL("ShortLockTimeout", 0, "SELECT 1", "SET lock_timeout = '200ms'");
+
+static int64_t hits(keel_db *db)
+{
+    int64_t n;
+    CHECK_CODE(query_int64(db, &count_hits, &n), KEEL_OK);
+    return n;
+}
+
+static int add_one(keel_db *tx, void *ctx)
+{
+    return exec_text(tx, &add_hit, ctx ? ctx : "someone");
+}
+
+static int nested_update(keel_db *tx, void *ctx)
+{
+    (void)ctx;
+    int rc = add_one(tx, "outer");
+    if (rc == KEEL_OK)
+        rc = keel_update(tx, add_one, "inner"); /* joins, no new transaction */
+    if (rc == KEEL_OK)
+        rc = keel_view(tx, add_one, "inner view of a write tx");
+    return rc == KEEL_OK ? KEEL_BUSY : rc; /* then fail the outer one */
+}
+
+static void nested_transaction_joins_the_outer_one(keel_db *db)
+{
+    CHECK_CODE(keel_update(db, nested_update, NULL), KEEL_BUSY);
+    CHECK_INT_EQ(hits(db), 0); /* the inner writes went with the outer rollback */
+}
+
+static int escape(keel_db *tx, void *ctx)
+{
+    *(keel_db **)ctx = tx;
+    return KEEL_OK;
+}
+
+static void transaction_handle_used_after_its_transaction_is_closed(keel_db *db)
+{
+    keel_db *tx = NULL;
+    REQUIRE_OK(keel_update(db, escape, &tx));
+    REQUIRE(tx != NULL);
+    CHECK_CODE(keel_ping(tx), KEEL_CLOSED);
+    keel_stmt *st = NULL;
+    CHECK_CODE(keel_stmt_open(tx, pick(db, &count_hits), &st), KEEL_CLOSED);
+    CHECK(st == NULL);
+    CHECK_CODE(keel_update(tx, add_one, NULL), KEEL_CLOSED);
+    CHECK_CODE(keel_view(tx, add_one, NULL), KEEL_CLOSED);
+    CHECK(contains(keel_errmsg(tx), "after its transaction ended"));
+    keel_close(tx); /* not the tx's to close: ignored */
+    CHECK_CODE(keel_ping(db), KEEL_OK);
+}
+
+static int use_root_inside(keel_db *tx, void *ctx)
+{
+    keel_db *root = ctx;
+    (void)tx;
+    /* A single connection would deadlock here; keel reports it instead. */
+    CHECK_CODE(keel_ping(root), KEEL_MISUSE);
+    CHECK_CODE(keel_update(root, add_one, NULL), KEEL_MISUSE);
+    return KEEL_OK;
+}
+
+static void root_handle_inside_its_own_transaction_is_misuse(keel_db *db)
+{
+    CHECK_CODE(keel_update(db, use_root_inside, db), KEEL_OK);
+    CHECK(contains(keel_errmsg(db), "transaction handle"));
+}
+
+static void null_fn_is_misuse(keel_db *db)
+{
+    CHECK_CODE(keel_update(db, NULL, NULL), KEEL_MISUSE);
+    CHECK_CODE(keel_view(NULL, add_one, NULL), KEEL_MISUSE);
+}
+
+enum { THREADS = 4, PER_THREAD = 25 };
+
+static int read_count(keel_db *tx, void *ctx)
+{
+    return query_int64(tx, &count_hits, ctx);
+}
+
+static int run_query(keel_db *tx, void *ctx)
+{
+    return exec_query(tx, ctx);
+}
+
+static void *hammer(void *arg)
+{
+    keel_db *db = arg;
+    for (int i = 0; i < PER_THREAD; i++) {
+        int rc = (i % 2) ? keel_update(db, add_one, "thread") : exec_text(db, &add_hit, "thread");
+        if (rc != KEEL_OK)
+            return (void *)(intptr_t)rc;
+        int64_t n;
+        if ((rc = keel_view(db, read_count, &n)) != KEEL_OK)
+            return (void *)(intptr_t)rc;
+    }
+    return NULL;
+}
+
+static void one_handle_is_shared_by_threads(keel_db *db)
+{
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&t[i], NULL, hammer, db);
+    for (int i = 0; i < THREADS; i++) {
+        void *rc;
+        pthread_join(t[i], &rc);
+        CHECK_CODE((int)(intptr_t)rc, KEEL_OK);
+    }
+    CHECK_INT_EQ(hits(db), THREADS * PER_THREAD);
+}
+
+typedef struct holder {
+    keel_db *db;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool inside;
+    bool may_leave;
+    int rc;
+} holder;
+
+static int hold_write_lock(keel_db *tx, void *ctx)
+{
+    holder *h = ctx;
+    int rc = add_one(tx, "holder");
+    pthread_mutex_lock(&h->lock);
+    h->inside = true;
+    pthread_cond_broadcast(&h->cond);
+    while (!h->may_leave)
+        pthread_cond_wait(&h->cond, &h->lock);
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+static void *run_holder(void *arg)
+{
+    holder *h = arg;
+    h->rc = keel_update(h->db, hold_write_lock, h);
+    return NULL;
+}
+
+static void writer_blocked_by_another_connection_gets_busy(keel_db *db)
+{
+    if (strcmp(keel_test_target(), "sqlite-memory") == 0)
+        return; /* a second :memory: handle is another database: nothing to contend for */
+    keel_db *other = NULL;
+    keel_options quick = { .busy_timeout_ms = 200 };
+    REQUIRE_OK(keel_open(&other, keel_test_dsn(), &quick));
+    REQUIRE_OK(exec_query(other, &short_lock_timeout));
+
+    holder h = { .db = db, .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+    pthread_t t;
+    pthread_create(&t, NULL, run_holder, &h);
+    pthread_mutex_lock(&h.lock);
+    while (!h.inside)
+        pthread_cond_wait(&h.cond, &h.lock);
+    pthread_mutex_unlock(&h.lock);
+
+    if (on_postgres(db)) {
+        /* Row locks do not block inserts of new rows; a table lock does. */
+        static const dual_query lock_table = DUAL("LockTable", 0, "SELECT 1", "LOCK TABLE hits IN EXCLUSIVE MODE");
+        CHECK_CODE(keel_update(other, run_query, (void *)&lock_table), KEEL_BUSY);
+    } else {
+        CHECK_CODE(keel_update(other, add_one, "blocked"), KEEL_BUSY);
+    }
+    CHECK(contains(keel_errmsg(other), on_postgres(db) ? "lock" : "locked"));
+
+    pthread_mutex_lock(&h.lock);
+    h.may_leave = true;
+    pthread_cond_broadcast(&h.cond);
+    pthread_mutex_unlock(&h.lock);
+    pthread_join(t, NULL);
+    CHECK_CODE(h.rc, KEEL_OK);
+    CHECK_CODE(keel_update(other, add_one, "after"), KEEL_OK);
+    CHECK_INT_EQ(hits(db), 2);
+    keel_close(other);
+}
+
+static void lost_postgres_session_is_reported_then_replaced(keel_db *db)
+{
+    if (!on_postgres(db))
+        return; /* SQLite has no server to lose */
+    static const dual_query my_pid = SAME("MyPid", "SELECT pg_backend_pid()");
+    static const dual_query kill_pid = DUAL("KillPid", 1, "SELECT 1", "SELECT pg_terminate_backend($1)");
+    int64_t pid;
+    REQUIRE_OK(query_int64(db, &my_pid, &pid));
+
+    keel_db *killer = NULL;
+    REQUIRE_OK(keel_open(&killer, keel_test_dsn(), NULL));
+    keel_stmt *st;
+    REQUIRE_OK(keel_stmt_open(killer, pick(killer, &kill_pid), &st));
+    keel_bind_int64(st, 1, pid);
+    CHECK_CODE(keel_stmt_step(st), KEEL_ROW);
+    CHECK(keel_column_bool(st, 0));
+    keel_stmt_close(st);
+    keel_close(killer);
+
+    CHECK_CODE(exec_text(db, &add_hit, "into the void"), KEEL_CONNECTION_LOST);
+    /* The next call gets a new session, with statements prepared again. */
+    CHECK_CODE(exec_text(db, &add_hit, "after reconnect"), KEEL_OK);
+    CHECK_INT_EQ(hits(db), 1);
+}
+
+static const keel_test_case cases[] = {
+    KEEL_TEST(nested_transaction_joins_the_outer_one),
+    KEEL_TEST(transaction_handle_used_after_its_transaction_is_closed),
+    KEEL_TEST(root_handle_inside_its_own_transaction_is_misuse),
+    KEEL_TEST(null_fn_is_misuse),
+    KEEL_TEST(one_handle_is_shared_by_threads),
+    KEEL_TEST(writer_blocked_by_another_connection_gets_busy),
+    KEEL_TEST(lost_postgres_session_is_reported_then_replaced),
+};
+
+int main(int argc, char **argv)
+{
+    return keel_test_main(argc, argv, cases, KEEL_TEST_COUNT(cases), &counter_schema);
+}
