@@ -69,11 +69,23 @@ typedef struct keel_options {
  *       -> PostgreSQL
  *   a file path, ":memory:" or a "file:" URI -> SQLite
  * opt may be NULL. On failure *db is still set when memory allows, so that
- * keel_errmsg(*db) explains; it must be closed with keel_close.
+ * keel_errmsg(*db) explains; it must be closed with keel_close, and every
+ * other call on it returns the open's error code.
+ *
+ * Failures: KEEL_BAD_DSN for an empty DSN, a PostgreSQL DSN libpq cannot
+ * parse, or a SQLite file that cannot be opened (missing directory...);
+ * KEEL_CONNECTION_LOST when the PostgreSQL server cannot be reached, at open
+ * as later (both mean "no server to talk to").
  */
 int keel_open(keel_db **db, const char *dsn, const keel_options *opt);
 
-/* Closes the handle; NULL and a second close are harmless. */
+/*
+ * Closes the handle and frees it; NULL and a second close of the same
+ * pointer are harmless (keel recognises it). Calls already running on other
+ * threads finish first; calls still waiting for the connection return
+ * KEEL_CLOSED. Any other use of the pointer after keel_close is the
+ * caller's bug. A transaction handle is not closed this way (ignored).
+ */
 void keel_close(keel_db *db);
 
 /* Round trip to the engine. */
@@ -84,6 +96,8 @@ keel_dialect keel_db_dialect(const keel_db *db);
 /*
  * The message of the last failed call on this handle from the calling
  * thread: the engine's own words, prefixed by keel's context. Never NULL.
+ * Valid until the next failing keel call on this thread. Errors inside
+ * keel_update/keel_view's fn are also readable through the outer handle.
  */
 const char *keel_errmsg(const keel_db *db);
 
@@ -94,6 +108,15 @@ const char *keel_errmsg(const keel_db *db);
  * error). keel_view runs fn in a read-only transaction: a write fails with
  * KEEL_READ_ONLY. Calling keel_update/keel_view with a tx handle runs fn
  * inside the same transaction (no savepoint).
+ *
+ * - The tx handle is valid only while fn runs; afterwards every call on it
+ *   returns KEEL_CLOSED.
+ * - Inside fn, use tx, not the outer handle: from the same thread that is
+ *   KEEL_MISUSE (it would otherwise wait for the connection fn holds).
+ * - If a statement failed inside fn and fn still returned KEEL_OK, the
+ *   transaction is rolled back and KEEL_ERROR returned, on both engines
+ *   (PostgreSQL cannot commit after an error; SQLite is made to agree).
+ * - keel_view sees one snapshot (PostgreSQL: REPEATABLE READ READ ONLY).
  * ------------------------------------------------------------------------- */
 int keel_update(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
 int keel_view(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
@@ -150,7 +173,8 @@ typedef struct keel_schema {
 /*
  * Applies the migrations of the handle's dialect that are not applied yet,
  * each in its own transaction together with its keel_migrations record.
- * Re-running is a no-op.
+ * Re-running is a no-op. Needs the database handle (KEEL_MISUSE for a tx
+ * handle). Migration SQL must not COMMIT or ROLLBACK keel's transaction.
  */
 int keel_migrate(keel_db *db, const keel_schema *schema);
 
@@ -161,7 +185,12 @@ int keel_migrate(keel_db *db, const keel_schema *schema);
  * runtime prepares it once per connection and reuses it. Parameters are
  * 1-based, columns 0-based. Bind errors are remembered and reported by the
  * first keel_stmt_step. Text and blob pointers returned by keel_column_*
- * are borrowed: valid until the next step or keel_stmt_close.
+ * are borrowed: valid until the next step or keel_stmt_close. Bound text
+ * and blobs are copied. Outside a transaction, an open statement holds the
+ * handle's connection until keel_stmt_close, so close it promptly; the same
+ * thread may open further statements meanwhile (a :many callback running
+ * another query). Stepping after KEEL_DONE returns KEEL_DONE again and
+ * does not re-run the statement.
  * ------------------------------------------------------------------------- */
 typedef struct keel_query {
     const char *name; /* query name, e.g. "GetUpdates"; used in messages */

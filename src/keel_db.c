@@ -242,10 +242,13 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
 
 void keel_close(keel_db *db)
 {
-    if (db == NULL || db->is_tx)
-        return; /* a tx handle belongs to its keel_update/keel_view */
-    if (!live_remove(db))
-        return; /* already closed */
+    /*
+     * Looked up before reading *db: a closed handle's memory is gone. Only
+     * root handles are registered, so a tx handle (it belongs to its
+     * keel_update/keel_view) is ignored the same way.
+     */
+    if (db == NULL || !live_remove(db))
+        return;
 
     /* Calls already in flight finish; calls still waiting see KEEL_CLOSED. */
     pthread_mutex_lock(&db->state_lock);

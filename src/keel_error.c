@@ -176,8 +176,10 @@ int keel_pg_code(const PGresult *res, const PGconn *conn)
 static void append_one_line(char *buf, size_t size, size_t *len, const char *text)
 {
     for (const char *p = text; *p && *len + 1 < size; p++) {
-        char c = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-        buf[(*len)++] = c;
+        bool space = *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t';
+        if (space && *len > 0 && buf[*len - 1] == ' ')
+            continue; /* libpq's multi-line messages read as one line */
+        buf[(*len)++] = space ? ' ' : *p;
     }
     while (*len > 0 && buf[*len - 1] == ' ')
         (*len)--;
