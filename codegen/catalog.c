@@ -1,0 +1,352 @@
+#include "catalog.h"
+
+#include <string.h>
+
+#include "sqlparse.h"
+
+const char *ctype_name(CType t)
+{
+    switch (t) {
+    case CT_BOOL: return "bool";
+    case CT_INT64: return "int64";
+    case CT_DOUBLE: return "double";
+    case CT_TEXT: return "text";
+    case CT_BLOB: return "blob";
+    default: return "unknown";
+    }
+}
+
+Catalog *catalog_new(Arena *arena, Dialect dialect)
+{
+    Catalog *c = arena_alloc(arena, sizeof *c);
+    c->arena = arena;
+    c->dialect = dialect;
+    c->tables = ptrlist_new(arena);
+    c->indexes = ptrlist_new(arena);
+    return c;
+}
+
+Table *catalog_find_table(const Catalog *cat, const char *name)
+{
+    for (int i = 0; i < cat->tables->n; i++) {
+        Table *t = cat->tables->items[i];
+        if (strcmp(t->name, name) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+Column *table_find_column(const Table *t, const char *name)
+{
+    for (int i = 0; i < PTRLIST_LEN(t->columns); i++) {
+        Column *c = t->columns->items[i];
+        if (strcmp(c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static bool contains(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
+
+CType ctype_from_decl(Dialect dialect, const char *decl)
+{
+    if (dialect == DIALECT_SQLITE) {
+        /* SQLite's affinity rules (datatype3.html §3.1), in their order,
+         * refined where a declared type says more than its affinity:
+         * BOOLEAN is stored as 0/1 and DATE/TIME as text by convention. */
+        if (contains(decl, "bool"))
+            return CT_BOOL;
+        if (contains(decl, "int"))
+            return CT_INT64;
+        if (contains(decl, "char") || contains(decl, "clob") || contains(decl, "text"))
+            return CT_TEXT;
+        if (decl[0] == 0 || contains(decl, "blob"))
+            return CT_BLOB;
+        if (contains(decl, "real") || contains(decl, "floa") || contains(decl, "doub"))
+            return CT_DOUBLE;
+        if (contains(decl, "date") || contains(decl, "time") || contains(decl, "uuid") || contains(decl, "json"))
+            return CT_TEXT;
+        if (contains(decl, "numeric") || contains(decl, "decimal"))
+            return CT_DOUBLE;
+        return CT_UNKNOWN;
+    }
+    static const struct { const char *name; CType t; } pg[] = {
+        {"smallint", CT_INT64}, {"integer", CT_INT64}, {"int", CT_INT64}, {"int2", CT_INT64},
+        {"int4", CT_INT64}, {"int8", CT_INT64}, {"bigint", CT_INT64}, {"smallserial", CT_INT64},
+        {"serial", CT_INT64}, {"bigserial", CT_INT64}, {"serial2", CT_INT64}, {"serial4", CT_INT64},
+        {"serial8", CT_INT64},
+        {"real", CT_DOUBLE}, {"float4", CT_DOUBLE}, {"float8", CT_DOUBLE}, {"float", CT_DOUBLE},
+        {"double precision", CT_DOUBLE}, {"numeric", CT_DOUBLE}, {"decimal", CT_DOUBLE},
+        {"boolean", CT_BOOL}, {"bool", CT_BOOL},
+        {"text", CT_TEXT}, {"varchar", CT_TEXT}, {"character varying", CT_TEXT}, {"char", CT_TEXT},
+        {"character", CT_TEXT}, {"bpchar", CT_TEXT}, {"citext", CT_TEXT}, {"name", CT_TEXT},
+        {"uuid", CT_TEXT}, {"json", CT_TEXT}, {"jsonb", CT_TEXT},
+        {"date", CT_TEXT}, {"time", CT_TEXT}, {"timetz", CT_TEXT}, {"timestamp", CT_TEXT},
+        {"timestamptz", CT_TEXT}, {"timestamp with time zone", CT_TEXT},
+        {"timestamp without time zone", CT_TEXT}, {"time with time zone", CT_TEXT},
+        {"time without time zone", CT_TEXT}, {"interval", CT_TEXT},
+        {"bytea", CT_BLOB},
+    };
+    for (size_t i = 0; i < sizeof pg / sizeof pg[0]; i++)
+        if (strcmp(decl, pg[i].name) == 0)
+            return pg[i].t;
+    return CT_UNKNOWN;
+}
+
+static bool is_serial(const char *decl)
+{
+    return strcmp(decl, "serial") == 0 || strcmp(decl, "bigserial") == 0 || strcmp(decl, "smallserial") == 0 ||
+           strcmp(decl, "serial2") == 0 || strcmp(decl, "serial4") == 0 || strcmp(decl, "serial8") == 0;
+}
+
+static Column *make_column(Catalog *cat, const Table *table, const ColumnDef *def, bool without_rowid)
+{
+    Column *c = arena_alloc(cat->arena, sizeof *c);
+    c->name = token_name(cat->arena, &def->name);
+    c->decl_type = def->type ? def->type->text : "";
+    c->pos = def->name.pos;
+    if (def->type && def->type->array) {
+        diag_error(def->type->tok.pos, "array column \"%s\" is not supported yet", c->name);
+        c->ctype = CT_UNKNOWN;
+    } else {
+        c->ctype = ctype_from_decl(cat->dialect, c->decl_type);
+        if (c->ctype == CT_UNKNOWN)
+            diag_error(def->type ? def->type->tok.pos : def->name.pos,
+                       "column \"%s.%s\" has type \"%s\", which keel cannot map to a C type",
+                       table->name, c->name, c->decl_type);
+    }
+    c->not_null = def->not_null;
+    c->primary_key = def->primary_key;
+    c->has_default = def->default_value || def->identity || def->generated;
+    if (def->primary_key) {
+        /* PostgreSQL primary keys are NOT NULL. SQLite's are too only for
+         * the rowid alias (INTEGER PRIMARY KEY) and WITHOUT ROWID tables;
+         * other SQLite keys accept NULL, a long-standing quirk. */
+        if (cat->dialect == DIALECT_POSTGRES || without_rowid || strcmp(c->decl_type, "integer") == 0)
+            c->not_null = true;
+        if (cat->dialect == DIALECT_SQLITE && strcmp(c->decl_type, "integer") == 0)
+            c->has_default = true;
+    }
+    if (cat->dialect == DIALECT_POSTGRES && is_serial(c->decl_type)) {
+        c->not_null = true;
+        c->has_default = true;
+    }
+    if (def->identity)
+        c->not_null = true;
+    return c;
+}
+
+static bool add_column(Catalog *cat, Table *t, const ColumnDef *def, bool without_rowid)
+{
+    Column *c = make_column(cat, t, def, without_rowid);
+    if (table_find_column(t, c->name)) {
+        diag_error(def->name.pos, "duplicate column \"%s\" in table \"%s\"", c->name, t->name);
+        return false;
+    }
+    ptrlist_push(cat->arena, t->columns, c);
+    return true;
+}
+
+static bool check_columns_exist(Catalog *cat, const Table *t, PtrList *names)
+{
+    bool ok = true;
+    for (int i = 0; i < PTRLIST_LEN(names); i++) {
+        Token *tok = names->items[i];
+        char *name = token_name(cat->arena, tok);
+        if (!table_find_column(t, name)) {
+            diag_error(tok->pos, "no column \"%s\" in table \"%s\"", name, t->name);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static bool create_table(Catalog *cat, const CreateTable *ct)
+{
+    char *name = token_name(cat->arena, &ct->name);
+    if (catalog_find_table(cat, name)) {
+        if (ct->if_not_exists)
+            return true;
+        diag_error(ct->name.pos, "table \"%s\" already exists", name);
+        return false;
+    }
+    if (ct->as_select) {
+        diag_error(ct->name.pos, "CREATE TABLE ... AS SELECT is not supported yet; list the columns");
+        return false;
+    }
+    Table *t = arena_alloc(cat->arena, sizeof *t);
+    t->name = name;
+    t->pos = ct->name.pos;
+    t->columns = ptrlist_new(cat->arena);
+    bool ok = true;
+    for (int i = 0; i < ct->columns->n; i++)
+        ok = add_column(cat, t, ct->columns->items[i], ct->without_rowid) && ok;
+    for (int i = 0; i < PTRLIST_LEN(ct->constraints); i++) {
+        TableConstraint *k = ct->constraints->items[i];
+        if (!check_columns_exist(cat, t, k->columns)) {
+            ok = false;
+            continue;
+        }
+        if (k->kind == CONS_PRIMARY_KEY) {
+            for (int j = 0; j < k->columns->n; j++) {
+                Column *c = table_find_column(t, token_name(cat->arena, k->columns->items[j]));
+                c->primary_key = true;
+                if (cat->dialect == DIALECT_POSTGRES || ct->without_rowid)
+                    c->not_null = true;
+            }
+        }
+    }
+    ptrlist_push(cat->arena, cat->tables, t);
+    return ok;
+}
+
+static Table *require_table(Catalog *cat, const Token *name_tok)
+{
+    char *name = token_name(cat->arena, name_tok);
+    Table *t = catalog_find_table(cat, name);
+    if (!t)
+        diag_error(name_tok->pos, "no table \"%s\"", name);
+    return t;
+}
+
+static bool alter_table(Catalog *cat, const AlterTable *a)
+{
+    Table *t = require_table(cat, &a->name);
+    if (!t)
+        return false;
+    if (t->view) {
+        diag_error(a->name.pos, "\"%s\" is a view, not a table", t->name);
+        return false;
+    }
+    switch (a->kind) {
+    case ALTER_ADD_COLUMN:
+        return add_column(cat, t, a->column, false);
+    case ALTER_DROP_COLUMN: {
+        char *name = token_name(cat->arena, &a->old_name);
+        for (int i = 0; i < t->columns->n; i++) {
+            Column *c = t->columns->items[i];
+            if (strcmp(c->name, name) == 0) {
+                memmove(&t->columns->items[i], &t->columns->items[i + 1],
+                        (size_t)(t->columns->n - i - 1) * sizeof(void *));
+                t->columns->n--;
+                return true;
+            }
+        }
+        diag_error(a->old_name.pos, "no column \"%s\" in table \"%s\"", name, t->name);
+        return false;
+    }
+    case ALTER_RENAME_COLUMN: {
+        Column *c = table_find_column(t, token_name(cat->arena, &a->old_name));
+        if (!c) {
+            diag_error(a->old_name.pos, "no column \"%s\" in table \"%s\"", token_name(cat->arena, &a->old_name),
+                       t->name);
+            return false;
+        }
+        char *new_name = token_name(cat->arena, &a->new_name);
+        if (table_find_column(t, new_name)) {
+            diag_error(a->new_name.pos, "column \"%s\" already exists in table \"%s\"", new_name, t->name);
+            return false;
+        }
+        c->name = new_name;
+        return true;
+    }
+    case ALTER_RENAME_TABLE: {
+        char *new_name = token_name(cat->arena, &a->new_name);
+        if (catalog_find_table(cat, new_name)) {
+            diag_error(a->new_name.pos, "table \"%s\" already exists", new_name);
+            return false;
+        }
+        t->name = new_name;
+        return true;
+    }
+    }
+    return false;
+}
+
+static bool create_index(Catalog *cat, const CreateIndex *ci)
+{
+    Table *t = require_table(cat, &ci->table);
+    if (!t)
+        return false;
+    bool ok = true;
+    for (int i = 0; i < ci->columns->n; i++) {
+        ResultCol *rc = ci->columns->items[i];
+        /* Expression indexes are checked by the engine; plain columns here. */
+        if (rc->expr && rc->expr->kind == EX_COLUMN && !TOKEN_SET(rc->expr->table)) {
+            char *name = token_name(cat->arena, &rc->expr->tok);
+            if (!table_find_column(t, name)) {
+                diag_error(rc->expr->tok.pos, "no column \"%s\" in table \"%s\"", name, t->name);
+                ok = false;
+            }
+        }
+    }
+    Index *ix = arena_alloc(cat->arena, sizeof *ix);
+    ix->name = token_name(cat->arena, &ci->name);
+    ix->table = t->name;
+    ptrlist_push(cat->arena, cat->indexes, ix);
+    return ok;
+}
+
+static bool create_view(Catalog *cat, const CreateView *cv)
+{
+    char *name = token_name(cat->arena, &cv->name);
+    if (catalog_find_table(cat, name)) {
+        if (cv->if_not_exists)
+            return true;
+        diag_error(cv->name.pos, "table or view \"%s\" already exists", name);
+        return false;
+    }
+    Table *t = arena_alloc(cat->arena, sizeof *t);
+    t->name = name;
+    t->pos = cv->name.pos;
+    t->view = cv->select;
+    ptrlist_push(cat->arena, cat->tables, t);
+    return true;
+}
+
+static bool drop(Catalog *cat, const Drop *d)
+{
+    char *name = token_name(cat->arena, &d->name);
+    if (d->what == DROP_INDEX) {
+        for (int i = 0; i < cat->indexes->n; i++) {
+            Index *ix = cat->indexes->items[i];
+            if (strcmp(ix->name, name) == 0) {
+                memmove(&cat->indexes->items[i], &cat->indexes->items[i + 1],
+                        (size_t)(cat->indexes->n - i - 1) * sizeof(void *));
+                cat->indexes->n--;
+                return true;
+            }
+        }
+    } else {
+        for (int i = 0; i < cat->tables->n; i++) {
+            Table *t = cat->tables->items[i];
+            if (strcmp(t->name, name) == 0) {
+                if ((d->what == DROP_VIEW) != (t->view != NULL)) {
+                    diag_error(d->name.pos, "\"%s\" is a %s", name, t->view ? "view" : "table");
+                    return false;
+                }
+                memmove(&cat->tables->items[i], &cat->tables->items[i + 1],
+                        (size_t)(cat->tables->n - i - 1) * sizeof(void *));
+                cat->tables->n--;
+                return true;
+            }
+        }
+    }
+    if (d->if_exists)
+        return true;
+    diag_error(d->name.pos, "no %s \"%s\"", d->what == DROP_INDEX ? "index" : d->what == DROP_VIEW ? "view" : "table",
+               name);
+    return false;
+}
+
+bool catalog_apply(Catalog *cat, const Stmt *stmt)
+{
+    switch (stmt->kind) {
+    case STMT_CREATE_TABLE: return create_table(cat, stmt->u.create_table);
+    case STMT_ALTER_TABLE: return alter_table(cat, stmt->u.alter);
+    case STMT_CREATE_INDEX: return create_index(cat, stmt->u.create_index);
+    case STMT_CREATE_VIEW: return create_view(cat, stmt->u.create_view);
+    case STMT_DROP: return drop(cat, stmt->u.drop);
+    default: return true; /* DML and opaque statements do not change the catalog */
+    }
+}

@@ -1,0 +1,56 @@
+/*
+ * The schema catalog: the tables and views a dialect's migrations leave
+ * behind, built by replaying their DDL in order. Each column knows its C
+ * type and whether it can be NULL, which is all query analysis needs.
+ */
+#ifndef KEEL_CODEGEN_CATALOG_H
+#define KEEL_CODEGEN_CATALOG_H
+
+#include "ast.h"
+
+/* The C-level kinds keel maps SQL types to. */
+typedef enum CType { CT_UNKNOWN, CT_BOOL, CT_INT64, CT_DOUBLE, CT_TEXT, CT_BLOB } CType;
+const char *ctype_name(CType t); /* "int64", "text", ... for messages */
+
+typedef struct Column {
+    char *name;
+    char *decl_type;   /* declared type as written, lower-case; "" when none */
+    CType ctype;
+    bool not_null;
+    bool primary_key;
+    bool has_default;  /* DEFAULT, identity, serial, rowid alias or generated */
+    SrcPos pos;
+} Column;
+
+typedef struct Table {
+    char *name;
+    PtrList *columns;  /* of Column*; NULL for a view until analysed */
+    Select *view;      /* the defining SELECT of a view */
+    SrcPos pos;
+} Table;
+
+typedef struct Index {
+    char *name;
+    char *table;
+} Index;
+
+typedef struct Catalog {
+    Dialect dialect;
+    Arena *arena;
+    PtrList *tables;   /* of Table* in creation order */
+    PtrList *indexes;  /* of Index* */
+} Catalog;
+
+Catalog *catalog_new(Arena *arena, Dialect dialect);
+
+/* Applies one statement; reports errors (unknown table, duplicate column...). */
+bool catalog_apply(Catalog *cat, const Stmt *stmt);
+
+Table *catalog_find_table(const Catalog *cat, const char *name);
+Column *table_find_column(const Table *t, const char *name);
+
+/* Maps a declared type to a C kind by the dialect's rules (SQLite's type
+ * affinity; PostgreSQL's type names). */
+CType ctype_from_decl(Dialect dialect, const char *decl);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * The emitter: C for a repository. <name>.h declares the API; <name>.c
+ * implements it once, binding through the connection's dialect table;
+ * <name>_sqlite.c and <name>_postgres.c hold each dialect's SQL (with its
+ * own placeholders, numbered in the API's parameter order) and embedded
+ * migrations. Output is deterministic and written atomically: every file
+ * goes to a temporary name first and is renamed only when all were written.
+ */
+#ifndef KEEL_CODEGEN_EMIT_H
+#define KEEL_CODEGEN_EMIT_H
+
+#include "parity.h"
+
+bool emit_repository(Arena *arena, const char *name, DialectRepo repos[DIALECT_COUNT], PtrList *api,
+                     const char *out_dir);
+
+#endif

@@ -1,0 +1,108 @@
+#include "engine.h"
+
+#include <sqlite3.h>
+#include <string.h>
+#include <strings.h>
+
+/* file position of byte `offset` */
+static SrcPos pos_at(const SrcFile *f, size_t offset)
+{
+    SrcPos p = {f, 1, 1};
+    for (size_t i = 0; i < offset && i < f->len; i++) {
+        if (f->text[i] == '\n') {
+            p.line++;
+            p.col = 1;
+        } else {
+            p.col++;
+        }
+    }
+    return p;
+}
+
+static bool apply_migration(Arena *arena, sqlite3 *db, const Migration *m)
+{
+    char *sql = arena_strndup(arena, m->file->text + m->up_start, m->up_end - m->up_start);
+    const char *tail = sql;
+    while (*tail) {
+        sqlite3_stmt *st = NULL;
+        const char *stmt_start = tail;
+        int rc = sqlite3_prepare_v2(db, tail, -1, &st, &tail);
+        if (rc == SQLITE_OK && st) {
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+                rc = SQLITE_OK;
+        }
+        if (rc != SQLITE_OK) {
+            int at = sqlite3_error_offset(db);
+            size_t off = m->up_start + (size_t)(stmt_start - sql);
+            if (at >= 0)
+                off = m->up_start + (size_t)(stmt_start - sql) + (size_t)at;
+            else
+                while (off < m->up_end && (m->file->text[off] == ' ' || m->file->text[off] == '\n'))
+                    off++;
+            diag_error(pos_at(m->file, off), "SQLite rejects this migration: %s", sqlite3_errmsg(db));
+            sqlite3_finalize(st);
+            return false;
+        }
+        sqlite3_finalize(st);
+    }
+    return true;
+}
+
+static bool check_query(Arena *arena, sqlite3 *db, const Query *q)
+{
+    size_t start = (size_t)(q->stmt->first.z - q->file->text);
+    size_t end = (size_t)(q->stmt->last.z - q->file->text) + (size_t)q->stmt->last.n;
+    char *sql = arena_strndup(arena, q->file->text + start, end - start);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        int at = sqlite3_error_offset(db);
+        diag_error(pos_at(q->file, start + (at >= 0 ? (size_t)at : 0)), "SQLite rejects query %s: %s", q->name,
+                   sqlite3_errmsg(db));
+        return false;
+    }
+    bool ok = true;
+    int n = sqlite3_column_count(st);
+    if (n != q->columns->n) {
+        diag_error(q->pos, "SQLite says query %s returns %d columns, keel inferred %d", q->name, n, q->columns->n);
+        ok = false;
+    }
+    for (int i = 0; ok && i < n; i++) {
+        const OutColumn *c = q->columns->items[i];
+        const char *decl = sqlite3_column_decltype(st, i);
+        if (c->origin && c->origin->decl_type[0] && decl && strcasecmp(decl, c->origin->decl_type) != 0) {
+            diag_error(c->pos, "query %s: keel read column \"%s\" as declared \"%s\", SQLite says \"%s\"", q->name,
+                       c->name, c->origin->decl_type, decl);
+            ok = false;
+        }
+    }
+    if (sqlite3_bind_parameter_count(st) != q->params->n) {
+        diag_error(q->pos, "SQLite counts %d parameters in query %s, keel found %d", sqlite3_bind_parameter_count(st),
+                   q->name, q->params->n);
+        ok = false;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+bool engine_check_sqlite(Arena *arena, DialectRepo *repo)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
+        diag_error((SrcPos){0}, "cannot open an in-memory SQLite database");
+        sqlite3_close(db);
+        return false;
+    }
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    bool ok = true;
+    for (int i = 0; ok && i < repo->migrations->n; i++)
+        ok = apply_migration(arena, db, repo->migrations->items[i]);
+    for (int i = 0; ok && i < repo->queries->n; i++) {
+        Query *q = repo->queries->items[i];
+        if (q->stmt)
+            ok = check_query(arena, db, q) && ok;
+    }
+    sqlite3_close(db);
+    return ok;
+}

@@ -1,0 +1,173 @@
+#include "parity.h"
+
+#include <string.h>
+
+int api_param_index(const ApiQuery *aq, const char *name)
+{
+    for (int i = 0; i < aq->params->n; i++)
+        if (strcmp(((ApiParam *)aq->params->items[i])->name, name) == 0)
+            return i;
+    return -1;
+}
+
+static Query *find_query(const DialectRepo *r, const char *name)
+{
+    for (int i = 0; i < r->queries->n; i++) {
+        Query *q = r->queries->items[i];
+        if (strcmp(q->name, name) == 0)
+            return q;
+    }
+    return NULL;
+}
+
+static bool check_duplicates(const DialectRepo *r)
+{
+    bool ok = true;
+    for (int i = 0; i < r->queries->n; i++) {
+        Query *q = r->queries->items[i];
+        for (int j = 0; j < i; j++) {
+            Query *o = r->queries->items[j];
+            if (strcmp(q->name, o->name) == 0) {
+                diag_error(q->pos, "query %s is defined twice", q->name);
+                diag_note(o->pos, "first definition of %s", q->name);
+                ok = false;
+                break;
+            }
+        }
+    }
+    return ok;
+}
+
+static ApiQuery *api_from(Arena *arena, Query *q)
+{
+    ApiQuery *aq = arena_alloc(arena, sizeof *aq);
+    aq->name = q->name;
+    aq->cmd = q->cmd;
+    aq->params = ptrlist_new(arena);
+    aq->columns = ptrlist_new(arena);
+    for (int i = 0; i < q->params->n; i++) {
+        Param *p = q->params->items[i];
+        ApiParam *ap = arena_alloc(arena, sizeof *ap);
+        ap->name = p->name;
+        ap->ctype = p->ctype;
+        ap->nullable = p->nullable;
+        ptrlist_push(arena, aq->params, ap);
+    }
+    for (int i = 0; i < q->columns->n; i++) {
+        OutColumn *c = q->columns->items[i];
+        ApiColumn *ac = arena_alloc(arena, sizeof *ac);
+        ac->name = c->name;
+        ac->ctype = c->ctype;
+        ac->nullable = c->nullable;
+        ptrlist_push(arena, aq->columns, ac);
+    }
+    aq->impl[q->dialect] = q;
+    return aq;
+}
+
+/* Merges the other dialect's query into the API; integer widths already
+ * share int64, so only different kinds are errors. NULL-ability widens:
+ * if either engine can return NULL, the C type can hold it. */
+static bool merge(ApiQuery *aq, Query *other, const Query *first)
+{
+    bool ok = true;
+    const char *d1 = dialect_name(first->dialect), *d2 = dialect_name(other->dialect);
+    aq->impl[other->dialect] = other;
+    if (other->cmd != aq->cmd) {
+        diag_error(other->pos, "query %s is %s in %s but %s in %s", aq->name, query_cmd_name(other->cmd), d2,
+                   query_cmd_name(aq->cmd), d1);
+        diag_note(first->pos, "the %s definition", d1);
+        ok = false;
+    }
+    for (int i = 0; i < other->params->n; i++) {
+        Param *p = other->params->items[i];
+        int k = api_param_index(aq, p->name);
+        if (k < 0) {
+            diag_error(p->pos, "query %s has parameter \"%s\" in %s but not in %s", aq->name, p->name, d2, d1);
+            diag_note(first->pos, "the %s definition", d1);
+            ok = false;
+            continue;
+        }
+        ApiParam *ap = aq->params->items[k];
+        if (ap->ctype != p->ctype) {
+            diag_error(p->pos, "query %s: parameter \"%s\" is %s in %s but %s in %s", aq->name, p->name,
+                       ctype_name(p->ctype), d2, ctype_name(ap->ctype), d1);
+            diag_note(((Param *)first->params->items[k])->pos, "the %s parameter", d1);
+            ok = false;
+        }
+        ap->nullable |= p->nullable;
+    }
+    for (int i = 0; i < aq->params->n; i++) {
+        ApiParam *ap = aq->params->items[i];
+        bool found = false;
+        for (int j = 0; j < other->params->n; j++)
+            found |= strcmp(((Param *)other->params->items[j])->name, ap->name) == 0;
+        if (!found) {
+            diag_error(other->pos, "query %s has parameter \"%s\" in %s but not in %s", aq->name, ap->name, d1, d2);
+            diag_note(((Param *)first->params->items[i])->pos, "the %s parameter", d1);
+            ok = false;
+        }
+    }
+    if (other->columns->n != aq->columns->n) {
+        diag_error(other->pos, "query %s returns %d columns in %s but %d in %s", aq->name, other->columns->n, d2,
+                   aq->columns->n, d1);
+        diag_note(first->pos, "the %s definition", d1);
+        return false;
+    }
+    for (int i = 0; i < aq->columns->n; i++) {
+        ApiColumn *ac = aq->columns->items[i];
+        OutColumn *c = other->columns->items[i];
+        OutColumn *fc = first->columns->items[i];
+        if (strcmp(ac->name, c->name) != 0) {
+            diag_error(c->pos, "query %s: result column %d is \"%s\" in %s but \"%s\" in %s", aq->name, i + 1, c->name,
+                       d2, ac->name, d1);
+            diag_note(fc->pos, "the %s column", d1);
+            ok = false;
+        } else if (ac->ctype != c->ctype) {
+            diag_error(c->pos, "query %s: result column \"%s\" is %s in %s but %s in %s", aq->name, c->name,
+                       ctype_name(c->ctype), d2, ctype_name(ac->ctype), d1);
+            diag_note(fc->pos, "the %s column", d1);
+            ok = false;
+        }
+        ac->nullable |= c->nullable;
+    }
+    return ok;
+}
+
+bool parity_build(Arena *arena, DialectRepo repos[DIALECT_COUNT], PtrList *api)
+{
+    bool ok = true;
+    for (int d = 0; d < DIALECT_COUNT; d++)
+        if (repos[d].present)
+            ok = check_duplicates(&repos[d]) && ok;
+    if (!ok)
+        return false;
+    DialectRepo *first = repos[DIALECT_SQLITE].present ? &repos[DIALECT_SQLITE] : &repos[DIALECT_POSTGRES];
+    DialectRepo *second = first == &repos[DIALECT_SQLITE] && repos[DIALECT_POSTGRES].present
+                              ? &repos[DIALECT_POSTGRES] : NULL;
+    for (int i = 0; i < first->queries->n; i++) {
+        Query *q = first->queries->items[i];
+        ApiQuery *aq = api_from(arena, q);
+        if (second) {
+            Query *o = find_query(second, q->name);
+            if (!o) {
+                diag_error(q->pos, "query %s is in %s but missing from %s", q->name, dialect_name(first->dialect),
+                           dialect_name(second->dialect));
+                ok = false;
+                continue;
+            }
+            ok = merge(aq, o, q) && ok;
+        }
+        ptrlist_push(arena, api, aq);
+    }
+    if (second)
+        for (int i = 0; i < second->queries->n; i++) {
+            Query *o = second->queries->items[i];
+            if (!find_query(first, o->name)) {
+                diag_error(o->pos, "query %s is in %s but missing from %s", o->name, dialect_name(second->dialect),
+                           dialect_name(first->dialect));
+                ok = false;
+            }
+        }
+    return ok;
+}

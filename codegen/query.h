@@ -1,0 +1,71 @@
+/*
+ * What the generator knows about one repository: per dialect, its
+ * migrations and its annotated queries; per query, the parameters and
+ * result columns analysis inferred. Produced by source.c (files) and
+ * analyze.c (types), read by the engine check, parity check and emitter.
+ */
+#ifndef KEEL_CODEGEN_QUERY_H
+#define KEEL_CODEGEN_QUERY_H
+
+#include "ast.h"
+#include "catalog.h"
+
+typedef enum QueryCmd { CMD_ONE, CMD_MANY, CMD_EXEC, CMD_EXECROWS, CMD_EXECLASTID } QueryCmd;
+const char *query_cmd_name(QueryCmd c); /* ":one" ... */
+
+typedef struct Param {
+    char *name;
+    CType ctype;
+    bool typed;
+    bool nullable;
+    bool explicit_name; /* @name: never renamed */
+    SrcPos pos;         /* first use */
+    int slot;           /* 1-based number in the SQL as written ($N, ?N, order of ?) */
+} Param;
+
+typedef struct OutColumn {
+    char *name;
+    CType ctype;
+    bool nullable;
+    SrcPos pos;
+    const Column *origin; /* the table column it is read from, if any */
+} OutColumn;
+
+/* A placeholder as written, to be replaced by the engine's own syntax. */
+typedef struct ParamUse {
+    size_t offset, len;  /* in the file */
+    Param *param;
+} ParamUse;
+
+typedef struct Query {
+    char *name;           /* "GetUpdates" */
+    QueryCmd cmd;
+    Dialect dialect;
+    const SrcFile *file;
+    SrcPos pos;           /* of the name in the annotation */
+    char *doc;            /* comment lines between annotation and SQL */
+    size_t sql_start, sql_end; /* the statement's bytes, without trailing ';' */
+    SrcPos sql_pos;
+    Stmt *stmt;
+    PtrList *params;      /* of Param*, in slot order */
+    PtrList *columns;     /* of OutColumn* */
+    PtrList *uses;        /* of ParamUse*, in text order */
+} Query;
+
+typedef struct Migration {
+    long long version;
+    char *name;           /* file name */
+    const SrcFile *file;
+    size_t up_start, up_end; /* the part that is applied */
+    PtrList *stmts;
+} Migration;
+
+typedef struct DialectRepo {
+    Dialect dialect;
+    bool present;
+    PtrList *migrations;  /* of Migration*, by version */
+    PtrList *queries;     /* of Query*, in file then source order */
+    Catalog *catalog;
+} DialectRepo;
+
+#endif

@@ -1,0 +1,323 @@
+#include "source.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+bool dir_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+SrcFile *source_read(Arena *arena, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diag_error((SrcPos){0}, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    StrBuf b = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_putn(&b, buf, n);
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        diag_error((SrcPos){0}, "cannot read %s", path);
+        sb_free(&b);
+        return NULL;
+    }
+    SrcFile *sf = arena_alloc(arena, sizeof *sf);
+    sf->path = arena_strdup(arena, path);
+    sf->len = b.len;
+    sf->text = arena_strndup(arena, b.s ? b.s : "", b.len);
+    sb_free(&b);
+    return sf;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The *.sql file names in dir, sorted bytewise so output never depends on
+ * the file system's order. */
+static PtrList *list_sql_files(Arena *arena, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        diag_error((SrcPos){0}, "cannot open directory %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    PtrList *names = ptrlist_new(arena);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && ends_with(e->d_name, ".sql"))
+            ptrlist_push(arena, names, arena_strdup(arena, e->d_name));
+    closedir(d);
+    if (names->n > 1)
+        qsort(names->items, (size_t)names->n, sizeof(void *), compare_names);
+    return names;
+}
+
+static int compare_migrations(const void *a, const void *b)
+{
+    const Migration *x = *(Migration *const *)a, *y = *(Migration *const *)b;
+    return x->version < y->version ? -1 : x->version > y->version;
+}
+
+bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
+{
+    PtrList *names = list_sql_files(arena, dir);
+    if (!names)
+        return false;
+    bool ok = true;
+    for (int i = 0; i < names->n; i++) {
+        const char *name = names->items[i];
+        if (ends_with(name, ".down.sql"))
+            continue;
+        char *path = arena_printf(arena, "%s/%s", dir, name);
+        SrcFile *f = source_read(arena, path);
+        if (!f) {
+            ok = false;
+            continue;
+        }
+        const char *p = name;
+        while (isdigit((unsigned char)*p))
+            p++;
+        if (p == name || *p != '_' || p[1] == 0 || strcmp(p + 1, ".sql") == 0 || p - name > 18) {
+            diag_error((SrcPos){f, 1, 1}, "migration file name must look like NNNN_name.sql");
+            ok = false;
+            continue;
+        }
+        Migration *m = arena_alloc(arena, sizeof *m);
+        m->version = strtoll(name, NULL, 10);
+        m->name = arena_strdup(arena, name);
+        m->file = f;
+        m->up_start = 0;
+        m->up_end = f->len;
+        ptrlist_push(arena, repo->migrations, m);
+    }
+    if (repo->migrations->n > 1)
+        qsort(repo->migrations->items, (size_t)repo->migrations->n, sizeof(void *), compare_migrations);
+    for (int i = 1; i < repo->migrations->n; i++) {
+        Migration *a = repo->migrations->items[i - 1], *b = repo->migrations->items[i];
+        if (a->version == b->version) {
+            diag_error((SrcPos){b->file, 1, 1}, "migration version %lld is used twice", b->version);
+            diag_note((SrcPos){a->file, 1, 1}, "the other migration with version %lld", a->version);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+const char *query_cmd_name(QueryCmd c)
+{
+    static const char *const names[] = {":one", ":many", ":exec", ":execrows", ":execlastid"};
+    return names[c];
+}
+
+static bool parse_cmd(const char *z, size_t n, QueryCmd *out)
+{
+    for (QueryCmd c = CMD_ONE; c <= CMD_EXECLASTID; c++)
+        if (strlen(query_cmd_name(c)) == n && memcmp(query_cmd_name(c), z, n) == 0) {
+            *out = c;
+            return true;
+        }
+    return false;
+}
+
+typedef struct Line {
+    const char *z;
+    size_t start, len; /* byte offset and length without the newline */
+    int number;
+} Line;
+
+static const char *skip_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* Recognises "-- name: X :cmd". Returns 0 when the line is not an
+ * annotation, 1 when it is, -1 after reporting a malformed one. */
+static int parse_annotation(Arena *arena, const SrcFile *f, const Line *ln, Query *q)
+{
+    const char *end = ln->z + ln->len;
+    const char *p = skip_space(ln->z, end);
+    if (end - p < 2 || p[0] != '-' || p[1] != '-')
+        return 0;
+    p = skip_space(p + 2, end);
+    if (end - p < 5 || strncmp(p, "name:", 5) != 0)
+        return 0;
+    const char *expect = "expected \"-- name: QueryName :one|:many|:exec|:execrows|:execlastid\"";
+    p = skip_space(p + 5, end);
+    const char *name = p;
+    while (p < end && !isspace((unsigned char)*p))
+        p++;
+    SrcPos name_pos = {f, ln->number, (int)(name - ln->z) + 1};
+    if (p == name) {
+        diag_error(name_pos, "annotation without a query name; %s", expect);
+        return -1;
+    }
+    for (const char *c = name; c < p; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '_') || isdigit((unsigned char)*name)) {
+            diag_error(name_pos, "query name \"%.*s\" is not an identifier (letters, digits, _)", (int)(p - name),
+                       name);
+            return -1;
+        }
+    const char *cmd = skip_space(p, end);
+    const char *cmd_end = cmd;
+    while (cmd_end < end && !isspace((unsigned char)*cmd_end))
+        cmd_end++;
+    SrcPos cmd_pos = {f, ln->number, (int)(cmd - ln->z) + 1};
+    if (cmd == cmd_end) {
+        diag_error(cmd_pos, "query %.*s has no command; %s", (int)(p - name), name, expect);
+        return -1;
+    }
+    if (!parse_cmd(cmd, (size_t)(cmd_end - cmd), &q->cmd)) {
+        diag_error(cmd_pos, "unknown query command \"%.*s\"; %s", (int)(cmd_end - cmd), cmd, expect);
+        return -1;
+    }
+    const char *rest = skip_space(cmd_end, end);
+    if (rest < end) {
+        diag_error((SrcPos){f, ln->number, (int)(rest - ln->z) + 1}, "unexpected text after the query command; %s",
+                   expect);
+        return -1;
+    }
+    q->name = arena_strndup(arena, name, (size_t)(p - name));
+    q->pos = name_pos;
+    return 1;
+}
+
+static bool line_is_blank(const Line *ln)
+{
+    const char *end = ln->z + ln->len;
+    return skip_space(ln->z, end) == end;
+}
+
+static bool line_is_comment(const Line *ln)
+{
+    const char *end = ln->z + ln->len;
+    const char *p = skip_space(ln->z, end);
+    return end - p >= 2 && p[0] == '-' && p[1] == '-';
+}
+
+static void finish_block(Arena *arena, DialectRepo *repo, Query *q, const Line *lines, int first, int last,
+                         bool *ok)
+{
+    StrBuf doc = {0};
+    int i = first;
+    for (; i < last; i++) {
+        if (line_is_blank(&lines[i]) && doc.len == 0)
+            continue;
+        if (!line_is_comment(&lines[i]))
+            break;
+        const char *end = lines[i].z + lines[i].len;
+        const char *p = skip_space(lines[i].z, end) + 2;
+        if (p < end && *p == ' ')
+            p++;
+        size_t n = (size_t)(end - p);
+        while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' '))
+            n--;
+        sb_putn(&doc, p, n);
+        sb_putc(&doc, '\n');
+    }
+    q->doc = arena_strdup(arena, doc.s ? doc.s : "");
+    sb_free(&doc);
+    int sql_first = i;
+    int sql_last = last;
+    while (sql_last > sql_first && (line_is_blank(&lines[sql_last - 1]) || line_is_comment(&lines[sql_last - 1])))
+        sql_last--;
+    if (sql_first >= sql_last) {
+        diag_error(q->pos, "query %s has no SQL", q->name);
+        *ok = false;
+        return;
+    }
+    q->sql_start = lines[sql_first].start;
+    q->sql_end = lines[sql_last - 1].start + lines[sql_last - 1].len;
+    q->sql_pos = (SrcPos){q->file, lines[sql_first].number, 1};
+    q->dialect = repo->dialect;
+    ptrlist_push(arena, repo->queries, q);
+}
+
+static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
+{
+    int n_lines = 0, cap = 64;
+    Line *lines = xmalloc((size_t)cap * sizeof *lines);
+    for (size_t pos = 0, number = 1; pos <= f->len; number++) {
+        const char *nl = memchr(f->text + pos, '\n', f->len - pos);
+        size_t len = nl ? (size_t)(nl - (f->text + pos)) : f->len - pos;
+        if (n_lines == cap) {
+            cap *= 2;
+            lines = xrealloc(lines, (size_t)cap * sizeof *lines);
+        }
+        lines[n_lines++] = (Line){f->text + pos, pos, len, (int)number};
+        pos += len + 1;
+        if (!nl)
+            break;
+    }
+    bool ok = true;
+    Query *current = NULL;
+    int block_first = 0;
+    for (int i = 0; i < n_lines; i++) {
+        Query q = {0};
+        q.file = f;
+        int r = parse_annotation(arena, f, &lines[i], &q);
+        if (r < 0) {
+            ok = false;
+            continue;
+        }
+        if (r == 1) {
+            if (current)
+                finish_block(arena, repo, current, lines, block_first, i, &ok);
+            current = arena_alloc(arena, sizeof *current);
+            *current = q;
+            block_first = i + 1;
+            continue;
+        }
+        if (!current && !line_is_blank(&lines[i]) && !line_is_comment(&lines[i])) {
+            const char *p = skip_space(lines[i].z, lines[i].z + lines[i].len);
+            diag_error((SrcPos){f, lines[i].number, (int)(p - lines[i].z) + 1},
+                       "SQL outside a query block; start each query with \"-- name: QueryName :cmd\"");
+            ok = false;
+            /* one report per file is enough */
+            while (i + 1 < n_lines && !line_is_blank(&lines[i + 1]))
+                i++;
+        }
+    }
+    if (current)
+        finish_block(arena, repo, current, lines, block_first, n_lines, &ok);
+    free(lines);
+    return ok;
+}
+
+bool source_load_queries(Arena *arena, DialectRepo *repo, const char *dir)
+{
+    PtrList *names = list_sql_files(arena, dir);
+    if (!names)
+        return false;
+    bool ok = true;
+    for (int i = 0; i < names->n; i++) {
+        SrcFile *f = source_read(arena, arena_printf(arena, "%s/%s", dir, (char *)names->items[i]));
+        if (!f) {
+            ok = false;
+            continue;
+        }
+        ok = load_query_file(arena, repo, f) && ok;
+    }
+    return ok;
+}

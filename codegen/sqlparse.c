@@ -1,0 +1,187 @@
+#include "sqlparse.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "parse_build.h"
+#include "tokenize.h"
+
+/* lemon's generated interface */
+void *KeelParserAlloc(void *(*malloc_fn)(size_t));
+void KeelParserFree(void *parser, void (*free_fn)(void *));
+void KeelParser(void *parser, int major, Token minor, Parse *p);
+
+const char *dialect_name(Dialect d) { return d == DIALECT_POSTGRES ? "postgres" : "sqlite"; }
+
+char *token_text(Arena *arena, const Token *t) { return arena_strndup(arena, t->z, (size_t)t->n); }
+
+char *token_name(Arena *arena, const Token *t)
+{
+    const char *z = t->z;
+    int n = t->n;
+    if (n >= 2 && (z[0] == '"' || z[0] == '`' || z[0] == '\'' || z[0] == '[')) {
+        char close = z[0] == '[' ? ']' : z[0];
+        char *out = arena_alloc(arena, (size_t)n);
+        int k = 0;
+        for (int i = 1; i < n - 1; i++) {
+            out[k++] = z[i];
+            if (z[i] == close && i + 1 < n - 1 && z[i + 1] == close)
+                i++;
+        }
+        out[k] = 0;
+        return out;
+    }
+    char *out = arena_strndup(arena, z, (size_t)n);
+    for (char *c = out; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    return out;
+}
+
+typedef struct TokenVec {
+    Token *items;
+    int n, cap;
+} TokenVec;
+
+static void tv_push(TokenVec *v, Token t)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 64;
+        v->items = xrealloc(v->items, (size_t)v->cap * sizeof *v->items);
+    }
+    v->items[v->n++] = t;
+}
+
+static bool word_is(const Token *t, const char *w) { return t->type != TK_STRING && str_ieq_n(t->z, (size_t)t->n, w); }
+
+/* Which statements the grammar models. In a migration only DDL matters to
+ * the catalog; DML there (seed rows) is kept opaque. */
+static bool is_modelled(const TokenVec *v, ParseMode mode)
+{
+    const Token *t = v->items;
+    int n = v->n;
+    if (n == 0)
+        return false;
+    if (mode == PARSE_QUERY)
+        return true; /* the grammar reports anything else as a syntax error */
+    int i = 0;
+    if (t[0].type == TK_CREATE) {
+        i = 1;
+        if (i < n && t[i].type == TK_TEMP)
+            i++;
+        if (i < n && t[i].type == TK_UNIQUE)
+            i++;
+        return i < n && (t[i].type == TK_TABLE || t[i].type == TK_INDEX || t[i].type == TK_VIEW);
+    }
+    if (t[0].type == TK_ALTER)
+        return n > 1 && t[1].type == TK_TABLE;
+    if (t[0].type == TK_DROP)
+        return n > 1 && (t[1].type == TK_TABLE || t[1].type == TK_INDEX || t[1].type == TK_VIEW);
+    return false;
+}
+
+static bool is_trigger(const TokenVec *v)
+{
+    for (int i = 1; i < v->n && i < 4; i++)
+        if (word_is(&v->items[i], "trigger"))
+            return v->items[0].type == TK_CREATE;
+    return false;
+}
+
+static void describe_token(StrBuf *b, const Token *t)
+{
+    if (t->type == 0)
+        sb_puts(b, "end of statement");
+    else
+        sb_printf(b, "\"%.*s\"", t->n > 40 ? 40 : t->n, t->z);
+}
+
+static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialect, PtrList *out)
+{
+    Parse p = {.arena = arena, .dialect = dialect};
+    void *parser = KeelParserAlloc(malloc);
+    for (int i = 0; i < v->n && !p.failed; i++)
+        KeelParser(parser, v->items[i].type, v->items[i], &p);
+    if (!p.failed)
+        KeelParser(parser, 0, end_tok, &p);
+    KeelParserFree(parser, free);
+    if (p.failed) {
+        if (p.overflow) {
+            diag_error(v->items[0].pos, "statement is nested too deeply");
+        } else if (p.error_token.n >= 0) {
+            StrBuf b = {0};
+            describe_token(&b, &p.error_token);
+            SrcPos pos = p.error_token.pos.file ? p.error_token.pos : end_tok.pos;
+            diag_error(pos, "syntax error near %s", b.s);
+            sb_free(&b);
+        }
+        return false;
+    }
+    if (!p.stmt) {
+        diag_error(v->items[0].pos, "statement is not supported here");
+        return false;
+    }
+    p.stmt->first = v->items[0];
+    p.stmt->last = v->items[v->n - 1];
+    ptrlist_push(arena, out, p.stmt);
+    return true;
+}
+
+static bool finish_statement(Arena *arena, TokenVec *v, Token end_tok, Dialect dialect, ParseMode mode,
+                             PtrList *out)
+{
+    if (v->n == 0)
+        return true;
+    bool ok;
+    if (is_modelled(v, mode)) {
+        ok = run_grammar(arena, v, end_tok, dialect, out);
+    } else {
+        Stmt *s = arena_alloc(arena, sizeof *s);
+        s->kind = STMT_OTHER;
+        s->first = v->items[0];
+        s->last = v->items[v->n - 1];
+        ptrlist_push(arena, out, s);
+        ok = true;
+    }
+    v->n = 0;
+    return ok;
+}
+
+bool parse_sql(Arena *arena, const SrcFile *file, size_t start, size_t end, int line, int col,
+               Dialect dialect, ParseMode mode, PtrList *out)
+{
+    Lexer lx;
+    lexer_init(&lx, file, start, end, line, col, dialect);
+    TokenVec v = {0};
+    bool ok = true;
+    int block_depth = 0; /* BEGIN ... END inside CREATE TRIGGER */
+    Token t;
+    for (;;) {
+        int type = lexer_next_significant(&lx, &t);
+        if (type == TK_ILLEGAL) {
+            ok = false;
+            continue;
+        }
+        if (type == 0) {
+            t.type = 0;
+            ok = finish_statement(arena, &v, t, dialect, mode, out) && ok;
+            break;
+        }
+        if (type == TK_SEMI && block_depth == 0) {
+            Token end_tok = t;
+            end_tok.type = 0;
+            ok = finish_statement(arena, &v, end_tok, dialect, mode, out) && ok;
+            continue;
+        }
+        if (v.n > 0 && is_trigger(&v)) {
+            if (word_is(&t, "begin") || t.type == TK_CASE)
+                block_depth++;
+            else if (t.type == TK_END && block_depth > 0)
+                block_depth--;
+        }
+        tv_push(&v, t);
+    }
+    free(v.items);
+    return ok;
+}
