@@ -423,14 +423,16 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
         put_open_checks(b, aq);
         sb_printf(b,
                   "    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {\n"
-                  "        if (count == capacity && (rc = %s__grow(arena, (void **)&out, &capacity, sizeof *out, count)) != KEEL_OK)\n"
-                  "            break;\n"
+                  "        if (count == capacity) {\n"
+                  "            %s *grown = %s__grow(arena, out, &capacity, sizeof *out, count);\n"
+                  "            if (!grown) {\n                rc = KEEL_NOMEM;\n                break;\n            }\n"
+                  "            out = grown;\n        }\n"
                   "        if ((rc = %s(st, arena, &out[count])) != KEEL_OK)\n            break;\n"
                   "        count++;\n    }\n"
                   "    keel_stmt_close(st);\n"
                   "    if (rc != KEEL_DONE)\n        return rc;\n"
                   "    *rows = out;\n    *n_rows = count;\n    return KEEL_OK;\n}\n",
-                  repo, n->reader);
+                  n->row, repo, n->reader);
         sb_puts(b, "\n");
         put_signature(b, aq, n, true);
         sb_puts(b, "\n{\n");
@@ -473,7 +475,7 @@ static char *emit_impl(Arena *arena, const char *repo, DialectRepo repos[DIALECT
         }
     }
     sb_printf(&b, GENERATED_BANNER, repo);
-    sb_printf(&b, "#include \"%s.h\"\n\n#include <string.h>\n\n", repo);
+    sb_printf(&b, "#include \"%s.h\"\n\n#include <stdint.h>\n#include <string.h>\n\n", repo);
     char *up = upper(arena, repo);
     sb_puts(&b, "/* Query numbers: the index of each query in every dialect's table. */\nenum {\n");
     for (int i = 0; i < api->n; i++) {
@@ -533,12 +535,12 @@ static char *emit_impl(Arena *arena, const char *repo, DialectRepo repos[DIALECT
         sb_printf(&b,
                   "\n/* Doubles a row array held in the arena (the old block stays there until\n"
                   " * the arena is freed: at most as much again as the final array). */\n"
-                  "static int %s__grow(keel_arena *arena, void **rows, size_t *capacity, size_t size, size_t count)\n{\n"
+                  "static void *%s__grow(keel_arena *arena, const void *rows, size_t *capacity, size_t size, size_t count)\n{\n"
                   "    size_t wanted = *capacity ? *capacity * 2 : 16;\n"
-                  "    void *grown = keel_arena_alloc(arena, wanted * size);\n"
-                  "    if (!grown)\n        return KEEL_NOMEM;\n"
-                  "    if (count)\n        memcpy(grown, *rows, count * size);\n"
-                  "    *rows = grown;\n    *capacity = wanted;\n    return KEEL_OK;\n}\n",
+                  "    void *grown = wanted <= SIZE_MAX / size ? keel_arena_alloc(arena, wanted * size) : NULL;\n"
+                  "    if (!grown)\n        return NULL;\n"
+                  "    if (count)\n        memcpy(grown, rows, count * size);\n"
+                  "    *capacity = wanted;\n    return grown;\n}\n",
                   repo);
     for (int i = 0; i < api->n; i++) {
         const ApiQuery *aq = api->items[i];
