@@ -30,6 +30,7 @@ typedef struct Scope {
     PtrList *sources;   /* of Source* */
     PtrList *ctes;      /* of Table*, visible to this scope and its children */
     PtrList *aliases;   /* of char*: result aliases, for ORDER BY */
+    bool incomplete;    /* a FROM item failed to resolve: stay quiet about columns */
 } Scope;
 
 typedef struct Analyzer {
@@ -196,8 +197,8 @@ static void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, b
     if (!p->typed) {
         p->typed = true;
         p->ctype = hint.t;
-        p->nullable = nullable;
     }
+    p->nullable |= nullable;
     if (!p->name && name)
         p->name = arena_strdup(an->arena, name);
 }
@@ -359,6 +360,11 @@ static TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
             if (strcmp(s->aliases->items[i], name) == 0)
                 return ti(CT_UNKNOWN, true);
     }
+    for (Scope *s = sc; s; s = s->parent)
+        if (s->incomplete) {
+            an->ok = false;
+            return ti(CT_UNKNOWN, true);
+        }
     if (sc && sc->sources->n == 1)
         error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name,
                  ((Source *)sc->sources->items[0])->table_name);
@@ -630,8 +636,10 @@ static TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_BOOL, false);
     }
     case EX_ISNULL: {
+        type_expr(an, sc, e->lhs);
         Expr *x = strip(e->lhs);
-        type_expr(an, sc, x);
+        while (x->kind == EX_CAST)
+            x = strip(x->lhs);
         if (x->kind == EX_PARAM) {
             Param *p = param_of(an, x);
             if (p)
@@ -755,7 +763,9 @@ static PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
             error_at(an, rc->expr->tok.pos, "result column %d has no name; give it one with AS", i + 1);
             continue;
         }
-        if (t.t == CT_UNKNOWN && an->ok) {
+        if (t.t == CT_UNKNOWN && strip(rc->expr)->kind == EX_PARAM) {
+            /* the parameter's own error says what to do */
+        } else if (t.t == CT_UNKNOWN && an->ok) {
             error_at(an, pos, "cannot infer the type of result column \"%s\"; add a CAST", name);
             continue;
         }
@@ -778,8 +788,10 @@ static void add_from(Analyzer *an, Scope *sc, Scope *outer, PtrList *from)
         } else {
             src = add_table_source(an, sc, &it->name, &it->alias);
         }
-        if (!src)
+        if (!src) {
+            sc->incomplete = true;
             continue;
+        }
         if (it->join == JOIN_LEFT || it->join == JOIN_FULL)
             src->nullable = true;
         if (it->join == JOIN_RIGHT || it->join == JOIN_FULL)
@@ -911,7 +923,7 @@ static PtrList *analyze_compound(Analyzer *an, Scope *parent, Select *s)
         os->aliases = ptrlist_new(an->arena);
         for (int i = 0; i < PTRLIST_LEN(cols); i++)
             ptrlist_push(an->arena, os->aliases, ((OutColumn *)cols->items[i])->name);
-        if (!s->prior)
+        if (!s->prior && an->ok)
             add_from(an, os, parent, s->from);
         for (int i = 0; i < s->order_by->n; i++)
             type_expr(an, os, ((ResultCol *)s->order_by->items[i])->expr);

@@ -273,11 +273,17 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
     bool ok = true;
     Query *current = NULL;
     int block_first = 0;
+    bool skipping = false;
     for (int i = 0; i < n_lines; i++) {
         Query q = {0};
         q.file = f;
         int r = parse_annotation(arena, f, &lines[i], &q);
         if (r < 0) {
+            /* the block's SQL belongs to the broken annotation: one error */
+            if (current)
+                finish_block(arena, repo, current, lines, block_first, i, &ok);
+            current = NULL;
+            skipping = true;
             ok = false;
             continue;
         }
@@ -287,9 +293,10 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
             current = arena_alloc(arena, sizeof *current);
             *current = q;
             block_first = i + 1;
+            skipping = false;
             continue;
         }
-        if (!current && !line_is_blank(&lines[i]) && !line_is_comment(&lines[i])) {
+        if (!current && !skipping && !line_is_blank(&lines[i]) && !line_is_comment(&lines[i])) {
             const char *p = skip_space(lines[i].z, lines[i].z + lines[i].len);
             diag_error((SrcPos){f, lines[i].number, (int)(p - lines[i].z) + 1},
                        "SQL outside a query block; start each query with \"-- name: QueryName :cmd\"");

@@ -156,22 +156,26 @@ bool parse_sql(Arena *arena, const SrcFile *file, size_t start, size_t end, int 
     TokenVec v = {0};
     bool ok = true;
     int block_depth = 0; /* BEGIN ... END inside CREATE TRIGGER */
+    bool broken = false; /* the current statement had a malformed token */
     Token t;
     for (;;) {
         int type = lexer_next_significant(&lx, &t);
         if (type == TK_ILLEGAL) {
+            /* reported by the tokenizer; the statement's grammar errors would only echo it */
             ok = false;
+            broken = true;
             continue;
         }
-        if (type == 0) {
-            t.type = 0;
-            ok = finish_statement(arena, &v, t, dialect, mode, out) && ok;
-            break;
-        }
-        if (type == TK_SEMI && block_depth == 0) {
+        if (type == 0 || (type == TK_SEMI && block_depth == 0)) {
             Token end_tok = t;
             end_tok.type = 0;
-            ok = finish_statement(arena, &v, end_tok, dialect, mode, out) && ok;
+            if (broken)
+                v.n = 0;
+            else
+                ok = finish_statement(arena, &v, end_tok, dialect, mode, out) && ok;
+            broken = false;
+            if (type == 0)
+                break;
             continue;
         }
         if (v.n > 0 && is_trigger(&v)) {

@@ -1,0 +1,1 @@
+ALTER TABLE tagz ADD COLUMN color TEXT;

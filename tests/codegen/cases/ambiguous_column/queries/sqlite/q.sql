@@ -1,0 +1,3 @@
+-- name: NotesWithTags :many
+SELECT id, name, body
+FROM notes JOIN tags ON tags.id = notes.tag_id;

@@ -1,0 +1,2 @@
+-- name: ListTags
+SELECT id, name FROM tags;

@@ -1,0 +1,2 @@
+-- name: ListTags :many
+SELECT id, name FROM tags;

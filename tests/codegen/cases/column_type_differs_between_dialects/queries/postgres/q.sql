@@ -1,0 +1,2 @@
+-- name: TagNames :many
+SELECT id AS label FROM tags;

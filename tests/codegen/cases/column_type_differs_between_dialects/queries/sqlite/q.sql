@@ -1,0 +1,2 @@
+-- name: TagNames :many
+SELECT name AS label FROM tags;

@@ -1,0 +1,10 @@
+CREATE TABLE tags (
+    id   BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE notes (
+    id     BIGSERIAL PRIMARY KEY,
+    tag_id BIGINT REFERENCES tags (id) ON DELETE SET NULL,
+    body   TEXT NOT NULL
+);

@@ -1,0 +1,2 @@
+-- name: DeleteTag :execrows
+DELETE FROM tags WHERE id = $1;

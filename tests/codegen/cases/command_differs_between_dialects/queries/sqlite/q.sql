@@ -1,0 +1,2 @@
+-- name: DeleteTag :exec
+DELETE FROM tags WHERE id = ?;

@@ -1,0 +1,2 @@
+-- name: ListTags :exec
+SELECT id, name FROM tags;

@@ -1,0 +1,27 @@
+-- name: AuthorsWithBooks :many
+-- LEFT JOIN: every book column may be NULL.
+SELECT a.id, a.name, a.email, a."default", b.id AS book_id, b.title, b.price, b.published
+FROM authors a
+LEFT JOIN books b ON b.author_id = a.id
+WHERE a.name LIKE $1 AND b.price BETWEEN $2 AND $3
+ORDER BY a.name
+LIMIT $4 OFFSET $5;
+
+-- name: CountBooks :one
+SELECT count(*) AS total, max(price) AS top_price, coalesce(sum(price), 0.0) AS revenue
+FROM books WHERE author_id = @author;
+
+-- name: AddBook :one
+INSERT INTO books (author_id, title, price, cover) VALUES ($1, $2, $3, $4)
+RETURNING id, cover;
+
+-- name: SetPrice :execrows
+UPDATE books SET price = $1 WHERE id = $2 AND (@only_title::text IS NULL OR title = @only_title);
+
+-- name: BooksByIds :many
+SELECT id, title FROM books WHERE id IN ($1, $2) OR author_id = $3 OR author_id = $4;
+
+-- name: HasBooks :one
+SELECT EXISTS (SELECT 1 FROM books WHERE author_id = $1) AS has_books,
+       CASE WHEN count(*) > 0 THEN 'some' ELSE 'none' END AS label
+FROM authors;

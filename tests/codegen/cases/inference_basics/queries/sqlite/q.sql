@@ -1,0 +1,27 @@
+-- name: AuthorsWithBooks :many
+-- LEFT JOIN: every book column may be NULL.
+SELECT a.id, a.name, a.email, a."default", b.id AS book_id, b.title, b.price, b.published
+FROM authors a
+LEFT JOIN books b ON b.author_id = a.id
+WHERE a.name LIKE ? AND b.price BETWEEN ? AND ?
+ORDER BY a.name
+LIMIT ? OFFSET ?;
+
+-- name: CountBooks :one
+SELECT count(*) AS total, max(price) AS top_price, coalesce(sum(price), 0.0) AS revenue
+FROM books WHERE author_id = @author;
+
+-- name: AddBook :one
+INSERT INTO books (author_id, title, price, cover) VALUES (?, ?, ?, ?)
+RETURNING id, cover;
+
+-- name: SetPrice :execrows
+UPDATE books SET price = ? WHERE id = ? AND (@only_title IS NULL OR title = @only_title);
+
+-- name: BooksByIds :many
+SELECT id, title FROM books WHERE id IN (?, ?) OR author_id = ? OR author_id = ?;
+
+-- name: HasBooks :one
+SELECT EXISTS (SELECT 1 FROM books WHERE author_id = ?) AS has_books,
+       CASE WHEN count(*) > 0 THEN 'some' ELSE 'none' END AS label
+FROM authors;

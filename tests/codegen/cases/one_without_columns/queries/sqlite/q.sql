@@ -1,0 +1,2 @@
+-- name: DeleteTag :one
+DELETE FROM tags WHERE id = ?;

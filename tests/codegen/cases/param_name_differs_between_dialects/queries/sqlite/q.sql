@@ -1,0 +1,2 @@
+-- name: GetTag :one
+SELECT id, name FROM tags WHERE id = ?;

@@ -1,0 +1,2 @@
+-- name: GetTag :one
+SELECT name FROM tags WHERE id = ?;

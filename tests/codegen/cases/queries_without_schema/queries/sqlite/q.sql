@@ -1,0 +1,2 @@
+-- name: X :one
+SELECT 1 AS x;

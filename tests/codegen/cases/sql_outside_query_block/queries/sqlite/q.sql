@@ -1,0 +1,4 @@
+SELECT 1;
+
+-- name: ListTags :many
+SELECT id, name FROM tags;

@@ -1,0 +1,2 @@
+-- name: FindTags :many
+SELECT id, name FROM tags WHERE name ILIKE ?;

@@ -1,0 +1,2 @@
+-- name: ListTags :many
+SELEC id, name FROM tags;

@@ -1,0 +1,3 @@
+-- name: ListTags :many
+SELECT id, name FROM tags;
+SELECT id FROM notes;

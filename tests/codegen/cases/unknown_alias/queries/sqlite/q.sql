@@ -1,0 +1,2 @@
+-- name: ListTags :many
+SELECT t.id, x.name FROM tags t;

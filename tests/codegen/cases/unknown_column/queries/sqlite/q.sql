@@ -1,0 +1,2 @@
+-- name: ListTags :many
+SELECT id, nmae FROM tags;

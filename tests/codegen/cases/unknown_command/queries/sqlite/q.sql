@@ -1,0 +1,2 @@
+-- name: ListTags :fetch
+SELECT id, name FROM tags;

@@ -1,0 +1,2 @@
+-- name: FindTag :one
+SELECT id FROM tags WHERE name = 'oops;

@@ -1,0 +1,2 @@
+-- name: Echo :one
+SELECT ? AS value;

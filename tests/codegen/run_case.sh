@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the generator on one case directory and compares what it says.
+#
+#   run_case.sh KEEL CASE_DIR WORK_DIR
+#
+# A case holds schema/<dialect>/ and queries/<dialect>/ and either
+#   expected.stderr  - the exact diagnostics; the run must exit 1 and
+#                      write nothing (the output directory must not appear)
+# or
+#   expected/        - files the run must produce byte for byte (exit 0).
+# The generator runs inside CASE_DIR with relative paths, so diagnostics
+# read "queries/sqlite/x.sql:3:8: error: ..." as a user sees them.
+set -u
+keel=$1 case_dir=$2 work=$3
+name=$(basename "$case_dir")
+out="$work/$name.out"
+rm -rf "$out" "$work/$name.stderr"
+mkdir -p "$work"
+cd "$case_dir" || exit 2
+"$keel" generate --name "${KEEL_CASE_REPO:-repo}" --schema schema --queries queries --out "$out" \
+    2>"$work/$name.stderr"
+status=$?
+if [ -f expected.stderr ]; then
+    fail=0
+    if [ "$status" -ne 1 ]; then
+        echo "FAIL $name: exit status $status, expected 1"
+        fail=1
+    fi
+    if [ -e "$out" ]; then
+        echo "FAIL $name: output was written despite errors"
+        fail=1
+    fi
+    if ! diff -u expected.stderr "$work/$name.stderr"; then
+        echo "FAIL $name: diagnostics differ (above: - expected, + actual)"
+        fail=1
+    fi
+    exit $fail
+fi
+if [ "$status" -ne 0 ]; then
+    echo "FAIL $name: exit status $status"
+    cat "$work/$name.stderr"
+    exit 1
+fi
+fail=0
+for f in expected/*; do
+    if ! diff -u "$f" "$out/$(basename "$f")"; then
+        echo "FAIL $name: $(basename "$f") differs (above: - expected, + actual)"
+        fail=1
+    fi
+done
+exit $fail
