@@ -264,9 +264,10 @@ static int tag_image_tx(keel_db *tx, void *ctx)
     int rc = diun_list_tags_each(tx, match_tag, job);
     if (rc == KEEL_OK) { /* no such tag yet */
         keel_arena arena = KEEL_ARENA_INIT;
-        diun_create_tag_row row;
+        diun_create_tag_row row = { 0 };
         rc = diun_create_tag(tx, job->name, &arena, &row);
-        job->tag_id = row.id;
+        if (rc == KEEL_OK)
+            job->tag_id = row.id;
         keel_arena_free(&arena);
     } else if (rc == TAG_FOUND) {
         rc = KEEL_OK;
