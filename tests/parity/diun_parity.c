@@ -940,6 +940,47 @@ out:
     keel_arena_free(&arena);
 }
 
+typedef struct visibility_ctx {
+    keel_db *other;
+    int other_rc;
+    size_t other_saw; /* rows the other handle saw while the tx was open */
+} visibility_ctx;
+
+static int count_updates(keel_db *db, size_t *n)
+{
+    keel_arena arena = KEEL_ARENA_INIT;
+    diun_get_updates_row *rows = NULL;
+    int rc = diun_get_updates(db, &arena, &rows, n);
+    keel_arena_free(&arena);
+    return rc;
+}
+
+static int upsert_and_look_from_outside(keel_db *tx, void *ctx)
+{
+    visibility_ctx *v = ctx;
+    int rc = upsert(tx, IMAGE_DIUN, "new");
+    if (rc == KEEL_OK)
+        v->other_rc = count_updates(v->other, &v->other_saw);
+    return rc;
+}
+
+static void other_handle_sees_upsert_only_after_commit(keel_db *db)
+{
+    /* Each sqlite-memory handle is its own database: nothing to share. */
+    if (strcmp(keel_test_target(), "sqlite-memory") == 0)
+        return;
+    visibility_ctx v = { .other = NULL, .other_rc = -1, .other_saw = 99 };
+    size_t after = 0;
+
+    REQUIRE_OK(keel_open(&v.other, keel_test_dsn(), NULL));
+    CHECK_CODE(keel_update(db, upsert_and_look_from_outside, &v), KEEL_OK);
+    CHECK_CODE(v.other_rc, KEEL_OK);
+    CHECK_INT_EQ(v.other_saw, 0); /* uncommitted work is not visible */
+    CHECK_CODE(count_updates(v.other, &after), KEEL_OK);
+    CHECK_INT_EQ(after, 1);
+    keel_close(v.other);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static const keel_test_case cases[] = {
@@ -975,6 +1016,7 @@ static const keel_test_case cases[] = {
     KEEL_TEST(long_text_round_trips),
     KEEL_TEST(failed_transaction_rolls_back_every_generated_write),
     KEEL_TEST(view_transaction_rejects_generated_writes_as_read_only),
+    KEEL_TEST(other_handle_sees_upsert_only_after_commit),
 };
 
 int main(int argc, char **argv)
