@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages keel needs that are missing: the one list
+# used by the README's quick start and by CI. Runs apt-get directly as
+# root, through sudo otherwise; does nothing when all are present.
+set -euo pipefail
+packages=(gcc cmake ninja-build pkg-config lemon libsqlite3-dev libpq-dev libssl-dev
+          postgresql libjansson-dev)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+    echo "keel: all dependencies present"
+    exit 0
+fi
+echo "keel: installing ${missing[*]}"
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update
+"${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
