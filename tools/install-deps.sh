@@ -4,7 +4,9 @@
 # root, through sudo otherwise; does nothing when all are present.
 set -euo pipefail
 packages=(gcc cmake ninja-build pkg-config lemon libsqlite3-dev libpq-dev libssl-dev
-          postgresql libjansson-dev)
+          postgresql libjansson-dev
+          # diun-dashboard: its HTTP server, and what its tests drive it with
+          libmicrohttpd-dev curl jq wrk chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
