@@ -14,10 +14,11 @@ enum {
     DIUN__Q_ASSIGN_TAG = 3,
     DIUN__Q_UNASSIGN_TAG = 4,
     DIUN__Q_TAG_EXISTS = 5,
-    DIUN__Q_UPSERT_EVENT = 6,
-    DIUN__Q_GET_UPDATES = 7,
-    DIUN__Q_ACKNOWLEDGE_UPDATE = 8,
-    DIUN__QUERY_COUNT = 9
+    DIUN__Q_REMOVE_TAG_ASSIGNMENT = 6,
+    DIUN__Q_UPSERT_EVENT = 7,
+    DIUN__Q_GET_UPDATES = 8,
+    DIUN__Q_ACKNOWLEDGE_UPDATE = 9,
+    DIUN__QUERY_COUNT = 10
 };
 
 extern const keel_query diun__sqlite_queries[DIUN__QUERY_COUNT];
@@ -241,6 +242,25 @@ int diun_tag_exists(keel_db *db, int64_t id, diun_tag_exists_row *row)
         rc = KEEL_NOT_FOUND;
     keel_stmt_close(st);
     return rc;
+}
+
+int diun_remove_tag_assignment(keel_db *db, const diun_remove_tag_assignment_params *params, int64_t *rows_affected)
+{
+    const keel_query *q = diun__query(db, DIUN__Q_REMOVE_TAG_ASSIGNMENT);
+    keel_stmt *st;
+    int rc;
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_text(st, 1, params->image);
+    keel_bind_int64(st, 2, params->tag_id);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    if (rc == KEEL_DONE && rows_affected)
+        *rows_affected = keel_stmt_changes(st);
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
 }
 
 int diun_upsert_event(keel_db *db, const diun_upsert_event_params *params)

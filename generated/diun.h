@@ -81,6 +81,18 @@ typedef struct diun_tag_exists_row {
 
 int diun_tag_exists(keel_db *db, int64_t id, diun_tag_exists_row *row);
 
+/* ---- RemoveTagAssignment (:execrows), queries/sqlite/tags.sql:22
+ * Removes the image's tag only when it is that tag.
+ *
+ *   DELETE FROM tag_assignments WHERE image = ?1 AND tag_id = ?2
+ */
+typedef struct diun_remove_tag_assignment_params {
+    const char *image;
+    int64_t tag_id;
+} diun_remove_tag_assignment_params;
+
+int diun_remove_tag_assignment(keel_db *db, const diun_remove_tag_assignment_params *params, int64_t *rows_affected);
+
 /* ---- UpsertEvent (:exec), queries/sqlite/updates.sql:1
  * Records Diun's latest event for an image; a new event clears the
  * acknowledgement so the image shows up as unread again.

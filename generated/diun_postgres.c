@@ -57,8 +57,8 @@ const keel_migration diun__postgres_migrations[2] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query diun__postgres_queries[9];
-const keel_query diun__postgres_queries[9] = {
+extern const keel_query diun__postgres_queries[10];
+const keel_query diun__postgres_queries[10] = {
     /* queries/postgres/tags.sql:1 */
     [0] = {
         .name = "ListTags",
@@ -102,8 +102,15 @@ const keel_query diun__postgres_queries[9] = {
         .sql =
             "SELECT EXISTS (SELECT 1 FROM tags WHERE id = $1) AS tag_exists",
     },
-    /* queries/postgres/updates.sql:1 */
+    /* queries/postgres/tags.sql:22 */
     [6] = {
+        .name = "RemoveTagAssignment",
+        .n_params = 2,
+        .sql =
+            "DELETE FROM tag_assignments WHERE image = $1 AND tag_id = $2",
+    },
+    /* queries/postgres/updates.sql:1 */
+    [7] = {
         .name = "UpsertEvent",
         .n_params = 14,
         .sql =
@@ -130,7 +137,7 @@ const keel_query diun__postgres_queries[9] = {
             "    seen_count      = updates.seen_count + 1",
     },
     /* queries/postgres/updates.sql:26 */
-    [7] = {
+    [8] = {
         .name = "GetUpdates",
         .n_params = 0,
         .sql =
@@ -145,7 +152,7 @@ const keel_query diun__postgres_queries[9] = {
             "ORDER BY u.received_at DESC, u.image",
     },
     /* queries/postgres/updates.sql:38 */
-    [8] = {
+    [9] = {
         .name = "AcknowledgeUpdate",
         .n_params = 1,
         .sql =

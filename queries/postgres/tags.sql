@@ -18,3 +18,7 @@ DELETE FROM tag_assignments WHERE image = $1;
 
 -- name: TagExists :one
 SELECT EXISTS (SELECT 1 FROM tags WHERE id = $1) AS tag_exists;
+
+-- name: RemoveTagAssignment :execrows
+-- Removes the image's tag only when it is that tag.
+DELETE FROM tag_assignments WHERE image = $1 AND tag_id = $2;

@@ -18,3 +18,7 @@ DELETE FROM tag_assignments WHERE image = ?;
 
 -- name: TagExists :one
 SELECT EXISTS (SELECT 1 FROM tags WHERE id = ?) AS tag_exists;
+
+-- name: RemoveTagAssignment :execrows
+-- Removes the image's tag only when it is that tag.
+DELETE FROM tag_assignments WHERE image = ? AND tag_id = ?;
