@@ -1086,19 +1086,32 @@ static void name_params(Analyzer *an)
             p->name = arena_printf(an->arena, "arg%d", p->slot);
         p->name = c_field_name(an, p->name);
     }
-    /* WHERE a = ? OR a = ?: the second becomes a_2 */
+    /* WHERE a = ? OR a = ?: the second becomes a_2, the third a_3; a
+     * suffix never collides with a name already taken */
+    char **base = arena_alloc(an->arena, sizeof(char *) * (size_t)(q->params->n + 1));
+    for (int i = 0; i < q->params->n; i++)
+        base[i] = ((Param *)q->params->items[i])->name;
     for (int i = 0; i < q->params->n; i++) {
         Param *p = q->params->items[i];
-        if (!p->name)
+        if (!p->name || p->explicit_name)
             continue;
-        int dup = 1;
-        for (int j = 0; j < i; j++) {
-            Param *o = q->params->items[j];
-            if (o->name && strcmp(o->name, p->name) == 0)
-                dup++;
+        int same = 0;
+        for (int j = 0; j < i; j++)
+            same += base[j] && strcmp(base[j], base[i]) == 0;
+        if (same == 0)
+            continue;
+        for (int suffix = same + 1;; suffix++) {
+            char *candidate = arena_printf(an->arena, "%s_%d", base[i], suffix);
+            bool taken = false;
+            for (int j = 0; j < q->params->n; j++) {
+                Param *o = q->params->items[j];
+                taken |= j != i && o->name && strcmp(o->name, candidate) == 0;
+            }
+            if (!taken) {
+                p->name = candidate;
+                break;
+            }
         }
-        if (dup > 1 && !p->explicit_name)
-            p->name = arena_printf(an->arena, "%s_%d", p->name, dup);
     }
 }
 

@@ -3,6 +3,7 @@
  *
  *   keel generate --name diun --schema schema --queries queries --out generated
  *   keel check    --name diun --schema schema --queries queries
+ *   keel describe --name diun --schema schema --queries queries
  *
  * Reads schema/<dialect>/ migrations and queries/<dialect>/ query files for
  * each dialect present (sqlite, postgres), and runs the pipeline:
@@ -23,10 +24,30 @@ static void usage(FILE *f)
 {
     fputs("usage: keel generate --name NAME --schema DIR --queries DIR --out DIR\n"
           "       keel check    --name NAME --schema DIR --queries DIR\n"
+          "       keel describe --name NAME --schema DIR --queries DIR\n"
           "\n"
           "DIR/sqlite and DIR/postgres hold each dialect's migrations (NNNN_name.sql)\n"
           "and annotated queries (-- name: QueryName :one|:many|:exec|:execrows|:execlastid).\n",
           f);
+}
+
+/* The API as analysis sees it, one line per parameter and column: what
+ * the generator tests compare, and a quick way for users to check what
+ * keel inferred without reading generated C. */
+static void describe_api(FILE *f, PtrList *api)
+{
+    for (int i = 0; i < api->n; i++) {
+        const ApiQuery *aq = api->items[i];
+        fprintf(f, "%s %s\n", aq->name, query_cmd_name(aq->cmd));
+        for (int k = 0; k < aq->params->n; k++) {
+            const ApiParam *p = aq->params->items[k];
+            fprintf(f, "  param %s %s%s\n", p->name, ctype_name(p->ctype), p->nullable ? " null" : "");
+        }
+        for (int k = 0; k < aq->columns->n; k++) {
+            const ApiColumn *c = aq->columns->items[k];
+            fprintf(f, "  column %s %s%s\n", c->name, ctype_name(c->ctype), c->nullable ? " null" : "");
+        }
+    }
 }
 
 static bool valid_repo_name(const char *s)
@@ -101,7 +122,7 @@ static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *sc
     for (int i = 0; i < r->migrations->n; i++) {
         Migration *m = r->migrations->items[i];
         m->stmts = ptrlist_new(arena);
-        if (!parse_sql(arena, m->file, m->up_start, m->up_end, 1, 1, d, PARSE_MIGRATION, m->stmts)) {
+        if (!parse_sql(arena, m->file, m->up_start, m->up_end, m->up_line, 1, d, PARSE_MIGRATION, m->stmts)) {
             ok = false;
             continue;
         }
@@ -124,7 +145,8 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     bool generate = strcmp(argv[1], "generate") == 0;
-    if (!generate && strcmp(argv[1], "check") != 0) {
+    bool describe = strcmp(argv[1], "describe") == 0;
+    if (!generate && !describe && strcmp(argv[1], "check") != 0) {
         fprintf(stderr, "keel: unknown command \"%s\"\n", argv[1]);
         usage(stderr);
         return 2;
@@ -166,6 +188,8 @@ int main(int argc, char **argv)
         ok = parity_build(arena, repos, api);
     if (ok && generate)
         ok = emit_repository(arena, name, repos, api, out);
+    if (ok && describe)
+        describe_api(stdout, api);
     int errors = diag_error_count();
     arena_destroy(arena);
     if (!ok || errors) {

@@ -57,6 +57,7 @@ typedef struct Migration {
     char *name;           /* file name */
     const SrcFile *file;
     size_t up_start, up_end; /* the part that is applied */
+    int up_line;             /* line of up_start */
     PtrList *stmts;
 } Migration;
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 bool dir_exists(const char *path)
@@ -72,6 +73,81 @@ static PtrList *list_sql_files(Arena *arena, const char *dir)
     return names;
 }
 
+/* A marker comment line: "-- +goose Up", "-- migrate:down"... Returns the
+ * text after "--" with spaces skipped, or NULL when the line is not one. */
+static const char *marker(const char *line, const char *end, const char *prefix)
+{
+    const char *p = line;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    if (end - p < 2 || p[0] != '-' || p[1] != '-')
+        return NULL;
+    p += 2;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    size_t n = strlen(prefix);
+    return (size_t)(end - p) >= n && strncasecmp(p, prefix, n) == 0 ? p + n : NULL;
+}
+
+static bool word_at(const char *p, const char *end, const char *word)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    size_t n = strlen(word);
+    if ((size_t)(end - p) < n || strncasecmp(p, word, n) != 0)
+        return false;
+    for (p += n; p < end; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r')
+            return false;
+    return true;
+}
+
+/* The part of a migration that is applied: the whole file, or for goose
+ * ("-- +goose Up" / "-- +goose Down") and dbmate ("-- migrate:up" /
+ * "-- migrate:down") files the text between the up and down markers. */
+static bool find_up_section(Migration *m)
+{
+    const SrcFile *f = m->file;
+    m->up_start = 0;
+    m->up_end = f->len;
+    m->up_line = 1;
+    bool seen_up = false;
+    int line = 1;
+    for (size_t pos = 0; pos < f->len; line++) {
+        const char *z = f->text + pos;
+        const char *nl = memchr(z, '\n', f->len - pos);
+        const char *end = nl ? nl : f->text + f->len;
+        size_t next = nl ? (size_t)(nl - f->text) + 1 : f->len;
+        const char *goose = marker(z, end, "+goose");
+        const char *dbmate = marker(z, end, "migrate:");
+        bool up = (goose && word_at(goose, end, "up")) || (dbmate && word_at(dbmate, end, "up"));
+        bool down = (goose && word_at(goose, end, "down")) || (dbmate && word_at(dbmate, end, "down"));
+        if (up) {
+            if (seen_up) {
+                diag_error((SrcPos){f, line, 1}, "a second up marker in one migration");
+                return false;
+            }
+            seen_up = true;
+            m->up_start = next;
+            m->up_line = line + 1;
+        } else if (down) {
+            if (!seen_up) {
+                diag_error((SrcPos){f, line, 1}, "down marker before the up marker");
+                return false;
+            }
+            m->up_end = pos;
+            return true;
+        } else if (goose && !word_at(goose, end, "statementbegin") && !word_at(goose, end, "statementend") &&
+                   !word_at(goose, end, "no transaction") && !word_at(goose, end, "envsub on") &&
+                   !word_at(goose, end, "envsub off")) {
+            diag_error((SrcPos){f, line, (int)(goose - z) - 5}, "unknown goose annotation");
+            return false;
+        }
+        pos = next;
+    }
+    return true;
+}
+
 static int compare_migrations(const void *a, const void *b)
 {
     const Migration *x = *(Migration *const *)a, *y = *(Migration *const *)b;
@@ -106,8 +182,10 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
         m->version = strtoll(name, NULL, 10);
         m->name = arena_strdup(arena, name);
         m->file = f;
-        m->up_start = 0;
-        m->up_end = f->len;
+        if (!find_up_section(m)) {
+            ok = false;
+            continue;
+        }
         ptrlist_push(arena, repo->migrations, m);
     }
     if (repo->migrations->n > 1)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the generator corpus: each tests/codegen/corpus/*.case file is one
+# repository written inline, in sections:
+#
+#   --- schema/sqlite/0001_init.sql       a file of the repository
+#   ...SQL...
+#   --- queries/sqlite/q.sql
+#   ...SQL...
+#   --- expect                            `keel describe` output (exit 0)
+#   ...                                     or diagnostics (exit 1)
+#
+# The case passes when the generator's stdout (success) or stderr (failure)
+# equals the expect section; a failing case must also write nothing.
+#
+#   run_corpus.sh KEEL CORPUS_DIR WORK_DIR [NAME_FILTER]
+set -u
+keel=$1 corpus=$2 work=$3 filter=${4:-}
+passed=0 failed=0
+rm -rf "$work"
+mkdir -p "$work"
+for case_file in "$corpus"/*.case; do
+    name=$(basename "$case_file" .case)
+    [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
+    dir="$work/$name"
+    mkdir -p "$dir"
+    awk -v dir="$dir" '
+        /^--- / { out = dir "/" substr($0, 5); sub(/[ \t]+$/, "", out);
+                  d = out; sub(/\/[^\/]*$/, "", d); system("mkdir -p \"" d "\"");
+                  printf "" > out; next }
+        out != "" { print >> out }
+    ' "$case_file"
+    if [ ! -f "$dir/expect" ]; then
+        echo "FAIL $name: no --- expect section"
+        failed=$((failed + 1))
+        continue
+    fi
+    (cd "$dir" && "$keel" describe --name repo --schema schema --queries queries >actual.out 2>actual.err)
+    status=$?
+    if [ $status -eq 0 ]; then actual="$dir/actual.out"; else actual="$dir/actual.err"; fi
+    if [ $status -gt 1 ]; then
+        echo "FAIL $name: generator exited with $status (crash?)"
+        cat "$dir/actual.err"
+        failed=$((failed + 1))
+    elif ! diff -u "$dir/expect" "$actual" >"$dir/diff"; then
+        echo "FAIL $name (- expected, + actual):"
+        cat "$dir/diff"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+done
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ] && [ $passed -gt 0 ]
