@@ -377,45 +377,94 @@ static TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
 
 typedef enum FnRule {
     FN_ARG,          /* type of the first argument, nullable like it */
+    FN_ARG_NULLABLE, /* type of the first argument, always nullable */
     FN_TEXT,         /* text, nullable if any argument is */
     FN_INT,
     FN_DOUBLE,
+    FN_BOOL,
     FN_TEXT_NOTNULL,
     FN_INT_NOTNULL,
+    FN_DOUBLE_NOTNULL,
     FN_TEXT_NULLABLE,
+    FN_INT_NULLABLE,
+    FN_DOUBLE_NULLABLE,
+    FN_BOOL_NULLABLE,
     FN_COUNT,
-    FN_AGG_ARG,      /* min/max/sum: the argument's type, nullable */
-    FN_AVG,
-    FN_COALESCE,
+    FN_COALESCE,     /* first known type; NULL only if every argument can be */
     FN_NULLIF,
+    FN_GREATEST,     /* first known type; nullable if any argument is */
 } FnRule;
+
+enum { IN_SQLITE = 1, IN_POSTGRES = 2, IN_BOTH = 3 };
 
 typedef struct FnDef {
     const char *name;
     FnRule rule;
+    int dialects;
 } FnDef;
 
-/* Common functions of both dialects with their result rules. Unknown
+/* Common functions of each dialect with their result rules. Unknown
  * functions type as unknown: fine inside a CAST, an error where a type is
- * needed. */
+ * needed, with a message that says to add one. Aggregates other than
+ * count are NULL over no rows, hence nullable. */
 static const FnDef functions[] = {
-    {"abs", FN_ARG}, {"avg", FN_AVG}, {"char_length", FN_INT}, {"coalesce", FN_COALESCE},
-    {"concat", FN_TEXT_NOTNULL}, {"count", FN_COUNT}, {"date", FN_TEXT_NULLABLE},
-    {"datetime", FN_TEXT_NULLABLE}, {"gen_random_uuid", FN_TEXT_NOTNULL}, {"group_concat", FN_TEXT_NULLABLE},
-    {"hex", FN_TEXT}, {"ifnull", FN_COALESCE}, {"instr", FN_INT}, {"julianday", FN_DOUBLE},
-    {"last_insert_rowid", FN_INT_NOTNULL}, {"length", FN_INT}, {"lower", FN_TEXT}, {"ltrim", FN_TEXT},
-    {"max", FN_AGG_ARG}, {"md5", FN_TEXT}, {"min", FN_AGG_ARG}, {"now", FN_TEXT_NOTNULL},
-    {"nullif", FN_NULLIF}, {"octet_length", FN_INT}, {"printf", FN_TEXT}, {"random", FN_INT_NOTNULL},
-    {"replace", FN_TEXT}, {"round", FN_DOUBLE}, {"rtrim", FN_TEXT}, {"string_agg", FN_TEXT_NULLABLE},
-    {"strftime", FN_TEXT_NULLABLE}, {"substr", FN_TEXT}, {"substring", FN_TEXT}, {"sum", FN_AGG_ARG},
-    {"time", FN_TEXT_NULLABLE}, {"total", FN_DOUBLE}, {"trim", FN_TEXT}, {"typeof", FN_TEXT_NOTNULL},
-    {"unixepoch", FN_INT_NOTNULL}, {"upper", FN_TEXT},
+    /* aggregates */
+    {"avg", FN_DOUBLE_NULLABLE, IN_BOTH}, {"bool_and", FN_BOOL_NULLABLE, IN_POSTGRES},
+    {"bool_or", FN_BOOL_NULLABLE, IN_POSTGRES}, {"count", FN_COUNT, IN_BOTH}, {"every", FN_BOOL_NULLABLE, IN_POSTGRES},
+    {"group_concat", FN_TEXT_NULLABLE, IN_SQLITE}, {"json_agg", FN_TEXT_NULLABLE, IN_POSTGRES},
+    {"jsonb_agg", FN_TEXT_NULLABLE, IN_POSTGRES}, {"max", FN_ARG_NULLABLE, IN_BOTH},
+    {"min", FN_ARG_NULLABLE, IN_BOTH}, {"string_agg", FN_TEXT_NULLABLE, IN_POSTGRES},
+    {"sum", FN_ARG_NULLABLE, IN_BOTH}, {"total", FN_DOUBLE_NOTNULL, IN_SQLITE},
+    /* window functions */
+    {"cume_dist", FN_DOUBLE_NOTNULL, IN_BOTH}, {"dense_rank", FN_INT_NOTNULL, IN_BOTH},
+    {"first_value", FN_ARG_NULLABLE, IN_BOTH}, {"lag", FN_ARG_NULLABLE, IN_BOTH},
+    {"last_value", FN_ARG_NULLABLE, IN_BOTH}, {"lead", FN_ARG_NULLABLE, IN_BOTH},
+    {"nth_value", FN_ARG_NULLABLE, IN_BOTH}, {"ntile", FN_INT_NOTNULL, IN_BOTH},
+    {"percent_rank", FN_DOUBLE_NOTNULL, IN_BOTH}, {"rank", FN_INT_NOTNULL, IN_BOTH},
+    {"row_number", FN_INT_NOTNULL, IN_BOTH},
+    /* NULL handling */
+    {"coalesce", FN_COALESCE, IN_BOTH}, {"greatest", FN_GREATEST, IN_POSTGRES},
+    {"ifnull", FN_COALESCE, IN_SQLITE}, {"least", FN_GREATEST, IN_POSTGRES},
+    {"nullif", FN_NULLIF, IN_BOTH},
+    /* numbers */
+    {"abs", FN_ARG, IN_BOTH}, {"ceil", FN_ARG, IN_BOTH}, {"ceiling", FN_ARG, IN_BOTH},
+    {"exp", FN_DOUBLE, IN_BOTH}, {"floor", FN_ARG, IN_BOTH}, {"ln", FN_DOUBLE, IN_BOTH},
+    {"log", FN_DOUBLE, IN_BOTH}, {"mod", FN_INT, IN_BOTH}, {"power", FN_DOUBLE, IN_BOTH},
+    {"random", FN_INT_NOTNULL, IN_SQLITE}, {"random", FN_DOUBLE_NOTNULL, IN_POSTGRES},
+    {"round", FN_DOUBLE, IN_BOTH}, {"sign", FN_ARG, IN_BOTH}, {"sqrt", FN_DOUBLE, IN_BOTH},
+    /* text */
+    {"btrim", FN_TEXT, IN_POSTGRES}, {"char_length", FN_INT, IN_BOTH}, {"character_length", FN_INT, IN_POSTGRES},
+    {"concat", FN_TEXT_NOTNULL, IN_BOTH}, {"concat_ws", FN_TEXT, IN_BOTH}, {"format", FN_TEXT, IN_BOTH},
+    {"hex", FN_TEXT, IN_SQLITE}, {"initcap", FN_TEXT, IN_POSTGRES}, {"instr", FN_INT, IN_SQLITE},
+    {"left", FN_TEXT, IN_POSTGRES}, {"length", FN_INT, IN_BOTH}, {"lower", FN_TEXT, IN_BOTH},
+    {"lpad", FN_TEXT, IN_POSTGRES}, {"ltrim", FN_TEXT, IN_BOTH}, {"md5", FN_TEXT, IN_POSTGRES},
+    {"octet_length", FN_INT, IN_BOTH}, {"position", FN_INT, IN_POSTGRES}, {"printf", FN_TEXT, IN_SQLITE},
+    {"quote", FN_TEXT_NOTNULL, IN_SQLITE}, {"repeat", FN_TEXT, IN_POSTGRES}, {"replace", FN_TEXT, IN_BOTH},
+    {"reverse", FN_TEXT, IN_POSTGRES}, {"right", FN_TEXT, IN_POSTGRES}, {"rpad", FN_TEXT, IN_POSTGRES},
+    {"rtrim", FN_TEXT, IN_BOTH}, {"split_part", FN_TEXT, IN_POSTGRES}, {"strpos", FN_INT, IN_POSTGRES},
+    {"substr", FN_TEXT, IN_BOTH}, {"substring", FN_TEXT, IN_BOTH}, {"to_char", FN_TEXT, IN_POSTGRES},
+    {"trim", FN_TEXT, IN_BOTH}, {"typeof", FN_TEXT_NOTNULL, IN_SQLITE}, {"unicode", FN_INT, IN_SQLITE},
+    {"upper", FN_TEXT, IN_BOTH},
+    /* dates: text in C on both engines */
+    {"clock_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"current_date", FN_TEXT_NOTNULL, IN_POSTGRES},
+    {"date", FN_TEXT_NULLABLE, IN_SQLITE}, {"date_part", FN_DOUBLE, IN_POSTGRES},
+    {"date_trunc", FN_TEXT, IN_POSTGRES}, {"datetime", FN_TEXT_NULLABLE, IN_SQLITE},
+    {"julianday", FN_DOUBLE_NULLABLE, IN_SQLITE}, {"now", FN_TEXT_NOTNULL, IN_POSTGRES},
+    {"statement_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"strftime", FN_TEXT_NULLABLE, IN_SQLITE},
+    {"time", FN_TEXT_NULLABLE, IN_SQLITE}, {"to_timestamp", FN_TEXT, IN_POSTGRES},
+    {"transaction_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"unixepoch", FN_INT_NULLABLE, IN_SQLITE},
+    /* misc */
+    {"changes", FN_INT_NOTNULL, IN_SQLITE}, {"gen_random_uuid", FN_TEXT_NOTNULL, IN_POSTGRES},
+    {"json_extract", FN_TEXT_NULLABLE, IN_SQLITE}, {"json_build_object", FN_TEXT_NOTNULL, IN_POSTGRES},
+    {"jsonb_build_object", FN_TEXT_NOTNULL, IN_POSTGRES}, {"last_insert_rowid", FN_INT_NOTNULL, IN_SQLITE},
+    {"uuid_generate_v4", FN_TEXT_NOTNULL, IN_POSTGRES},
 };
 
-static const FnDef *find_function(const char *name)
+static const FnDef *find_function(const char *name, Dialect d)
 {
+    int mask = d == DIALECT_POSTGRES ? IN_POSTGRES : IN_SQLITE;
     for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
-        if (strcmp(functions[i].name, name) == 0)
+        if ((functions[i].dialects & mask) && strcmp(functions[i].name, name) == 0)
             return &functions[i];
     return NULL;
 }
@@ -441,33 +490,49 @@ static TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
         any_nullable |= a.nullable;
         all_nullable &= a.nullable;
     }
-    const FnDef *def = find_function(name);
+    const FnDef *def = find_function(name, an->cat->dialect);
     if (!def)
         return ti(CT_UNKNOWN, true);
     TypeInfo first = n > 0 ? args[0] : ti(CT_UNKNOWN, true);
+    CType known = CT_UNKNOWN;
+    for (int i = 0; i < n && i < 8; i++)
+        if (known == CT_UNKNOWN)
+            known = args[i].t;
     switch (def->rule) {
     case FN_ARG: return ti(first.t, first.nullable);
-    case FN_TEXT: return ti(CT_TEXT, any_nullable);
+    case FN_ARG_NULLABLE: return ti(first.t, true);
+    case FN_TEXT: {
+        /* lower(@x), trim(?): the first argument of a text function is text;
+         * lower(name) = ? names the parameter after the column */
+        if (n > 0)
+            hint_param(an, e->list->items[0], ti(CT_TEXT, false), NULL, false);
+        TypeInfo r = ti(CT_TEXT, any_nullable);
+        if (n > 0)
+            r.col = args[0].col;
+        return r;
+    }
     case FN_INT: return ti(CT_INT64, any_nullable);
-    case FN_DOUBLE: return ti(CT_DOUBLE, def->name[0] == 't' ? false : any_nullable);
+    case FN_DOUBLE: return ti(CT_DOUBLE, any_nullable);
+    case FN_BOOL: return ti(CT_BOOL, any_nullable);
     case FN_TEXT_NOTNULL: return ti(CT_TEXT, false);
     case FN_INT_NOTNULL: return ti(CT_INT64, false);
+    case FN_DOUBLE_NOTNULL: return ti(CT_DOUBLE, false);
     case FN_TEXT_NULLABLE: return ti(CT_TEXT, true);
+    case FN_INT_NULLABLE: return ti(CT_INT64, true);
+    case FN_DOUBLE_NULLABLE: return ti(CT_DOUBLE, true);
+    case FN_BOOL_NULLABLE: return ti(CT_BOOL, true);
     case FN_COUNT: return ti(CT_INT64, false);
-    case FN_AGG_ARG: return ti(first.t, true);
-    case FN_AVG: return ti(CT_DOUBLE, true);
-    case FN_COALESCE: {
-        CType t = CT_UNKNOWN;
-        for (int i = 0; i < n && i < 8; i++)
-            if (t == CT_UNKNOWN)
-                t = args[i].t;
+    case FN_COALESCE:
         /* COALESCE(@x, col): the parameter takes the column's type */
         for (int i = 0; i < n && i < 8; i++)
-            hint_param(an, e->list->items[i], ti(t, true), NULL, true);
-        return ti(t, all_nullable);
-    }
+            hint_param(an, e->list->items[i], ti(known, true), NULL, true);
+        return ti(known, all_nullable);
+    case FN_GREATEST:
+        for (int i = 0; i < n && i < 8; i++)
+            hint_param(an, e->list->items[i], ti(known, false), NULL, false);
+        return ti(known, any_nullable);
     case FN_NULLIF:
-        if (n == 2 && n <= 8)
+        if (n == 2)
             hint_param(an, e->list->items[1], args[0], column_name_of(&args[0]), false);
         return ti(first.t, true);
     }
@@ -684,6 +749,32 @@ static char *c_field_name(Analyzer *an, const char *name)
     return arena_strdup(an->arena, name);
 }
 
+/* Where an expression starts in the source, for carets under the whole
+ * expression rather than its operator. */
+static SrcPos expr_start(const Expr *e)
+{
+    for (;;) {
+        switch (e->kind) {
+        case EX_BINARY: case EX_BETWEEN: case EX_IS: case EX_ISNULL: case EX_LIKE:
+        case EX_IN_LIST: case EX_IN_SELECT: case EX_COLLATE:
+            e = e->lhs;
+            continue;
+        case EX_CAST:
+            if (e->tok.z[0] == ':') {
+                e = e->lhs;
+                continue;
+            }
+            return e->tok.pos;
+        case EX_COLUMN:
+            return TOKEN_SET(e->table) ? e->table.pos : e->tok.pos;
+        case EX_FUNC:
+            return TOKEN_SET(e->table) ? e->table.pos : e->tok.pos;
+        default:
+            return e->tok.pos;
+        }
+    }
+}
+
 static char *result_name(Analyzer *an, const ResultCol *rc)
 {
     if (TOKEN_SET(rc->alias))
@@ -756,17 +847,24 @@ static PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
         }
         TypeInfo t = type_expr(an, sc, rc->expr);
         char *name = result_name(an, rc);
-        SrcPos pos = TOKEN_SET(rc->alias) ? rc->alias.pos : rc->expr->tok.pos;
+        SrcPos pos = TOKEN_SET(rc->alias) ? rc->alias.pos : expr_start(rc->expr);
         if (!name && an->depth > 1) {
             name = arena_printf(an->arena, "column%d", i + 1); /* EXISTS (SELECT 1 ...) */
         } else if (!name) {
-            error_at(an, rc->expr->tok.pos, "result column %d has no name; give it one with AS", i + 1);
+            error_at(an, expr_start(rc->expr), "result column %d has no name; give it one with AS", i + 1);
             continue;
         }
         if (t.t == CT_UNKNOWN && strip(rc->expr)->kind == EX_PARAM) {
             /* the parameter's own error says what to do */
         } else if (t.t == CT_UNKNOWN && an->ok) {
-            error_at(an, pos, "cannot infer the type of result column \"%s\"; add a CAST", name);
+            if (t.col)
+                error_at(an, pos, "column \"%s\" has type \"%s\", which keel cannot map to a C type; CAST it, e.g. CAST(%s AS TEXT)",
+                         t.col->name, t.col->decl_type, t.col->name);
+            else if (strip(rc->expr)->kind == EX_FUNC)
+                error_at(an, pos, "keel does not know what %.*s() returns; give result column \"%s\" a type with CAST(... AS type)",
+                         strip(rc->expr)->tok.n, strip(rc->expr)->tok.z, name);
+            else
+                error_at(an, pos, "cannot infer the type of result column \"%s\"; add a CAST", name);
             continue;
         }
         push_out(an, out, name, t, pos);
@@ -830,8 +928,14 @@ static void add_ctes(Analyzer *an, Scope *sc, With *with)
             while (anchor->prior)
                 anchor = anchor->prior;
             t->columns = columns_from_outcols(an, analyze_select(an, sc, anchor));
+            if (cte->columns && cte->columns->n == PTRLIST_LEN(t->columns))
+                for (int j = 0; j < cte->columns->n; j++)
+                    ((Column *)t->columns->items[j])->name = token_name(an->arena, cte->columns->items[j]);
             ptrlist_push(an->arena, sc->ctes, t);
-            analyze_select(an, sc, cte->select);
+            /* the recursive arm may widen nullability; the anchor's types stand */
+            PtrList *full = analyze_select(an, sc, cte->select);
+            for (int j = 0; j < PTRLIST_LEN(full) && j < PTRLIST_LEN(t->columns); j++)
+                ((Column *)t->columns->items[j])->not_null &= !((OutColumn *)full->items[j])->nullable;
         } else {
             t->columns = columns_from_outcols(an, analyze_select(an, sc, cte->select));
             ptrlist_push(an->arena, sc->ctes, t);

@@ -99,21 +99,18 @@ static bool is_serial(const char *decl)
            strcmp(decl, "serial2") == 0 || strcmp(decl, "serial4") == 0 || strcmp(decl, "serial8") == 0;
 }
 
-static Column *make_column(Catalog *cat, const Table *table, const ColumnDef *def, bool without_rowid)
+static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowid)
 {
     Column *c = arena_alloc(cat->arena, sizeof *c);
     c->name = token_name(cat->arena, &def->name);
     c->decl_type = def->type ? def->type->text : "";
     c->pos = def->name.pos;
     if (def->type && def->type->array) {
-        diag_error(def->type->tok.pos, "array column \"%s\" is not supported yet", c->name);
+        c->decl_type = arena_printf(cat->arena, "%s[]", c->decl_type);
         c->ctype = CT_UNKNOWN;
     } else {
+        /* An unmappable type is an error only where a query reads it. */
         c->ctype = ctype_from_decl(cat->dialect, c->decl_type);
-        if (c->ctype == CT_UNKNOWN)
-            diag_error(def->type ? def->type->tok.pos : def->name.pos,
-                       "column \"%s.%s\" has type \"%s\", which keel cannot map to a C type",
-                       table->name, c->name, c->decl_type);
     }
     c->not_null = def->not_null;
     c->primary_key = def->primary_key;
@@ -138,7 +135,7 @@ static Column *make_column(Catalog *cat, const Table *table, const ColumnDef *de
 
 static bool add_column(Catalog *cat, Table *t, const ColumnDef *def, bool without_rowid)
 {
-    Column *c = make_column(cat, t, def, without_rowid);
+    Column *c = make_column(cat, def, without_rowid);
     if (table_find_column(t, c->name)) {
         diag_error(def->name.pos, "duplicate column \"%s\" in table \"%s\"", c->name, t->name);
         return false;

@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <ctype.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <strings.h>
@@ -49,6 +50,34 @@ static bool apply_migration(Arena *arena, sqlite3 *db, const Migration *m)
     return true;
 }
 
+/* "VARCHAR(20)" as SQLite reports it against keel's "varchar": compare the
+ * words, case-insensitively, without the (size) arguments. */
+static bool same_decl(const char *engine, const char *keel)
+{
+    char buf[256];
+    size_t k = 0;
+    bool space = false;
+    for (const char *p = engine; *p && k + 1 < sizeof buf; p++) {
+        if (*p == '(') {
+            while (*p && *p != ')')
+                p++;
+            if (!*p)
+                break;
+            continue;
+        }
+        if (*p == ' ' || *p == '\t' || *p == '\n') {
+            space = k > 0;
+            continue;
+        }
+        if (space && k + 2 < sizeof buf)
+            buf[k++] = ' ';
+        space = false;
+        buf[k++] = (char)tolower((unsigned char)*p);
+    }
+    buf[k] = 0;
+    return strcmp(buf, keel) == 0;
+}
+
 static bool check_query(Arena *arena, sqlite3 *db, const Query *q)
 {
     size_t start = (size_t)(q->stmt->first.z - q->file->text);
@@ -71,7 +100,7 @@ static bool check_query(Arena *arena, sqlite3 *db, const Query *q)
     for (int i = 0; ok && i < n; i++) {
         const OutColumn *c = q->columns->items[i];
         const char *decl = sqlite3_column_decltype(st, i);
-        if (c->origin && c->origin->decl_type[0] && decl && strcasecmp(decl, c->origin->decl_type) != 0) {
+        if (c->origin && c->origin->decl_type[0] && decl && !same_decl(decl, c->origin->decl_type)) {
             diag_error(c->pos, "query %s: keel read column \"%s\" as declared \"%s\", SQLite says \"%s\"", q->name,
                        c->name, c->origin->decl_type, decl);
             ok = false;

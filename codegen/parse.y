@@ -41,12 +41,15 @@
 %token SEMI ID STRING INTEGER FLOAT BLOB VARIABLE LP RP COMMA DOT
        LBRACKET RBRACKET SPACE COMMENT ILLEGAL.
 
-/* Keywords that may also be used as names (a column called "key"). */
+/* Keywords that may also be used as names (a column called "key"). A word
+ * that can follow a type name or a table alias must not be here: lemon
+ * prefers the fallback to a default reduction, so "x REAL GENERATED ..."
+ * would read GENERATED as part of the type. */
 %fallback ID
   ABORT ACTION ALWAYS ASC AUTOINCR BY CASCADE COLUMN CONFLICT DEFERRED DESC
-  FAIL FILTER FIRST GENERATED IDENTITY IF IGNORE INITIALLY KEY LAST NO
+  FAIL FILTER FIRST IDENTITY IF IGNORE INITIALLY KEY LAST NO
   NOTHING NULLS OVER PARTITION RECURSIVE RENAME REPLACE RESTRICT ROLLBACK
-  ROWID STORED STRICT TEMP VIRTUAL WINDOW WITHOUT ZONE
+  ROWID STORED STRICT TEMP VIRTUAL WITHOUT ZONE
   .
 
 %left OR.
@@ -376,7 +379,7 @@ compound_op(A) ::= INTERSECT.       { A = TK_INTERSECT; }
 compound_op(A) ::= EXCEPT.          { A = TK_EXCEPT; }
 
 %type oneselect {Select *}
-oneselect(A) ::= SELECT(T) distinct(D) selcollist(R) from(F) where_opt(W) groupby_opt(G) having_opt(H). {
+oneselect(A) ::= SELECT(T) distinct(D) selcollist(R) from(F) where_opt(W) groupby_opt(G) having_opt(H) window_clause. {
     A = arena_alloc(p->arena, sizeof *A);
     A->tok = T;
     A->distinct = D;
@@ -391,6 +394,12 @@ oneselect(A) ::= VALUES(T) rowlist(R). {
     A->tok = T;
     A->values = R;
 }
+
+window_clause ::= .
+window_clause ::= WINDOW windefn_list.
+windefn_list ::= windefn.
+windefn_list ::= windefn_list COMMA windefn.
+windefn ::= nm AS LP window RP.
 
 %type rowlist {PtrList *}
 rowlist(A) ::= LP nexprlist(X) RP.               { A = list1(p, X); }
