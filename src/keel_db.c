@@ -10,46 +10,28 @@
 #include <string.h>
 
 /* ---------------------------------------------------------------------------
- * Live root handles. keel.h promises that a second keel_close of a handle
- * is harmless although the first one frees it, so close must recognise a
- * pointer it already released without reading through it.
+ * Root handles. keel.h promises that every call on a closed handle answers
+ * KEEL_CLOSED and that closing twice is harmless, although another thread
+ * may still hold the pointer. So keel_close releases the engine side
+ * (connections, files, sockets) but keeps the small keel_db itself as a
+ * tombstone on this list until the process ends: a closed pointer stays
+ * readable, and the list keeps it reachable for leak checkers.
  * ------------------------------------------------------------------------- */
-typedef struct live_handle {
+typedef struct tombstone {
     keel_db *db;
-    struct live_handle *next;
-} live_handle;
+    struct tombstone *next;
+} tombstone;
 
-static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-static live_handle *live_handles;
+static pthread_mutex_t tombstone_lock = PTHREAD_MUTEX_INITIALIZER;
+static tombstone *tombstones;
 
-static bool live_add(keel_db *db)
+static void tombstone_add(keel_db *db, tombstone *t)
 {
-    live_handle *h = malloc(sizeof *h);
-    if (h == NULL)
-        return false;
-    pthread_mutex_lock(&live_lock);
-    h->db = db;
-    h->next = live_handles;
-    live_handles = h;
-    pthread_mutex_unlock(&live_lock);
-    return true;
-}
-
-static bool live_remove(keel_db *db)
-{
-    bool found = false;
-    pthread_mutex_lock(&live_lock);
-    for (live_handle **p = &live_handles; *p != NULL; p = &(*p)->next) {
-        if ((*p)->db == db) {
-            live_handle *dead = *p;
-            *p = dead->next;
-            free(dead);
-            found = true;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&live_lock);
-    return found;
+    pthread_mutex_lock(&tombstone_lock);
+    t->db = db;
+    t->next = tombstones;
+    tombstones = t;
+    pthread_mutex_unlock(&tombstone_lock);
 }
 
 /* ---------------------------------------------------------------------------
@@ -104,6 +86,8 @@ static bool is_blank(const char *s)
 /* ---------------------------------------------------------------------------
  * Connections
  * ------------------------------------------------------------------------- */
+enum { DEFAULT_PG_POOL = 8, DEFAULT_SQLITE_READERS = 4 };
+
 static void silent_notices(void *arg, const char *message)
 {
     /* "relation already exists, skipping" and friends are not errors. */
@@ -117,7 +101,6 @@ static keel_conn *conn_new(keel_db *root)
     if (c == NULL)
         return NULL;
     c->root = root;
-    pthread_mutex_init(&c->lock, NULL);
     atomic_init(&c->owner, 0);
     c->tx.is_tx = true;
     c->tx.dialect = root->dialect;
@@ -137,13 +120,27 @@ static void conn_free(keel_conn *c)
         sqlite3_close_v2(c->sqlite);
     if (c->pg != NULL)
         PQfinish(c->pg);
-    pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
-static int sqlite_connect(keel_db *db, keel_conn *c, const char *dsn)
+/* Adds c to the root's list; the caller holds state_lock (or is keel_open). */
+static bool conn_register(keel_db *db, keel_conn *c)
 {
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
+    keel_conn **conns = realloc(db->conns, (size_t)(db->n_conns + 1) * sizeof *conns);
+    keel_conn **idle = conns ? realloc(db->idle, (size_t)(db->n_conns + 1) * sizeof *idle) : NULL;
+    if (conns != NULL)
+        db->conns = conns;
+    if (idle != NULL)
+        db->idle = idle;
+    if (conns == NULL || idle == NULL)
+        return false;
+    db->conns[db->n_conns++] = c;
+    return true;
+}
+
+static int sqlite_writer_connect(keel_db *db, keel_conn *c, const char *dsn)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     int rc = sqlite3_open_v2(dsn, &c->sqlite, flags, NULL);
     if (rc != SQLITE_OK) {
         int code = (rc & 0xff) == SQLITE_CANTOPEN ? KEEL_BAD_DSN : keel_sqlite_code(rc);
@@ -154,14 +151,54 @@ static int sqlite_connect(keel_db *db, keel_conn *c, const char *dsn)
     sqlite3_busy_timeout(c->sqlite, db->busy_timeout_ms);
 
     const char *file = sqlite3_db_filename(c->sqlite, "main");
-    bool on_disk = file != NULL && file[0] != '\0';
-    /* WAL first: it reads the header, so a non-database file fails here. */
-    if (on_disk && (rc = keel_conn_exec(db, c, "keel_open", "PRAGMA journal_mode=WAL")) != KEEL_OK)
-        return rc;
+    db->single = true;
+    if (file != NULL && file[0] != '\0') {
+        /* WAL first: it reads the header, so a non-database file fails here. */
+        sqlite3_stmt *st = NULL;
+        rc = sqlite3_prepare_v2(c->sqlite, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *mode = (const char *)sqlite3_column_text(st, 0);
+            /* Readers of their own only pay off when they do not block the writer. */
+            db->single = mode == NULL || strcmp(mode, "wal") != 0;
+            rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_OK)
+            return keel_err_set(db, keel_sqlite_code(sqlite3_extended_errcode(c->sqlite)), "keel_open: %s: %s",
+                                dsn, sqlite3_errmsg(c->sqlite));
+        if (!db->single && (db->sqlite_path = strdup(file)) == NULL)
+            return keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
+    }
     return keel_conn_exec(db, c, "keel_open", "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL");
 }
 
-static int pg_connect(keel_db *db, keel_conn *c, const char *dsn)
+static int sqlite_reader_connect(keel_db *db, keel_conn *c, const char *ctx)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(db->sqlite_path, &c->sqlite, flags, NULL);
+    if (rc != SQLITE_OK)
+        return keel_err_set(db, keel_sqlite_code(rc), "%s: cannot open a SQLite reader on \"%s\": %s", ctx,
+                            db->sqlite_path, c->sqlite ? sqlite3_errmsg(c->sqlite) : sqlite3_errstr(rc));
+    sqlite3_extended_result_codes(c->sqlite, 1);
+    sqlite3_busy_timeout(c->sqlite, db->busy_timeout_ms);
+    c->reader = true;
+    /* query_only: a write on a reader (inside keel_view) is KEEL_READ_ONLY. */
+    return keel_conn_exec(db, c, ctx, "PRAGMA query_only=1; PRAGMA foreign_keys=ON");
+}
+
+/* Session settings every PostgreSQL connection gets, new or reconnected. */
+static int pg_session_setup(keel_db *db, keel_conn *c, const char *ctx)
+{
+    PQsetNoticeProcessor(c->pg, silent_notices, NULL);
+    /* Text results and parameters are UTF-8 whatever the server's default. */
+    if (PQsetClientEncoding(c->pg, "UTF8") != 0)
+        return keel_err_set(db, KEEL_ERROR, "%s: cannot set client_encoding to UTF8: %s", ctx,
+                            PQerrorMessage(c->pg));
+    /* Timestamps read the same whatever the server's or the DSN's zone. */
+    return keel_conn_exec(db, c, ctx, "SET TimeZone TO 'UTC'");
+}
+
+static int pg_connect(keel_db *db, keel_conn *c, const char *dsn, const char *ctx)
 {
     char *parse_error = NULL;
     PQconninfoOption *parsed = PQconninfoParse(dsn, &parse_error);
@@ -175,24 +212,19 @@ static int pg_connect(keel_db *db, keel_conn *c, const char *dsn)
                 msg[--n] = '\0';
             PQfreemem(parse_error);
         }
-        return keel_err_set(db, code, "keel_open: bad PostgreSQL DSN: %s", msg);
+        return keel_err_set(db, code, "%s: bad PostgreSQL DSN: %s", ctx, msg);
     }
     PQconninfoFree(parsed);
 
     c->pg = PQconnectdb(dsn);
     if (c->pg == NULL)
-        return keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
+        return keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         char msg[KEEL_ENGINE_MSG_MAX];
         keel_pg_message(NULL, c->pg, msg, sizeof msg);
-        return keel_err_set(db, KEEL_CONNECTION_LOST, "keel_open: cannot connect to PostgreSQL: %s", msg);
+        return keel_err_set(db, KEEL_CONNECTION_LOST, "%s: cannot connect to PostgreSQL: %s", ctx, msg);
     }
-    PQsetNoticeProcessor(c->pg, silent_notices, NULL);
-    /* Text results and parameters are UTF-8 whatever the server's default. */
-    if (PQsetClientEncoding(c->pg, "UTF8") != 0)
-        return keel_err_set(db, KEEL_ERROR, "keel_open: cannot set client_encoding to UTF8: %s",
-                            PQerrorMessage(c->pg));
-    return KEEL_OK;
+    return pg_session_setup(db, c, ctx);
 }
 
 int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
@@ -201,21 +233,23 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
         return KEEL_MISUSE;
     *out = NULL;
     keel_db *db = calloc(1, sizeof *db);
-    if (db == NULL)
+    tombstone *t = malloc(sizeof *t); /* taken now: keel_close cannot fail */
+    if (db == NULL || t == NULL) {
+        free(db);
+        free(t);
         return KEEL_NOMEM;
+    }
     db->err_id = keel_new_err_id();
     db->busy_timeout_ms = (opt && opt->busy_timeout_ms > 0) ? opt->busy_timeout_ms : 5000;
     pthread_mutex_init(&db->state_lock, NULL);
     pthread_cond_init(&db->state_idle, NULL);
-    if (!live_add(db)) {
-        pthread_cond_destroy(&db->state_idle);
-        pthread_mutex_destroy(&db->state_lock);
-        free(db);
-        return KEEL_NOMEM;
-    }
+    pthread_cond_init(&db->writer_free, NULL);
+    pthread_cond_init(&db->reader_free, NULL);
+    tombstone_add(db, t);
     *out = db;
 
     int rc;
+    keel_conn *c = NULL;
     if (dsn == NULL || is_blank(dsn)) {
         db->dialect = KEEL_DIALECT_SQLITE; /* something valid for keel_db_dialect */
         rc = keel_err_set(db, KEEL_BAD_DSN, "keel_open: empty DSN");
@@ -223,18 +257,27 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
         bool pg = starts_with(dsn, "postgres://") || starts_with(dsn, "postgresql://") ||
                   is_libpq_keyword_string(dsn);
         db->dialect = pg ? KEEL_DIALECT_POSTGRES : KEEL_DIALECT_SQLITE;
-        db->only_conn = conn_new(db);
-        if (db->only_conn == NULL)
+        db->pool_size = (opt && opt->pool_size > 0) ? opt->pool_size
+                        : pg                        ? DEFAULT_PG_POOL
+                                                    : DEFAULT_SQLITE_READERS;
+        c = conn_new(db);
+        if (c == NULL || !conn_register(db, c))
+            rc = keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
+        else if (pg && (db->dsn = strdup(dsn)) == NULL)
             rc = keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
         else if (pg)
-            rc = pg_connect(db, db->only_conn, dsn);
+            rc = pg_connect(db, c, dsn, "keel_open");
         else
-            rc = sqlite_connect(db, db->only_conn, dsn);
+            rc = sqlite_writer_connect(db, c, dsn);
+        if (rc == KEEL_OK && pg)
+            db->idle[db->n_idle++] = c;
+        else if (rc == KEEL_OK)
+            db->writer = c;
     }
     if (rc != KEEL_OK) {
         /* Keep the handle so keel_errmsg can explain; drop the engine side. */
-        conn_free(db->only_conn);
-        db->only_conn = NULL;
+        if (db->n_conns == 0)
+            conn_free(c);
         db->open_error = rc;
     }
     return rc;
@@ -242,46 +285,43 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
 
 void keel_close(keel_db *db)
 {
-    /*
-     * Looked up before reading *db: a closed handle's memory is gone. Only
-     * root handles are registered, so a tx handle (it belongs to its
-     * keel_update/keel_view) is ignored the same way.
-     */
-    if (db == NULL || !live_remove(db))
+    /* A tx handle belongs to its keel_update/keel_view: ignored. */
+    if (db == NULL || db->is_tx)
         return;
-
-    /* Calls already in flight finish; calls still waiting see KEEL_CLOSED. */
     pthread_mutex_lock(&db->state_lock);
+    if (db->closed) { /* the second close */
+        pthread_mutex_unlock(&db->state_lock);
+        return;
+    }
+    /* Calls in flight finish; calls waiting for a connection see KEEL_CLOSED. */
     db->closed = true;
+    pthread_cond_broadcast(&db->writer_free);
+    pthread_cond_broadcast(&db->reader_free);
     while (db->users > 0)
         pthread_cond_wait(&db->state_idle, &db->state_lock);
+    keel_conn **conns = db->conns;
+    int n = db->n_conns;
+    db->conns = NULL;
+    db->n_conns = 0;
+    free(db->idle);
+    db->idle = NULL;
+    db->n_idle = 0;
+    db->writer = NULL;
+    free(db->dsn);
+    db->dsn = NULL;
+    free(db->sqlite_path);
+    db->sqlite_path = NULL;
     pthread_mutex_unlock(&db->state_lock);
 
-    conn_free(db->only_conn);
-    pthread_cond_destroy(&db->state_idle);
-    pthread_mutex_destroy(&db->state_lock);
-    free(db);
+    for (int i = 0; i < n; i++)
+        conn_free(conns[i]);
+    free(conns);
+    /* The struct stays as a tombstone: see the top of this file. */
 }
 
 keel_dialect keel_db_dialect(const keel_db *db)
 {
     return db ? db->dialect : KEEL_DIALECT_SQLITE;
-}
-
-static void leave(keel_db *root)
-{
-    pthread_mutex_lock(&root->state_lock);
-    if (--root->users == 0 && root->closed)
-        pthread_cond_broadcast(&root->state_idle);
-    pthread_mutex_unlock(&root->state_lock);
-}
-
-static void conn_unlock(keel_conn *c)
-{
-    if (--c->depth == 0) {
-        atomic_store(&c->owner, 0);
-        pthread_mutex_unlock(&c->lock);
-    }
 }
 
 /* A server restart kills the session; the next caller gets a fresh one. */
@@ -296,12 +336,47 @@ static int pg_revive(keel_db *root, keel_conn *c, const char *ctx)
         keel_pg_message(NULL, c->pg, msg, sizeof msg);
         return keel_err_set(root, KEEL_CONNECTION_LOST, "%s: reconnecting to PostgreSQL failed: %s", ctx, msg);
     }
-    PQsetNoticeProcessor(c->pg, silent_notices, NULL);
-    PQsetClientEncoding(c->pg, "UTF8");
+    return pg_session_setup(root, c, ctx);
+}
+
+/* Gives c back; the caller holds state_lock. */
+static void put_back(keel_db *db, keel_conn *c)
+{
+    if (--c->depth > 0)
+        return;
+    atomic_store(&c->owner, 0);
+    if (c == db->writer) {
+        pthread_cond_signal(&db->writer_free);
+    } else {
+        db->idle[db->n_idle++] = c;
+        pthread_cond_signal(&db->reader_free);
+    }
+}
+
+/* The caller holds state_lock. */
+static void leave_locked(keel_db *db)
+{
+    if (--db->users == 0 && db->closed)
+        pthread_cond_broadcast(&db->state_idle);
+}
+
+/* Opens one more pooled connection; called without state_lock. */
+static int open_pooled(keel_db *db, const char *ctx, keel_conn **out)
+{
+    keel_conn *c = conn_new(db);
+    if (c == NULL)
+        return keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
+    int rc = db->dialect == KEEL_DIALECT_POSTGRES ? pg_connect(db, c, db->dsn, ctx)
+                                                  : sqlite_reader_connect(db, c, ctx);
+    if (rc != KEEL_OK) {
+        conn_free(c);
+        return rc;
+    }
+    *out = c;
     return KEEL_OK;
 }
 
-int keel_conn_acquire(keel_db *db, const char *ctx, keel_conn **out)
+int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
 {
     *out = NULL;
     if (db == NULL)
@@ -313,41 +388,95 @@ int keel_conn_acquire(keel_db *db, const char *ctx, keel_conn **out)
         return KEEL_OK;
     }
 
+    uint64_t me = keel_thread_id();
     pthread_mutex_lock(&db->state_lock);
     int refused = db->closed ? KEEL_CLOSED : db->open_error;
-    if (refused == KEEL_OK)
-        db->users++;
-    pthread_mutex_unlock(&db->state_lock);
-    if (refused == KEEL_CLOSED)
-        return keel_err_set(db, KEEL_CLOSED, "%s: the handle is closed", ctx);
-    if (refused != KEEL_OK)
+    if (refused != KEEL_OK) {
+        pthread_mutex_unlock(&db->state_lock);
+        if (refused == KEEL_CLOSED)
+            return keel_err_set(db, KEEL_CLOSED, "%s: the handle is closed", ctx);
         return keel_err_set(db, refused, "%s: the handle did not open (%s)", ctx, keel_code_name(refused));
+    }
+    db->users++;
 
-    keel_conn *c = db->only_conn;
-    if (atomic_load(&c->owner) == keel_thread_id()) {
-        if (c->tx.tx_active) {
-            leave(db);
+    /* A connection this thread already holds serves nested calls. */
+    bool want_writer = db->writer != NULL && (kind == KEEL_ACQUIRE_WRITE || db->single);
+    keel_conn *c = NULL;
+    for (int i = 0; i < db->n_conns; i++) {
+        keel_conn *mine = db->conns[i];
+        if (atomic_load(&mine->owner) != me)
+            continue;
+        if (mine->tx.tx_active) {
+            leave_locked(db);
+            pthread_mutex_unlock(&db->state_lock);
             return keel_err_set(db, KEEL_MISUSE,
                                 "%s: called with the database handle inside keel_update/keel_view; "
                                 "pass the transaction handle instead", ctx);
         }
+        if (!want_writer || mine == db->writer) {
+            c = mine;
+            break;
+        }
+    }
+    if (c != NULL) {
         c->depth++;
-    } else {
-        pthread_mutex_lock(&c->lock);
-        atomic_store(&c->owner, keel_thread_id());
-        c->depth = 1;
+        pthread_mutex_unlock(&db->state_lock);
+        *out = c;
+        return KEEL_OK;
     }
 
-    /* keel_close may have started while this caller waited for the connection. */
-    pthread_mutex_lock(&db->state_lock);
-    bool closing = db->closed;
+    int rc = KEEL_OK;
+    for (;;) {
+        if (db->closed) {
+            rc = KEEL_CLOSED;
+            break;
+        }
+        if (want_writer) {
+            if (atomic_load(&db->writer->owner) == 0) {
+                c = db->writer;
+                break;
+            }
+            pthread_cond_wait(&db->writer_free, &db->state_lock);
+            continue;
+        }
+        if (db->n_idle > 0) {
+            c = db->idle[--db->n_idle];
+            break;
+        }
+        int pooled = db->n_conns + db->opening - (db->writer != NULL);
+        if (pooled < db->pool_size) {
+            db->opening++;
+            pthread_mutex_unlock(&db->state_lock);
+            keel_conn *fresh = NULL;
+            rc = open_pooled(db, ctx, &fresh);
+            pthread_mutex_lock(&db->state_lock);
+            db->opening--;
+            if (rc == KEEL_OK && !conn_register(db, fresh)) {
+                conn_free(fresh);
+                rc = keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
+            }
+            if (rc != KEEL_OK) {
+                pthread_cond_signal(&db->reader_free); /* another waiter may try */
+                break;
+            }
+            c = fresh;
+            break;
+        }
+        pthread_cond_wait(&db->reader_free, &db->state_lock);
+    }
+    if (c == NULL) {
+        leave_locked(db);
+        pthread_mutex_unlock(&db->state_lock);
+        if (rc == KEEL_CLOSED)
+            return keel_err_set(db, KEEL_CLOSED, "%s: the handle is closed", ctx);
+        return rc;
+    }
+    atomic_store(&c->owner, me);
+    c->depth = 1;
     pthread_mutex_unlock(&db->state_lock);
-    int rc = closing ? keel_err_set(db, KEEL_CLOSED, "%s: the handle is closed", ctx) : KEEL_OK;
-    if (rc == KEEL_OK && c->pg != NULL && c->depth == 1)
-        rc = pg_revive(db, c, ctx);
-    if (rc != KEEL_OK) {
-        conn_unlock(c);
-        leave(db);
+
+    if (c->pg != NULL && (rc = pg_revive(db, c, ctx)) != KEEL_OK) {
+        keel_conn_release(db, c);
         return rc;
     }
     *out = c;
@@ -358,8 +487,10 @@ void keel_conn_release(keel_db *db, keel_conn *c)
 {
     if (db == NULL || c == NULL || db->is_tx)
         return;
-    conn_unlock(c);
-    leave(db);
+    pthread_mutex_lock(&db->state_lock);
+    put_back(db, c);
+    leave_locked(db);
+    pthread_mutex_unlock(&db->state_lock);
 }
 
 int keel_conn_exec(keel_db *db, keel_conn *c, const char *ctx, const char *sql)
@@ -389,7 +520,7 @@ int keel_conn_exec(keel_db *db, keel_conn *c, const char *ctx, const char *sql)
 int keel_ping(keel_db *db)
 {
     keel_conn *c;
-    int rc = keel_conn_acquire(db, "keel_ping", &c);
+    int rc = keel_conn_acquire(db, "keel_ping", KEEL_ACQUIRE_READ, &c);
     if (rc != KEEL_OK)
         return rc;
     rc = keel_conn_exec(db, c, "keel_ping", "SELECT 1");
@@ -456,7 +587,7 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
     }
 
     keel_conn *c;
-    int rc = keel_conn_acquire(db, what, &c);
+    int rc = keel_conn_acquire(db, what, read_only ? KEEL_ACQUIRE_READ : KEEL_ACQUIRE_WRITE, &c);
     if (rc != KEEL_OK)
         return rc;
 
@@ -467,7 +598,9 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
          * busy_timeout at BEGIN instead of failing with SQLITE_BUSY when a
          * read transaction would have to be upgraded mid-way.
          */
-        begin = read_only ? "PRAGMA query_only=1; BEGIN DEFERRED" : "BEGIN IMMEDIATE";
+        begin = c->reader  ? "BEGIN DEFERRED" /* readers are query_only for good */
+                : read_only ? "PRAGMA query_only=1; BEGIN DEFERRED"
+                            : "BEGIN IMMEDIATE";
     } else {
         /* REPEATABLE READ gives a view one snapshot, as SQLite's read transaction does. */
         begin = read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
@@ -488,7 +621,7 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
             PQclear(PQexec(c->pg, "ROLLBACK"));
         }
     }
-    if (read_only && c->sqlite != NULL)
+    if (read_only && c->sqlite != NULL && !c->reader)
         sqlite3_exec(c->sqlite, "PRAGMA query_only=0", NULL, NULL, NULL);
     keel_conn_release(db, c);
     return rc;

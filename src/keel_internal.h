@@ -1,11 +1,18 @@
 /*
  * keel_internal.h — shared by the runtime's source files only.
  *
- * Shape: a root keel_db owns connections (today exactly one per handle);
- * every operation "acquires" a connection for its duration and releases it,
- * so that a pool can replace the single connection without touching the
- * statement, transaction or migration code. A transaction handle is a
- * keel_db embedded in the connection it pins.
+ * Shape: a root keel_db owns a small pool of connections; every operation
+ * "acquires" one for its duration and releases it, so the statement,
+ * transaction and migration code never knows how many there are.
+ *   - PostgreSQL: up to pool_size interchangeable connections, opened on
+ *     demand.
+ *   - SQLite file: one writer connection (every write and keel_update; in-
+ *     process writers queue for it, so SQLITE_BUSY does not arise between
+ *     them) and up to pool_size reader connections (query_only, WAL), so
+ *     readers never wait for the writer.
+ *   - SQLite in memory: the writer is the only connection (another
+ *     connection would be another database).
+ * A transaction handle is a keel_db embedded in the connection it pins.
  */
 #ifndef KEEL_INTERNAL_H
 #define KEEL_INTERNAL_H
@@ -52,27 +59,39 @@ struct keel_db {
     bool tx_read_only;
     bool tx_failed; /* a statement failed in the engine: see commit() */
 
-    /* Root handles. */
-    pthread_mutex_t state_lock; /* guards users and closed */
+    /* Root handles. Everything below is guarded by state_lock. */
+    pthread_mutex_t state_lock;
     pthread_cond_t state_idle;  /* signalled when users drops to 0 while closing */
+    pthread_cond_t writer_free; /* SQLite: the writer went back */
+    pthread_cond_t reader_free; /* a pooled connection went back (PostgreSQL: any) */
     int users;                  /* callers between acquire and release */
     bool closed;
     int open_error;             /* keel_open failed: the code every call returns */
-    keel_conn *only_conn;       /* the "pool" of this first version */
     int busy_timeout_ms;
+    int pool_size;              /* PostgreSQL connections / SQLite readers */
+    char *dsn;                  /* PostgreSQL: to open more connections */
+    char *sqlite_path;          /* SQLite file: readers open this */
+    keel_conn *writer;          /* SQLite only */
+    bool single;                /* SQLite in memory: no readers */
+    keel_conn **conns;          /* every open connection, writer included */
+    int n_conns;
+    int opening;                /* connections being opened outside the lock */
+    keel_conn **idle;           /* pooled connections not in use (not the writer) */
+    int n_idle;
 };
 
 struct keel_conn {
     keel_db *root;
     /*
-     * Held from acquire to release. The owner is tracked so that the same
+     * Owned from acquire to release. The owner is tracked so that the same
      * thread can nest statements (a :many callback running another query)
-     * instead of deadlocking, and so that using the root handle inside
-     * keel_update's fn is reported instead of hanging.
+     * on the connection it holds instead of waiting for a second one, and
+     * so that using the root handle inside keel_update's fn is reported
+     * instead of hanging.
      */
-    pthread_mutex_t lock;
     _Atomic uint64_t owner; /* keel_thread_id() of the holder, 0 when free */
     int depth;
+    bool reader; /* SQLite: a query_only reader connection */
 
     sqlite3 *sqlite;
     PGconn *pg;
@@ -96,8 +115,13 @@ int keel_pg_code(const PGresult *res, const PGconn *conn);
 void keel_pg_message(const PGresult *res, const PGconn *conn, char *buf, size_t size);
 
 /* ---- connections (keel_db.c) ---- */
-/* ctx names the operation in error messages (a query name, "keel_update"...). */
-int keel_conn_acquire(keel_db *db, const char *ctx, keel_conn **out);
+/*
+ * ctx names the operation in error messages (a query name, "keel_update"...).
+ * KEEL_ACQUIRE_READ may hand out a SQLite reader; KEEL_ACQUIRE_WRITE always
+ * the writer. PostgreSQL connections serve both.
+ */
+enum { KEEL_ACQUIRE_READ = 0, KEEL_ACQUIRE_WRITE = 1 };
+int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out);
 void keel_conn_release(keel_db *db, keel_conn *conn);
 /* Runs SQL without results on an acquired connection; maps and records errors. */
 int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);

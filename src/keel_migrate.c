@@ -399,7 +399,7 @@ int keel_migrate(keel_db *db, const keel_schema *schema)
     int rc = check_embedded_order(&m);
     if (rc != KEEL_OK)
         return rc;
-    rc = keel_conn_acquire(db, "keel_migrate", &m.conn);
+    rc = keel_conn_acquire(db, "keel_migrate", KEEL_ACQUIRE_WRITE, &m.conn);
     if (rc != KEEL_OK)
         return rc;
     rc = m.conn->sqlite != NULL ? sqlite_migrate(&m) : pg_migrate(&m);

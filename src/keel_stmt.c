@@ -267,6 +267,32 @@ static void stmt_free(keel_stmt *st)
     free(st);
 }
 
+/*
+ * Whether q may run on a SQLite reader connection: the engine says whether
+ * the statement writes (sqlite3_stmt_readonly), once per reader, and the
+ * answer stays cached with the prepared statement. A query the reader
+ * cannot even prepare goes to the writer, which reports the error.
+ */
+static bool reader_can_run(keel_conn *c, const keel_query *q)
+{
+    keel_cached_stmt *e = keel_cache_find(&c->cache, q);
+    if (e != NULL)
+        return e->sqlite != NULL && sqlite3_stmt_readonly(e->sqlite);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->sqlite, q->sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK ||
+        st == NULL) {
+        sqlite3_finalize(st);
+        return false;
+    }
+    e = keel_cache_insert(&c->cache, q);
+    if (e == NULL) {
+        sqlite3_finalize(st);
+        return false;
+    }
+    e->sqlite = st; /* kept even for a write: the next lookup answers at once */
+    return sqlite3_stmt_readonly(st) != 0;
+}
+
 int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
 {
     if (out == NULL)
@@ -278,9 +304,16 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
         return keel_err_set(db, KEEL_MISUSE, "keel_stmt_open: NULL query");
 
     keel_conn *c;
-    int rc = keel_conn_acquire(db, q->name ? q->name : "query", &c);
+    const char *name = q->name ? q->name : "query";
+    int rc = keel_conn_acquire(db, name, KEEL_ACQUIRE_READ, &c);
     if (rc != KEEL_OK)
         return rc;
+    if (c->reader && !reader_can_run(c, q)) {
+        /* A write: it goes to the writer, and waits for it. */
+        keel_conn_release(db, c);
+        if ((rc = keel_conn_acquire(db, name, KEEL_ACQUIRE_WRITE, &c)) != KEEL_OK)
+            return rc;
+    }
     keel_stmt *st = calloc(1, sizeof *st);
     if (st == NULL) {
         keel_conn_release(db, c);

@@ -139,10 +139,17 @@ static void *run_linger(void *arg)
     return NULL;
 }
 
+static int ping_tx(keel_db *tx, void *ctx)
+{
+    (void)ctx;
+    return keel_ping(tx);
+}
+
 static void *run_ping(void *arg)
 {
     close_race *r = arg;
-    r->ping_rc = keel_ping(r->db);
+    /* A write transaction: it waits for the one SQLite writer / the one pg connection. */
+    r->ping_rc = keel_update(r->db, ping_tx, NULL);
     return NULL;
 }
 
@@ -156,7 +163,7 @@ static void call_waiting_while_closing_gets_closed(keel_db *db)
 {
     (void)db;
     close_race r = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .ping_rc = -1 };
-    REQUIRE_OK(keel_open(&r.db, keel_test_dsn(), NULL));
+    REQUIRE_OK(keel_open(&r.db, keel_test_dsn(), &(keel_options){ .pool_size = 1 }));
     pthread_t holder, pinger, closer;
     pthread_create(&holder, NULL, run_linger, &r);
     pthread_mutex_lock(&r.lock);
