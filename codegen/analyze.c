@@ -189,6 +189,10 @@ static Expr *strip(Expr *e)
 static void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, bool nullable)
 {
     e = strip(e);
+    /* id = $1::bigint: the cast has typed the parameter; the comparison
+     * still names it */
+    while (e && e->kind == EX_CAST)
+        e = strip(e->lhs);
     if (!e || e->kind != EX_PARAM || hint.t == CT_UNKNOWN)
         return;
     Param *p = param_of(an, e);
@@ -514,10 +518,14 @@ static TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
     case FN_INT: return ti(CT_INT64, any_nullable);
     case FN_DOUBLE: return ti(CT_DOUBLE, any_nullable);
     case FN_BOOL: return ti(CT_BOOL, any_nullable);
-    case FN_TEXT_NOTNULL: return ti(CT_TEXT, false);
+    case FN_TEXT_NOTNULL:
+    case FN_TEXT_NULLABLE:
+        /* concat(a, ?), string_agg(x, $1), strftime(?, col): text arguments */
+        for (int i = 0; i < n; i++)
+            hint_param(an, e->list->items[i], ti(CT_TEXT, false), NULL, false);
+        return ti(CT_TEXT, def->rule == FN_TEXT_NULLABLE);
     case FN_INT_NOTNULL: return ti(CT_INT64, false);
     case FN_DOUBLE_NOTNULL: return ti(CT_DOUBLE, false);
-    case FN_TEXT_NULLABLE: return ti(CT_TEXT, true);
     case FN_INT_NULLABLE: return ti(CT_INT64, true);
     case FN_DOUBLE_NULLABLE: return ti(CT_DOUBLE, true);
     case FN_BOOL_NULLABLE: return ti(CT_BOOL, true);
@@ -560,6 +568,17 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         hint_param(an, e->lhs, ti(CT_TEXT, false), NULL, false);
         hint_param(an, e->rhs, ti(CT_TEXT, false), NULL, false);
         return ti(CT_TEXT, nullable);
+    }
+    /* (created_at, id) < ($1, $2): keyset pagination, element by element */
+    Expr *lr = strip(e->lhs), *rr = strip(e->rhs);
+    if (lr->kind == EX_ROW && rr->kind == EX_ROW && lr->list->n == rr->list->n) {
+        for (int i = 0; i < lr->list->n; i++) {
+            TypeInfo a = type_expr(an, sc, lr->list->items[i]);
+            TypeInfo b = type_expr(an, sc, rr->list->items[i]);
+            hint_param(an, lr->list->items[i], b, column_name_of(&b), false);
+            hint_param(an, rr->list->items[i], a, column_name_of(&a), false);
+        }
+        return ti(CT_BOOL, nullable);
     }
     /* A parameter compared or combined with a typed operand takes its type
      * and, for a column, its name. */
