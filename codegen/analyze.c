@@ -247,12 +247,13 @@ static PtrList *columns_from_outcols(Analyzer *an, PtrList *outs)
 }
 
 /* Resolves a table name (CTE, view or table) to its columns. */
-static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *name_tok, char **table_name, bool *has_rowid)
+static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, const Token *name_tok, char **table_name,
+                              bool *has_rowid)
 {
-    char *name = token_name(an->arena, name_tok);
+    char *name = table_key(an->arena, an->cat->dialect, schema, name_tok);
     *table_name = name;
     *has_rowid = false;
-    const Table *t = find_cte(sc, name);
+    const Table *t = schema && TOKEN_SET(*schema) ? NULL : find_cte(sc, name);
     if (t)
         return t->columns;
     t = catalog_find_table(an->cat, name);
@@ -283,14 +284,16 @@ static Source *add_source(Analyzer *an, Scope *sc, char *name, char *table_name,
     return s;
 }
 
-static Source *add_table_source(Analyzer *an, Scope *sc, const Token *name, const Token *alias)
+static Source *add_table_source(Analyzer *an, Scope *sc, const Token *schema, const Token *name, const Token *alias)
 {
     char *table_name;
     bool has_rowid;
-    PtrList *cols = table_columns(an, sc, name, &table_name, &has_rowid);
+    PtrList *cols = table_columns(an, sc, schema, name, &table_name, &has_rowid);
     if (!cols)
         return NULL;
-    Source *s = add_source(an, sc, TOKEN_SET(*alias) ? token_name(an->arena, alias) : table_name, table_name, cols);
+    /* FROM public.accounts is referred to as accounts */
+    char *ref = TOKEN_SET(*alias) ? token_name(an->arena, alias) : token_name(an->arena, name);
+    Source *s = add_source(an, sc, ref, table_name, cols);
     s->has_rowid = has_rowid;
     return s;
 }
@@ -661,7 +664,7 @@ static TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
     case EX_FUNC: return type_function(an, sc, e);
     case EX_CAST: {
         TypeInfo x = type_expr(an, sc, e->lhs);
-        CType t = e->type->array ? CT_UNKNOWN : ctype_from_decl(an->cat->dialect, e->type->text);
+        CType t = e->type->array ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text, NULL);
         if (t == CT_UNKNOWN)
             error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type", e->type->text,
                      e->type->array ? "[]" : "");
@@ -903,7 +906,7 @@ static void add_from(Analyzer *an, Scope *sc, Scope *outer, PtrList *from)
             char *alias = TOKEN_SET(it->alias) ? token_name(an->arena, &it->alias) : arena_strdup(an->arena, "");
             src = add_source(an, sc, alias, alias, columns_from_outcols(an, cols));
         } else {
-            src = add_table_source(an, sc, &it->name, &it->alias);
+            src = add_table_source(an, sc, &it->schema, &it->name, &it->alias);
         }
         if (!src) {
             sc->incomplete = true;
@@ -1058,15 +1061,15 @@ static PtrList *analyze_compound(Analyzer *an, Scope *parent, Select *s)
 
 /* ------------------------------------------------------------------ DML */
 
-static Source *dml_target(Analyzer *an, Scope *sc, const Token *table, const Token *alias)
+static Source *dml_target(Analyzer *an, Scope *sc, const Token *schema, const Token *table, const Token *alias)
 {
-    char *name = token_name(an->arena, table);
+    char *name = table_key(an->arena, an->cat->dialect, schema, table);
     const Table *t = catalog_find_table(an->cat, name);
     if (t && t->view) {
         error_at(an, table->pos, "\"%s\" is a view; keel writes only to tables", name);
         return NULL;
     }
-    return add_table_source(an, sc, table, alias);
+    return add_table_source(an, sc, schema, table, alias);
 }
 
 static void assign(Analyzer *an, Scope *sc, Source *target, ResultCol *set)
@@ -1091,7 +1094,7 @@ static PtrList *analyze_insert(Analyzer *an, Stmt *stmt)
     Scope *outer = scope_new(an, NULL);
     add_ctes(an, outer, stmt->with);
     Scope *sc = scope_new(an, outer);
-    Source *target = dml_target(an, sc, &ins->table, &ins->alias);
+    Source *target = dml_target(an, sc, &ins->schema, &ins->table, &ins->alias);
     if (!target)
         return NULL;
     PtrList *cols = ptrlist_new(an->arena);
@@ -1167,7 +1170,7 @@ static PtrList *analyze_update(Analyzer *an, Stmt *stmt)
     Scope *outer = scope_new(an, NULL);
     add_ctes(an, outer, stmt->with);
     Scope *sc = scope_new(an, outer);
-    Source *target = dml_target(an, sc, &u->table, &u->alias);
+    Source *target = dml_target(an, sc, &u->schema, &u->table, &u->alias);
     if (!target)
         return NULL;
     add_from(an, sc, outer, u->from);
@@ -1184,7 +1187,7 @@ static PtrList *analyze_delete(Analyzer *an, Stmt *stmt)
     Scope *outer = scope_new(an, NULL);
     add_ctes(an, outer, stmt->with);
     Scope *sc = scope_new(an, outer);
-    if (!dml_target(an, sc, &d->table, &d->alias))
+    if (!dml_target(an, sc, &d->schema, &d->table, &d->alias))
         return NULL;
     add_from(an, sc, outer, d->using_);
     if (d->where)

@@ -129,7 +129,7 @@ typedef struct Upsert {
 } Upsert;
 
 typedef struct Insert {
-    Token table, alias;
+    Token schema, table, alias;
     PtrList *columns;    /* of Token*, NULL when omitted */
     PtrList *values;     /* of PtrList* (rows) */
     Select *select;
@@ -139,7 +139,7 @@ typedef struct Insert {
 } Insert;
 
 typedef struct Update {
-    Token table, alias;
+    Token schema, table, alias;
     PtrList *set;        /* of ResultCol*: alias = column */
     PtrList *from;
     Expr *where;
@@ -147,7 +147,7 @@ typedef struct Update {
 } Update;
 
 typedef struct Delete {
-    Token table, alias;
+    Token schema, table, alias;
     PtrList *using_;
     Expr *where;
     PtrList *returning;
@@ -197,24 +197,45 @@ typedef struct CreateTable {
     Select *as_select;
 } CreateTable;
 
-typedef enum AlterKind { ALTER_ADD_COLUMN, ALTER_DROP_COLUMN, ALTER_RENAME_COLUMN, ALTER_RENAME_TABLE } AlterKind;
+typedef enum AlterKind {
+    ALTER_ADD_COLUMN, ALTER_DROP_COLUMN, ALTER_RENAME_COLUMN, ALTER_RENAME_TABLE,
+    ALTER_ADD_CONSTRAINT, ALTER_DROP_CONSTRAINT, ALTER_RENAME_CONSTRAINT,
+    ALTER_COLUMN_TYPE, ALTER_SET_NOT_NULL, ALTER_DROP_NOT_NULL, ALTER_SET_DEFAULT, ALTER_DROP_DEFAULT
+} AlterKind;
+
+typedef struct AlterAction {
+    AlterKind kind;
+    Token tok;             /* where the action starts */
+    ColumnDef *column;     /* ADD COLUMN */
+    Token old_name, new_name; /* the column (or constraint) acted on; RENAME's target */
+    TypeName *type;        /* ALTER COLUMN ... TYPE */
+    TableConstraint *constraint;
+    bool if_exists;        /* ADD COLUMN IF NOT EXISTS / DROP COLUMN IF EXISTS */
+} AlterAction;
 
 typedef struct AlterTable {
     Token schema, name;
-    AlterKind kind;
-    ColumnDef *column;    /* ADD COLUMN */
-    Token old_name, new_name;
+    bool if_exists;
+    PtrList *actions;      /* of AlterAction*, applied in order */
 } AlterTable;
 
+/* CREATE TYPE ... AS ENUM and CREATE DOMAIN (PostgreSQL). */
+typedef struct CreateType {
+    Token schema, name;
+    bool is_enum;
+    TypeName *base;        /* domain: its base type */
+    bool not_null;         /* domain: NOT NULL */
+} CreateType;
+
 typedef struct CreateIndex {
-    Token name, table;
+    Token name, schema, table;
     bool unique, if_not_exists;
     PtrList *columns;     /* of ResultCol* */
     Expr *where;
 } CreateIndex;
 
 typedef struct CreateView {
-    Token name;
+    Token schema, name;
     bool if_not_exists;
     PtrList *columns;     /* of Token*, optional */
     Select *select;
@@ -224,13 +245,13 @@ typedef enum DropKind { DROP_TABLE, DROP_INDEX, DROP_VIEW } DropKind;
 
 typedef struct Drop {
     DropKind what;
-    Token name;
+    Token schema, name;
     bool if_exists;
 } Drop;
 
 typedef enum StmtKind {
     STMT_SELECT, STMT_INSERT, STMT_UPDATE, STMT_DELETE,
-    STMT_CREATE_TABLE, STMT_ALTER_TABLE, STMT_CREATE_INDEX, STMT_CREATE_VIEW, STMT_DROP,
+    STMT_CREATE_TABLE, STMT_ALTER_TABLE, STMT_CREATE_INDEX, STMT_CREATE_VIEW, STMT_DROP, STMT_CREATE_TYPE,
     STMT_OTHER            /* consumed, kept in the migration, not modelled */
 } StmtKind;
 
@@ -248,6 +269,7 @@ typedef struct Stmt {
         CreateIndex *create_index;
         CreateView *create_view;
         Drop *drop;
+        CreateType *create_type;
     } u;
 } Stmt;
 

@@ -23,7 +23,34 @@ Catalog *catalog_new(Arena *arena, Dialect dialect)
     c->dialect = dialect;
     c->tables = ptrlist_new(arena);
     c->indexes = ptrlist_new(arena);
+    c->types = ptrlist_new(arena);
     return c;
+}
+
+char *table_key(Arena *arena, Dialect d, const Token *schema, const Token *name)
+{
+    char *n = token_name(arena, name);
+    if (!schema || !TOKEN_SET(*schema))
+        return n;
+    char *s = token_name(arena, schema);
+    if (strcmp(s, d == DIALECT_POSTGRES ? "public" : "main") == 0)
+        return n;
+    return arena_printf(arena, "%s.%s", s, n);
+}
+
+CType catalog_ctype(const Catalog *cat, const char *decl, bool *not_null)
+{
+    if (not_null)
+        *not_null = false;
+    for (int i = 0; i < cat->types->n; i++) {
+        const TypeDef *t = cat->types->items[i];
+        if (strcmp(t->name, decl) == 0) {
+            if (not_null)
+                *not_null = t->not_null;
+            return t->ctype;
+        }
+    }
+    return ctype_from_decl(cat->dialect, decl);
 }
 
 Table *catalog_find_table(const Catalog *cat, const char *name)
@@ -110,9 +137,12 @@ static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowi
         c->ctype = CT_UNKNOWN;
     } else {
         /* An unmappable type is an error only where a query reads it. */
-        c->ctype = ctype_from_decl(cat->dialect, c->decl_type);
+        bool domain_not_null;
+        c->ctype = catalog_ctype(cat, c->decl_type, &domain_not_null);
+        if (domain_not_null)
+            c->not_null = true;
     }
-    c->not_null = def->not_null;
+    c->not_null |= def->not_null;
     c->primary_key = def->primary_key;
     c->has_default = def->default_value || def->identity || def->generated;
     if (def->primary_key) {
@@ -160,7 +190,7 @@ static bool check_columns_exist(Catalog *cat, const Table *t, PtrList *names)
 
 static bool create_table(Catalog *cat, const CreateTable *ct)
 {
-    char *name = token_name(cat->arena, &ct->name);
+    char *name = table_key(cat->arena, cat->dialect, &ct->schema, &ct->name);
     if (catalog_find_table(cat, name)) {
         if (ct->if_not_exists)
             return true;
@@ -197,31 +227,35 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
     return ok;
 }
 
-static Table *require_table(Catalog *cat, const Token *name_tok)
+static Table *require_table(Catalog *cat, const Token *schema, const Token *name_tok)
 {
-    char *name = token_name(cat->arena, name_tok);
+    char *name = table_key(cat->arena, cat->dialect, schema, name_tok);
     Table *t = catalog_find_table(cat, name);
     if (!t)
         diag_error(name_tok->pos, "no table \"%s\"", name);
     return t;
 }
 
-static bool alter_table(Catalog *cat, const AlterTable *a)
+static Column *require_column(Catalog *cat, Table *t, const Token *name_tok)
 {
-    Table *t = require_table(cat, &a->name);
-    if (!t)
-        return false;
-    if (t->view) {
-        diag_error(a->name.pos, "\"%s\" is a view, not a table", t->name);
-        return false;
-    }
+    Column *c = table_find_column(t, token_name(cat->arena, name_tok));
+    if (!c)
+        diag_error(name_tok->pos, "no column \"%s\" in table \"%s\"", token_name(cat->arena, name_tok), t->name);
+    return c;
+}
+
+static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
+{
+    Column *c;
     switch (a->kind) {
     case ALTER_ADD_COLUMN:
+        if (a->if_exists && table_find_column(t, token_name(cat->arena, &a->column->name)))
+            return true;
         return add_column(cat, t, a->column, false);
     case ALTER_DROP_COLUMN: {
         char *name = token_name(cat->arena, &a->old_name);
         for (int i = 0; i < t->columns->n; i++) {
-            Column *c = t->columns->items[i];
+            c = t->columns->items[i];
             if (strcmp(c->name, name) == 0) {
                 memmove(&t->columns->items[i], &t->columns->items[i + 1],
                         (size_t)(t->columns->n - i - 1) * sizeof(void *));
@@ -229,16 +263,14 @@ static bool alter_table(Catalog *cat, const AlterTable *a)
                 return true;
             }
         }
+        if (a->if_exists)
+            return true;
         diag_error(a->old_name.pos, "no column \"%s\" in table \"%s\"", name, t->name);
         return false;
     }
     case ALTER_RENAME_COLUMN: {
-        Column *c = table_find_column(t, token_name(cat->arena, &a->old_name));
-        if (!c) {
-            diag_error(a->old_name.pos, "no column \"%s\" in table \"%s\"", token_name(cat->arena, &a->old_name),
-                       t->name);
+        if (!(c = require_column(cat, t, &a->old_name)))
             return false;
-        }
         char *new_name = token_name(cat->arena, &a->new_name);
         if (table_find_column(t, new_name)) {
             diag_error(a->new_name.pos, "column \"%s\" already exists in table \"%s\"", new_name, t->name);
@@ -256,13 +288,82 @@ static bool alter_table(Catalog *cat, const AlterTable *a)
         t->name = new_name;
         return true;
     }
+    case ALTER_ADD_CONSTRAINT: {
+        const TableConstraint *k = a->constraint;
+        if (!check_columns_exist(cat, t, k->columns))
+            return false;
+        if (k->kind == CONS_PRIMARY_KEY)
+            for (int j = 0; j < k->columns->n; j++) {
+                c = table_find_column(t, token_name(cat->arena, k->columns->items[j]));
+                c->primary_key = true;
+                c->not_null = true;
+            }
+        return true;
+    }
+    case ALTER_DROP_CONSTRAINT:
+    case ALTER_RENAME_CONSTRAINT:
+        return true; /* constraints by name are the engine's business */
+    case ALTER_COLUMN_TYPE:
+        if (!(c = require_column(cat, t, &a->old_name)))
+            return false;
+        c->decl_type = a->type->text;
+        c->ctype = a->type->array ? CT_UNKNOWN : catalog_ctype(cat, c->decl_type, NULL);
+        return true;
+    case ALTER_SET_NOT_NULL:
+    case ALTER_DROP_NOT_NULL:
+        if (!(c = require_column(cat, t, &a->old_name)))
+            return false;
+        c->not_null = a->kind == ALTER_SET_NOT_NULL;
+        return true;
+    case ALTER_SET_DEFAULT:
+    case ALTER_DROP_DEFAULT:
+        if (!(c = require_column(cat, t, &a->old_name)))
+            return false;
+        c->has_default = a->kind == ALTER_SET_DEFAULT;
+        return true;
     }
     return false;
 }
 
+static bool alter_table(Catalog *cat, const AlterTable *a)
+{
+    if (a->if_exists && !catalog_find_table(cat, table_key(cat->arena, cat->dialect, &a->schema, &a->name)))
+        return true;
+    Table *t = require_table(cat, &a->schema, &a->name);
+    if (!t)
+        return false;
+    if (t->view) {
+        diag_error(a->name.pos, "\"%s\" is a view, not a table", t->name);
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < a->actions->n && ok; i++)
+        ok = alter_action(cat, t, a->actions->items[i]);
+    return ok;
+}
+
+static bool create_type(Catalog *cat, const CreateType *ct)
+{
+    TypeDef *t = arena_alloc(cat->arena, sizeof *t);
+    t->name = table_key(cat->arena, cat->dialect, &ct->schema, &ct->name);
+    for (int i = 0; i < cat->types->n; i++)
+        if (strcmp(((TypeDef *)cat->types->items[i])->name, t->name) == 0) {
+            diag_error(ct->name.pos, "type \"%s\" already exists", t->name);
+            return false;
+        }
+    if (ct->is_enum) {
+        t->ctype = CT_TEXT;
+    } else {
+        t->ctype = ct->base->array ? CT_UNKNOWN : catalog_ctype(cat, ct->base->text, &t->not_null);
+        t->not_null |= ct->not_null;
+    }
+    ptrlist_push(cat->arena, cat->types, t);
+    return true;
+}
+
 static bool create_index(Catalog *cat, const CreateIndex *ci)
 {
-    Table *t = require_table(cat, &ci->table);
+    Table *t = require_table(cat, &ci->schema, &ci->table);
     if (!t)
         return false;
     bool ok = true;
@@ -286,7 +387,7 @@ static bool create_index(Catalog *cat, const CreateIndex *ci)
 
 static bool create_view(Catalog *cat, const CreateView *cv)
 {
-    char *name = token_name(cat->arena, &cv->name);
+    char *name = table_key(cat->arena, cat->dialect, &cv->schema, &cv->name);
     if (catalog_find_table(cat, name)) {
         if (cv->if_not_exists)
             return true;
@@ -303,7 +404,7 @@ static bool create_view(Catalog *cat, const CreateView *cv)
 
 static bool drop(Catalog *cat, const Drop *d)
 {
-    char *name = token_name(cat->arena, &d->name);
+    char *name = table_key(cat->arena, cat->dialect, &d->schema, &d->name);
     if (d->what == DROP_INDEX) {
         for (int i = 0; i < cat->indexes->n; i++) {
             Index *ix = cat->indexes->items[i];
@@ -344,6 +445,7 @@ bool catalog_apply(Catalog *cat, const Stmt *stmt)
     case STMT_CREATE_INDEX: return create_index(cat, stmt->u.create_index);
     case STMT_CREATE_VIEW: return create_view(cat, stmt->u.create_view);
     case STMT_DROP: return drop(cat, stmt->u.drop);
+    case STMT_CREATE_TYPE: return create_type(cat, stmt->u.create_type);
     default: return true; /* DML and opaque statements do not change the catalog */
     }
 }

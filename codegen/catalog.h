@@ -34,11 +34,19 @@ typedef struct Index {
     char *table;
 } Index;
 
+/* A PostgreSQL enum (text in C) or domain (its base type). */
+typedef struct TypeDef {
+    char *name;
+    CType ctype;
+    bool not_null;     /* a NOT NULL domain */
+} TypeDef;
+
 typedef struct Catalog {
     Dialect dialect;
     Arena *arena;
     PtrList *tables;   /* of Table* in creation order */
     PtrList *indexes;  /* of Index* */
+    PtrList *types;    /* of TypeDef* */
 } Catalog;
 
 Catalog *catalog_new(Arena *arena, Dialect dialect);
@@ -52,5 +60,13 @@ Column *table_find_column(const Table *t, const char *name);
 /* Maps a declared type to a C kind by the dialect's rules (SQLite's type
  * affinity; PostgreSQL's type names). */
 CType ctype_from_decl(Dialect dialect, const char *decl);
+
+/* The same, knowing the catalog's enums and domains. not_null may be NULL. */
+CType catalog_ctype(const Catalog *cat, const char *decl, bool *not_null);
+
+/* The catalog's name for a possibly qualified table: "accounts" for
+ * accounts, public.accounts (PostgreSQL) and main.accounts (SQLite);
+ * "audit.log" for other schemas. */
+char *table_key(Arena *arena, Dialect d, const Token *schema, const Token *name);
 
 #endif

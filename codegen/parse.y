@@ -261,10 +261,13 @@ tconscomma ::= .
 
 %type tcons {TableConstraint *}
 tcons(A) ::= CONSTRAINT nm.  { A = NULL; }
-tcons(A) ::= PRIMARY(T) KEY LP idlist(C) autoinc RP onconf. { A = mk_tcons(p, CONS_PRIMARY_KEY, T, C); }
-tcons(A) ::= UNIQUE(T) LP idlist(C) RP onconf.             { A = mk_tcons(p, CONS_UNIQUE, T, C); }
-tcons(A) ::= CHECK(T) LP expr(E) RP onconf.                { A = mk_tcons(p, CONS_CHECK, T, NULL); A->check = E; }
-tcons(A) ::= FOREIGN(T) KEY LP idlist(C) RP REFERENCES nm(R) idlist_opt(RC) refargs(F) defer_opt. {
+tcons(A) ::= tcons_core(A).
+
+%type tcons_core {TableConstraint *}
+tcons_core(A) ::= PRIMARY(T) KEY LP idlist(C) autoinc RP onconf. { A = mk_tcons(p, CONS_PRIMARY_KEY, T, C); }
+tcons_core(A) ::= UNIQUE(T) LP idlist(C) RP onconf.             { A = mk_tcons(p, CONS_UNIQUE, T, C); }
+tcons_core(A) ::= CHECK(T) LP expr(E) RP onconf.                { A = mk_tcons(p, CONS_CHECK, T, NULL); A->check = E; }
+tcons_core(A) ::= FOREIGN(T) KEY LP idlist(C) RP REFERENCES nm(R) idlist_opt(RC) refargs(F) defer_opt. {
     A = mk_tcons(p, CONS_FOREIGN_KEY, T, C);
     F->columns = C;
     F->ref_table = R;
@@ -274,39 +277,101 @@ tcons(A) ::= FOREIGN(T) KEY LP idlist(C) RP REFERENCES nm(R) idlist_opt(RC) refa
 defer_opt ::= .
 defer_opt ::= defer_subclause.
 
-cmd ::= ALTER TABLE xfullname(N) ADD column_opt ifnotexists columndef(C). {
-    AlterTable *a = mk_alter(p, N, ALTER_ADD_COLUMN);
-    a->column = C;
+cmd ::= ALTER TABLE ifexists(E) only_opt xfullname(N) alter_list(L). {
+    Stmt *s = mk_stmt(p, STMT_ALTER_TABLE);
+    AlterTable *a = arena_alloc(p->arena, sizeof *a);
+    a->schema = N->schema;
+    a->name = N->name;
+    a->if_exists = TOKEN_SET(E);
+    a->actions = L;
+    s->u.alter = a;
 }
-cmd ::= ALTER TABLE xfullname(N) DROP column_opt ifexists nm(C) drop_behaviour. {
-    AlterTable *a = mk_alter(p, N, ALTER_DROP_COLUMN);
-    a->old_name = C;
+only_opt ::= .
+only_opt ::= ONLY.
+
+%type alter_list {PtrList *}
+alter_list(A) ::= alter_action(X).                   { A = list1(p, X); }
+alter_list(A) ::= alter_list(A) COMMA alter_action(X). { ptrlist_push(p->arena, A, X); }
+
+%type alter_action {AlterAction *}
+alter_action(A) ::= ADD(T) column_opt ifnotexists(E) columndef(C). {
+    A = mk_alter_action(p, ALTER_ADD_COLUMN, T);
+    A->column = C;
+    A->if_exists = TOKEN_SET(E);
 }
-cmd ::= ALTER TABLE xfullname(N) RENAME COLUMN nm(X) TO nm(Y). {
-    AlterTable *a = mk_alter(p, N, ALTER_RENAME_COLUMN);
-    a->old_name = X;
-    a->new_name = Y;
+alter_action(A) ::= ADD(T) tcons_core(C).                 { A = mk_alter_action(p, ALTER_ADD_CONSTRAINT, T); A->constraint = C; }
+alter_action(A) ::= ADD(T) CONSTRAINT nm tcons_core(C).   { A = mk_alter_action(p, ALTER_ADD_CONSTRAINT, T); A->constraint = C; }
+alter_action(A) ::= DROP(T) column_opt ifexists(E) nm(C) drop_behaviour. {
+    A = mk_alter_action(p, ALTER_DROP_COLUMN, T);
+    A->old_name = C;
+    A->if_exists = TOKEN_SET(E);
 }
-cmd ::= ALTER TABLE xfullname(N) RENAME nm(X) TO nm(Y). {
-    AlterTable *a = mk_alter(p, N, ALTER_RENAME_COLUMN);
-    a->old_name = X;
-    a->new_name = Y;
+alter_action(A) ::= DROP(T) CONSTRAINT ifexists nm(C) drop_behaviour. { A = mk_alter_action(p, ALTER_DROP_CONSTRAINT, T); A->old_name = C; }
+alter_action(A) ::= RENAME(T) column_opt nm(X) TO nm(Y). {
+    A = mk_alter_action(p, ALTER_RENAME_COLUMN, T);
+    A->old_name = X;
+    A->new_name = Y;
 }
-cmd ::= ALTER TABLE xfullname(N) RENAME TO nm(Y). {
-    AlterTable *a = mk_alter(p, N, ALTER_RENAME_TABLE);
-    a->new_name = Y;
+alter_action(A) ::= RENAME(T) CONSTRAINT nm(X) TO nm(Y). {
+    A = mk_alter_action(p, ALTER_RENAME_CONSTRAINT, T);
+    A->old_name = X;
+    A->new_name = Y;
 }
+alter_action(A) ::= RENAME(T) TO nm(Y). { A = mk_alter_action(p, ALTER_RENAME_TABLE, T); A->new_name = Y; }
+alter_action(A) ::= ALTER(T) column_opt nm(C) ID(K) typetoken(Y) type_using_opt. {
+    A = mk_alter_action(p, ALTER_COLUMN_TYPE, T);
+    A->old_name = C;
+    A->type = Y;
+    expect_word(p, K, "type");
+}
+alter_action(A) ::= ALTER(T) column_opt nm(C) SET ID(K1) ID(K2) typetoken(Y) type_using_opt. {
+    A = mk_alter_action(p, ALTER_COLUMN_TYPE, T);
+    A->old_name = C;
+    A->type = Y;
+    expect_word(p, K1, "data");
+    expect_word(p, K2, "type");
+}
+alter_action(A) ::= ALTER(T) column_opt nm(C) SET NOT NULL.  { A = mk_alter_action(p, ALTER_SET_NOT_NULL, T); A->old_name = C; }
+alter_action(A) ::= ALTER(T) column_opt nm(C) DROP NOT NULL. { A = mk_alter_action(p, ALTER_DROP_NOT_NULL, T); A->old_name = C; }
+alter_action(A) ::= ALTER(T) column_opt nm(C) SET DEFAULT defaultvalue. { A = mk_alter_action(p, ALTER_SET_DEFAULT, T); A->old_name = C; }
+alter_action(A) ::= ALTER(T) column_opt nm(C) DROP DEFAULT.  { A = mk_alter_action(p, ALTER_DROP_DEFAULT, T); A->old_name = C; }
+type_using_opt ::= .
+type_using_opt ::= USING expr.
+
+/* CREATE TYPE name AS ENUM ('a', 'b') and CREATE DOMAIN name AS type ...
+ * (PostgreSQL); other CREATE TYPE forms never reach the grammar. */
+cmd ::= CREATE ID(K) xfullname(N) AS typename(E) LP enumlist RP. {
+    CreateType *t = mk_create_type(p, K, N, "type");
+    t->is_enum = true;
+    expect_word(p, E->tok, "enum");
+}
+cmd ::= CREATE ID(K) xfullname(N) AS typename(E) LP RP. {
+    CreateType *t = mk_create_type(p, K, N, "type");
+    t->is_enum = true;
+    expect_word(p, E->tok, "enum");
+}
+cmd ::= CREATE ID(K) xfullname(N) AS typetoken(T) carglist(C). {
+    CreateType *t = mk_create_type(p, K, N, "domain");
+    t->base = T;
+    for (int i = 0; i < C->n; i++)
+        if (((ColumnConstraint *)C->items[i])->kind == TK_NOT)
+            t->not_null = true;
+}
+enumlist ::= STRING.
+enumlist ::= enumlist COMMA STRING.
+
 column_opt ::= .
 column_opt ::= COLUMN.
 drop_behaviour ::= .
 drop_behaviour ::= CASCADE.
 drop_behaviour ::= RESTRICT.
 
-cmd ::= CREATE uniqueflag(U) INDEX ifnotexists(E) nm(N) ON nm(T) index_method LP sortlist(C) RP where_opt(W). {
+cmd ::= CREATE uniqueflag(U) INDEX ifnotexists(E) nm(N) ON xfullname(T) index_method LP sortlist(C) RP where_opt(W). {
     Stmt *s = mk_stmt(p, STMT_CREATE_INDEX);
     CreateIndex *ix = arena_alloc(p->arena, sizeof *ix);
     ix->name = N;
-    ix->table = T;
+    ix->schema = T->schema;
+    ix->table = T->name;
     ix->unique = U;
     ix->if_not_exists = TOKEN_SET(E);
     ix->columns = C;
@@ -322,6 +387,7 @@ index_method ::= USING ID.
 cmd ::= CREATE temp_opt VIEW ifnotexists(E) xfullname(N) idlist_opt(C) AS select(S). {
     Stmt *s = mk_stmt(p, STMT_CREATE_VIEW);
     CreateView *v = arena_alloc(p->arena, sizeof *v);
+    v->schema = N->schema;
     v->name = N->name;
     v->if_not_exists = TOKEN_SET(E);
     v->columns = C;
@@ -333,6 +399,7 @@ cmd ::= DROP droptarget(W) ifexists(E) xfullname(N) drop_behaviour. {
     Stmt *s = mk_stmt(p, STMT_DROP);
     Drop *d = arena_alloc(p->arena, sizeof *d);
     d->what = W;
+    d->schema = N->schema;
     d->name = N->name;
     d->if_exists = TOKEN_SET(E);
     s->u.drop = d;
@@ -500,6 +567,7 @@ limit_opt(A) ::= OFFSET expr(Y) LIMIT expr(X). { A.limit = X; A.offset = Y; }
 cmd ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) select(S) upsert(U) returning(R). {
     Stmt *s = mk_stmt(p, STMT_INSERT);
     Insert *ins = arena_alloc(p->arena, sizeof *ins);
+    ins->schema = T->schema;
     ins->table = T->name;
     ins->alias = AL;
     ins->columns = C;
@@ -515,6 +583,7 @@ cmd ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) selec
 cmd ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) DEFAULT VALUES returning(R). {
     Stmt *s = mk_stmt(p, STMT_INSERT);
     Insert *ins = arena_alloc(p->arena, sizeof *ins);
+    ins->schema = T->schema;
     ins->table = T->name;
     ins->alias = AL;
     ins->columns = C;
@@ -562,6 +631,7 @@ setitem(A) ::= nm(N) EQ expr(E).  { A = mk_resultcol(p, E); A->alias = N; }
 cmd ::= with(W) UPDATE orconf xfullname(T) alias(AL) SET setlist(S) from(F) where_opt(WH) returning(R). {
     Stmt *s = mk_stmt(p, STMT_UPDATE);
     Update *u = arena_alloc(p->arena, sizeof *u);
+    u->schema = T->schema;
     u->table = T->name;
     u->alias = AL;
     u->set = S;
@@ -578,6 +648,7 @@ orconf ::= OR resolvetype.
 cmd ::= with(W) DELETE FROM xfullname(T) alias(AL) using_opt(US) where_opt(WH) returning(R). {
     Stmt *s = mk_stmt(p, STMT_DELETE);
     Delete *d = arena_alloc(p->arena, sizeof *d);
+    d->schema = T->schema;
     d->table = T->name;
     d->alias = AL;
     d->using_ = US;

@@ -179,15 +179,31 @@ TableConstraint *mk_tcons(Parse *p, ConstraintKind kind, Token t, PtrList *colum
     return c;
 }
 
-AlterTable *mk_alter(Parse *p, SrcItem *table, AlterKind kind)
+AlterAction *mk_alter_action(Parse *p, AlterKind kind, Token at)
 {
-    Stmt *s = mk_stmt(p, STMT_ALTER_TABLE);
-    AlterTable *a = arena_alloc(p->arena, sizeof *a);
-    a->schema = table->schema;
-    a->name = table->name;
+    AlterAction *a = arena_alloc(p->arena, sizeof *a);
     a->kind = kind;
-    s->u.alter = a;
+    a->tok = at;
     return a;
+}
+
+CreateType *mk_create_type(Parse *p, Token keyword, SrcItem *name, const char *expected_keyword)
+{
+    expect_word(p, keyword, expected_keyword);
+    Stmt *s = mk_stmt(p, STMT_CREATE_TYPE);
+    CreateType *t = arena_alloc(p->arena, sizeof *t);
+    t->schema = name->schema;
+    t->name = name->name;
+    s->u.create_type = t;
+    return t;
+}
+
+/* Words the grammar takes as identifiers (TYPE, DATA, ENUM) checked where
+ * they must be exactly that word. */
+void expect_word(Parse *p, Token t, const char *word)
+{
+    if (!p->failed && !str_ieq_n(t.z, (size_t)t.n, word))
+        build_error(p, t, "syntax error near \"%.*s\", expected %s", t.n, t.z, word);
 }
 
 void build_error(Parse *p, Token at, const char *fmt, ...)

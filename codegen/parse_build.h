@@ -33,7 +33,9 @@ void typename_append(Parse *p, TypeName *t, Token word);
 ColumnConstraint *mk_ccons(Parse *p, int kind, Expr *e, ForeignKey *fk);
 ColumnDef *mk_columndef(Parse *p, Token name, TypeName *type, PtrList *constraints);
 TableConstraint *mk_tcons(Parse *p, ConstraintKind kind, Token t, PtrList *columns);
-AlterTable *mk_alter(Parse *p, SrcItem *table, AlterKind kind);
+AlterAction *mk_alter_action(Parse *p, AlterKind kind, Token at);
+CreateType *mk_create_type(Parse *p, Token keyword, SrcItem *name, const char *expected_keyword);
+void expect_word(Parse *p, Token t, const char *word);
 void build_error(Parse *p, Token at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -66,6 +66,15 @@ static bool is_modelled(const TokenVec *v, ParseMode mode)
     if (mode == PARSE_QUERY)
         return true; /* the grammar reports anything else as a syntax error */
     int i = 0;
+    if (t[0].type == TK_CREATE && n > 1 && word_is(&t[1], "domain"))
+        return true;
+    if (t[0].type == TK_CREATE && n > 1 && word_is(&t[1], "type")) {
+        /* only enums matter to the catalog: CREATE TYPE [s.]name AS ENUM */
+        for (i = 2; i < n - 1 && i < 6; i++)
+            if (t[i].type == TK_AS)
+                return word_is(&t[i + 1], "enum");
+        return false;
+    }
     if (t[0].type == TK_CREATE) {
         i = 1;
         if (i < n && t[i].type == TK_TEMP)

@@ -94,6 +94,7 @@ static const Keyword keywords[] = {
     {"NULLS", TK_NULLS},
     {"OFFSET", TK_OFFSET},
     {"ON", TK_ON},
+    {"ONLY", TK_ONLY},
     {"OR", TK_OR},
     {"ORDER", TK_ORDER},
     {"OUTER", TK_OUTER},
