@@ -74,57 +74,103 @@ static bool is_c_identifier(const char *s)
 /* Numbers each placeholder the way the engine will: SQLite's ? takes the
  * next number, ?N and $N are explicit, a repeated :name/@name/$name is the
  * same parameter. */
+static bool word_is_tok(const Token *t, const char *w)
+{
+    return t->type != TK_STRING && str_ieq_n(t->z, (size_t)t->n, w);
+}
+
+static int named_slot(const PtrList *named, const char *name)
+{
+    for (int i = 0; i < named->n; i++) {
+        const Param *p = named->items[i];
+        if (strcmp(p->name, name) == 0)
+            return p->slot;
+    }
+    return 0;
+}
+
 static void number_params(Analyzer *an)
 {
     Query *q = an->q;
     Lexer lx;
     lexer_init(&lx, q->file, q->sql_start, q->sql_end, q->sql_pos.line, q->sql_pos.col, q->dialect);
-    Token t;
+    Token toks[6];
+    int n_toks = 0;
     int max_slot = 0;
     PtrList *named = ptrlist_new(an->arena); /* Param* with a name, for reuse */
-    while (lexer_next_significant(&lx, &t) != 0) {
-        if (t.type != TK_VARIABLE)
-            continue;
+    bool more = true;
+    while (more || n_toks > 0) {
+        /* a window of six tokens: enough to see sqlc.arg(name) whole */
+        while (more && n_toks < 6) {
+            if (lexer_next_significant(&lx, &toks[n_toks]) == 0)
+                more = false;
+            else
+                n_toks++;
+        }
+        if (n_toks == 0)
+            break;
+        Token t = toks[0];
+        size_t span = (size_t)t.n;
+        int consumed = 1;
         int slot = 0;
         char *name = NULL;
-        if (t.z[0] == '?' && t.n == 1) {
+        bool forced_null = false;
+        if (n_toks == 6 && word_is_tok(&toks[0], "sqlc") && toks[1].type == TK_DOT && toks[3].type == TK_LP &&
+            toks[4].type == TK_ID && toks[5].type == TK_RP) {
+            const Token *fn = &toks[2];
+            if (word_is_tok(fn, "slice")) {
+                error_at(an, t.pos, "sqlc.slice() is not supported yet; pass the values as separate parameters");
+                consumed = 6;
+                goto next;
+            }
+            if (!word_is_tok(fn, "arg") && !word_is_tok(fn, "narg")) {
+                error_at(an, fn->pos, "unknown sqlc function \"%.*s\"; keel knows sqlc.arg and sqlc.narg", fn->n, fn->z);
+                consumed = 6;
+                goto next;
+            }
+            forced_null = word_is_tok(fn, "narg");
+            name = token_name(an->arena, &toks[4]);
+            span = token_offset(&toks[5]) + 1 - token_offset(&t);
+            consumed = 6;
+            slot = named_slot(named, name);
+            if (!slot)
+                slot = ++max_slot;
+        } else if (t.type != TK_VARIABLE) {
+            goto next;
+        } else if (t.z[0] == '?' && t.n == 1) {
             if (q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "\"?\" is SQLite syntax; PostgreSQL queries use $1, $2, ... or @name");
-                continue;
+                goto next;
             }
             slot = ++max_slot;
         } else if ((t.z[0] == '?' || t.z[0] == '$') && isdigit((unsigned char)t.z[1])) {
             if (t.z[0] == '?' && q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "\"%.*s\" is SQLite syntax; PostgreSQL queries use $1, $2, ... or @name", t.n,
                          t.z);
-                continue;
+                goto next;
             }
             if (t.z[0] == '$' && q->dialect == DIALECT_SQLITE) {
                 error_at(an, t.pos, "\"%.*s\" is PostgreSQL syntax; SQLite queries use ?, ?NNN or @name", t.n, t.z);
-                continue;
+                goto next;
             }
             long n = strtol(t.z + 1, NULL, 10);
             if (n < 1 || n > 32766) {
                 error_at(an, t.pos, "parameter number %.*s is out of range", t.n, t.z);
-                continue;
+                goto next;
             }
             slot = (int)n;
         } else {
             if (t.z[0] != '@' && q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "\"%.*s\" is not a PostgreSQL parameter; use $1, $2, ... or @name", t.n, t.z);
-                continue;
+                goto next;
             }
             name = arena_strndup(an->arena, t.z + 1, (size_t)t.n - 1);
-            for (int i = 0; i < named->n; i++) {
-                Param *p = named->items[i];
-                if (strcmp(p->name, name) == 0)
-                    slot = p->slot;
-            }
+            slot = named_slot(named, name);
             if (!slot)
                 slot = ++max_slot;
             if (!is_c_identifier(name)) {
                 error_at(an, t.pos, "parameter name \"%s\" is not a C identifier", name);
-                continue;
+                goto next;
             }
         }
         if (slot > max_slot)
@@ -144,11 +190,15 @@ static void number_params(Analyzer *an)
             p->explicit_name = true;
             ptrlist_push(an->arena, named, p);
         }
+        p->nullable |= forced_null;
         ParamUse *u = arena_alloc(an->arena, sizeof *u);
         u->offset = token_offset(&t);
-        u->len = (size_t)t.n;
+        u->len = span;
         u->param = p;
         ptrlist_push(an->arena, q->uses, u);
+    next:
+        memmove(toks, toks + consumed, (size_t)(n_toks - consumed) * sizeof toks[0]);
+        n_toks -= consumed;
     }
     /* slots in order; the engines number them 1..N without gaps */
     for (int i = 1; i < q->params->n; i++)
@@ -166,9 +216,20 @@ static void number_params(Analyzer *an)
     }
 }
 
+static bool is_sqlc_call(const Expr *e)
+{
+    return e->kind == EX_FUNC && TOKEN_SET(e->table) && str_ieq_n(e->table.z, (size_t)e->table.n, "sqlc");
+}
+
+/* A placeholder: ?, $1, @name... or sqlc.arg(name) / sqlc.narg(name). */
+static bool is_param(const Expr *e)
+{
+    return e && (e->kind == EX_PARAM || is_sqlc_call(e));
+}
+
 static Param *param_of(Analyzer *an, const Expr *e)
 {
-    size_t off = token_offset(&e->tok);
+    size_t off = token_offset(is_sqlc_call(e) ? &e->table : &e->tok);
     for (int i = 0; i < an->q->uses->n; i++) {
         ParamUse *u = an->q->uses->items[i];
         if (u->offset == off)
@@ -193,7 +254,7 @@ static void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, b
      * still names it */
     while (e && e->kind == EX_CAST)
         e = strip(e->lhs);
-    if (!e || e->kind != EX_PARAM || hint.t == CT_UNKNOWN)
+    if (!is_param(e) || hint.t == CT_UNKNOWN)
         return;
     Param *p = param_of(an, e);
     if (!p)
@@ -479,13 +540,9 @@ static const FnDef *find_function(const char *name, Dialect d)
 static TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
 {
     char *name = token_name(an->arena, &e->tok);
-    if (TOKEN_SET(e->table)) {
-        char *schema = token_name(an->arena, &e->table);
-        if (strcmp(schema, "sqlc") == 0) {
-            error_at(an, e->table.pos, "sqlc.%s() is not supported yet; name the parameter with @%s instead", name,
-                     name);
-            return ti(CT_UNKNOWN, true);
-        }
+    if (is_sqlc_call(e)) {
+        Param *p = param_of(an, e);
+        return p && p->typed ? ti(p->ctype, p->nullable) : ti(CT_UNKNOWN, false);
     }
     int n = PTRLIST_LEN(e->list);
     TypeInfo args[8];
@@ -587,9 +644,9 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
      * and, for a column, its name. */
     hint_param(an, e->lhs, r, column_name_of(&r), false);
     hint_param(an, e->rhs, l, column_name_of(&l), false);
-    if (strip(e->lhs)->kind == EX_PARAM)
+    if (is_param(strip(e->lhs)))
         l = r;
-    if (strip(e->rhs)->kind == EX_PARAM)
+    if (is_param(strip(e->rhs)))
         r = l;
     if (is_comparison(e->op))
         return ti(CT_BOOL, nullable);
@@ -669,7 +726,7 @@ static TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
             error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type", e->type->text,
                      e->type->array ? "[]" : "");
         hint_param(an, e->lhs, ti(t, false), NULL, false);
-        return ti(t, strip(e->lhs)->kind == EX_PARAM ? false : x.nullable);
+        return ti(t, is_param(strip(e->lhs)) ? false : x.nullable);
     }
     case EX_CASE: return type_case(an, sc, e);
     case EX_IN_LIST: {
@@ -727,7 +784,7 @@ static TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         Expr *x = strip(e->lhs);
         while (x->kind == EX_CAST)
             x = strip(x->lhs);
-        if (x->kind == EX_PARAM) {
+        if (is_param(x)) {
             Param *p = param_of(an, x);
             if (p)
                 p->nullable = true; /* (@x IS NULL OR col = @x): x is optional */
@@ -876,7 +933,7 @@ static PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
             error_at(an, expr_start(rc->expr), "result column %d has no name; give it one with AS", i + 1);
             continue;
         }
-        if (t.t == CT_UNKNOWN && strip(rc->expr)->kind == EX_PARAM) {
+        if (t.t == CT_UNKNOWN && is_param(strip(rc->expr))) {
             /* the parameter's own error says what to do */
         } else if (t.t == CT_UNKNOWN && an->ok) {
             if (t.col)

@@ -115,31 +115,16 @@ static void put_comment_text(StrBuf *b, const char *s, size_t n, const char *pre
 
 /* ------------------------------------------------- SQL per dialect */
 
-/* The statement as written, placeholders replaced by the engine's own
- * syntax numbered in the API's parameter order. */
+static int api_number(const Param *p, const void *ctx)
+{
+    return api_param_index(ctx, p->name) + 1;
+}
+
+/* The dialect's SQL, placeholders numbered in the API's parameter order so
+ * one binding sequence serves both engines. */
 static char *dialect_sql(Arena *arena, const ApiQuery *aq, const Query *q)
 {
-    size_t start = (size_t)(q->stmt->first.z - q->file->text);
-    size_t end = (size_t)(q->stmt->last.z - q->file->text) + (size_t)q->stmt->last.n;
-    StrBuf b = {0};
-    size_t at = start;
-    for (int i = 0; i < q->uses->n; i++) {
-        const ParamUse *u = q->uses->items[i];
-        sb_putn(&b, q->file->text + at, u->offset - at);
-        int n = api_param_index(aq, u->param->name) + 1;
-        sb_printf(&b, q->dialect == DIALECT_POSTGRES ? "$%d" : "?%d", n);
-        at = u->offset + u->len;
-    }
-    sb_putn(&b, q->file->text + at, end - at);
-    /* CRLF sources must not change the output */
-    StrBuf clean = {0};
-    for (size_t i = 0; i < b.len; i++)
-        if (b.s[i] != '\r')
-            sb_putc(&clean, b.s[i]);
-    char *out = arena_strdup(arena, clean.s ? clean.s : "");
-    sb_free(&b);
-    sb_free(&clean);
-    return out;
+    return query_sql(arena, q, api_number, aq, NULL);
 }
 
 static char *normalized_text(Arena *arena, const char *s, size_t n)

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -78,19 +79,30 @@ static bool same_decl(const char *engine, const char *keel)
     return strcmp(buf, keel) == 0;
 }
 
+static int own_number(const Param *p, const void *ctx)
+{
+    const Query *q = ctx;
+    for (int i = 0; i < q->params->n; i++)
+        if (q->params->items[i] == p)
+            return i + 1;
+    return 0;
+}
+
 static bool check_query(Arena *arena, sqlite3 *db, const Query *q)
 {
-    size_t start = (size_t)(q->stmt->first.z - q->file->text);
-    size_t end = (size_t)(q->stmt->last.z - q->file->text) + (size_t)q->stmt->last.n;
-    char *sql = arena_strndup(arena, q->file->text + start, end - start);
+    size_t *offsets = NULL;
+    char *sql = query_sql(arena, q, own_number, q, &offsets);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) {
         int at = sqlite3_error_offset(db);
-        diag_error(pos_at(q->file, start + (at >= 0 ? (size_t)at : 0)), "SQLite rejects query %s: %s", q->name,
-                   sqlite3_errmsg(db));
+        size_t len = strlen(sql);
+        size_t off = offsets[at >= 0 && (size_t)at <= len ? (size_t)at : 0];
+        diag_error(pos_at(q->file, off), "SQLite rejects query %s: %s", q->name, sqlite3_errmsg(db));
+        free(offsets);
         return false;
     }
+    free(offsets);
     bool ok = true;
     int n = sqlite3_column_count(st);
     if (n != q->columns->n) {

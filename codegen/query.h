@@ -69,4 +69,15 @@ typedef struct DialectRepo {
     Catalog *catalog;
 } DialectRepo;
 
+/* The number a dialect's placeholder gets for a parameter. */
+typedef int (*QueryParamNumber)(const Param *p, const void *ctx);
+
+/*
+ * The statement as written, every placeholder (?, $1, @name, sqlc.arg(x))
+ * replaced by the engine's own syntax (?N for SQLite, $N for PostgreSQL)
+ * numbered by `number`. With source_offsets, also returns a heap array
+ * (caller frees) mapping each output byte to its offset in the file.
+ */
+char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const void *ctx, size_t **source_offsets);
+
 #endif
