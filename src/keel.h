@@ -39,6 +39,8 @@ typedef enum keel_code {
     KEEL_MIGRATION_CHECKSUM,    /* an applied migration was edited */
     KEEL_MIGRATION_MISSING,     /* an applied migration was removed or reordered */
     KEEL_MIGRATION_TOO_NEW,     /* the database is newer than this binary */
+    KEEL_MIGRATION_DIRTY,       /* golang-migrate left the database dirty */
+    KEEL_MIGRATION_UNTRACKED,   /* the tables exist but keel has no history: baseline */
 
     /* Step results of the statement API, never returned by other calls. */
     KEEL_ROW = 100,
@@ -172,11 +174,44 @@ typedef struct keel_schema {
 
 /*
  * Applies the migrations of the handle's dialect that are not applied yet,
- * each in its own transaction together with its keel_migrations record.
+ * each in its own transaction together with its keel_migrations record, so
+ * a failure leaves the previous version (no "dirty" state); the message
+ * names the file, the failing statement's line and the engine's words.
  * Re-running is a no-op. Needs the database handle (KEEL_MISUSE for a tx
  * handle). Migration SQL must not COMMIT or ROLLBACK keel's transaction.
+ *
+ * Every run first checks the recorded history against the binary: an
+ * applied migration edited (KEEL_MIGRATION_CHECKSUM), removed, renamed or
+ * reordered (KEEL_MIGRATION_MISSING), or a database newer than the binary
+ * (KEEL_MIGRATION_TOO_NEW) is refused before anything runs.
+ *
+ * Processes migrating one database at once apply each migration once:
+ * PostgreSQL takes a session advisory lock on one pinned connection
+ * (released on every path), SQLite the write lock per migration.
+ *
+ * Adopting a database keel did not create (keel_migrations empty or absent):
+ *   - golang-migrate's schema_migrations (version, dirty): not dirty ->
+ *     every embedded migration up to its version is recorded as applied
+ *     (with this binary's checksums, not run again), the rest are applied;
+ *     dirty -> KEEL_MIGRATION_DIRTY. An unknown version is
+ *     KEEL_MIGRATION_MISSING. schema_migrations itself is left alone.
+ *   - otherwise, if every table the first migration creates already exists,
+ *     the schema was made some other way: KEEL_MIGRATION_UNTRACKED, unless
+ *     keel_migrate_options.baseline_version says which version the
+ *     database matches (those migrations are then recorded, not run).
  */
 int keel_migrate(keel_db *db, const keel_schema *schema);
+
+typedef struct keel_migrate_options {
+    /* Called after each migration this run applied (not for adopted ones). */
+    void (*progress)(void *ctx, int64_t version, const char *name, int64_t duration_ms);
+    void *progress_ctx;
+    /* See "Adopting" above; 0 = refuse an untracked database. */
+    int64_t baseline_version;
+} keel_migrate_options;
+
+/* keel_migrate with options; opt may be NULL. */
+int keel_migrate_with(keel_db *db, const keel_schema *schema, const keel_migrate_options *opt);
 
 /* ---------------------------------------------------------------------------
  * For generated code: prepared statements.

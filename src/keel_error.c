@@ -28,6 +28,8 @@ const char *keel_code_name(int code)
     case KEEL_MIGRATION_CHECKSUM: return "KEEL_MIGRATION_CHECKSUM";
     case KEEL_MIGRATION_MISSING: return "KEEL_MIGRATION_MISSING";
     case KEEL_MIGRATION_TOO_NEW: return "KEEL_MIGRATION_TOO_NEW";
+    case KEEL_MIGRATION_DIRTY: return "KEEL_MIGRATION_DIRTY";
+    case KEEL_MIGRATION_UNTRACKED: return "KEEL_MIGRATION_UNTRACKED";
     case KEEL_ROW: return "KEEL_ROW";
     case KEEL_DONE: return "KEEL_DONE";
     default: return "KEEL_UNKNOWN_CODE";

@@ -5,6 +5,7 @@
 #include "runtime_util.h"
 
 #include <pthread.h>
+#include <stdio.h>
 
 /* ---- migrations: the "good" history 0001, 0002, 0003 and some bad ones ---- */
 #define M1_SQLITE "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
@@ -262,6 +263,125 @@ static void concurrent_migrations_apply_each_version_once(keel_db *db)
     CHECK_INT_EQ(applied_count(db), 3);
 }
 
+/* ---- progress, failure lines, adopting databases keel did not create ---- */
+typedef struct progress_log {
+    int calls;
+    int64_t versions[8];
+    char names[8][64];
+    int64_t min_ms;
+} progress_log;
+
+static void log_progress(void *ctx, int64_t version, const char *name, int64_t duration_ms)
+{
+    progress_log *log = ctx;
+    if (log->calls < 8) {
+        log->versions[log->calls] = version;
+        snprintf(log->names[log->calls], sizeof log->names[0], "%s", name);
+    }
+    if (duration_ms < log->min_ms)
+        log->min_ms = duration_ms;
+    log->calls++;
+}
+
+static void progress_callback_reports_each_applied_migration(keel_db *db)
+{
+    built_schema b1, b2;
+    progress_log log = { .min_ms = 1000000 };
+    keel_migrate_options opt = { .progress = log_progress, .progress_ctx = &log };
+    REQUIRE_OK(keel_migrate_with(db, SCHEMA(b1, &m1_sqlite), &opt));
+    REQUIRE_OK(keel_migrate_with(db, SCHEMA(b2, &m1_sqlite, &m2, &m3), &opt));
+    REQUIRE_OK(keel_migrate_with(db, SCHEMA(b2, &m1_sqlite, &m2, &m3), &opt)); /* nothing to report */
+    CHECK_INT_EQ(log.calls, 3);
+    CHECK_INT_EQ(log.versions[0], 1);
+    CHECK_INT_EQ(log.versions[2], 3);
+    CHECK_STR_EQ(log.names[1], "0002_pinned.sql");
+    CHECK(log.min_ms >= 0);
+}
+
+static void failing_migration_names_the_statement_line(keel_db *db)
+{
+    built_schema b;
+    static const keel_migration m2_bad_line = {
+        2, "0002_bad_line.sql",
+        "-- a comment; with a semicolon\n"
+        "CREATE TABLE fine (x INTEGER);\n"
+        "\n"
+        "INSERT INTO fine (x)\n"
+        "  VALUES (1);\n"
+        "INSERT INTO\n"
+        "  missing_table VALUES (1);\n",
+        "cbad" };
+    CHECK_CODE(keel_migrate(db, SCHEMA(b, &m1_sqlite, &m2_bad_line)), KEEL_MIGRATION_FAILED);
+    const char *msg = keel_errmsg(db);
+    /* The failing statement starts on line 6, on both engines. */
+    if (!CHECK(contains(msg, "0002_bad_line.sql:6:")))
+        printf("  message: %s\n", keel_errmsg(db));
+    CHECK(contains(msg, "missing_table"));
+    CHECK_INT_EQ(newest_version(db), 1);
+}
+
+static const dual_query create_go_migrate = SAME(
+    "CreateGoMigrate", "CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL)");
+static const dual_query go_migrate_at_1 = SAME("GoMigrateAt1", "INSERT INTO schema_migrations VALUES (1, FALSE)");
+static const dual_query go_migrate_dirty_2 = SAME("GoMigrateDirty2", "UPDATE schema_migrations SET version = 2, dirty = TRUE");
+static const dual_query create_notes_by_hand = DUAL("CreateNotes", 0, M1_SQLITE, M1_PG);
+static const dual_query insert_note = SAME("InsertNote", "INSERT INTO notes (body) VALUES ('kept')");
+
+static void golang_migrate_database_is_adopted(keel_db *db)
+{
+    /* What golang-migrate leaves after applying 0001. */
+    REQUIRE_OK(exec_query(db, &create_notes_by_hand));
+    REQUIRE_OK(exec_query(db, &insert_note));
+    REQUIRE_OK(exec_query(db, &create_go_migrate));
+    REQUIRE_OK(exec_query(db, &go_migrate_at_1));
+
+    built_schema b;
+    progress_log log = { .min_ms = 1000000 };
+    keel_migrate_options opt = { .progress = log_progress, .progress_ctx = &log };
+    REQUIRE_OK(keel_migrate_with(db, SCHEMA(b, &m1_sqlite, &m2, &m3), &opt));
+    CHECK_INT_EQ(applied_count(db), 3);
+    CHECK_INT_EQ(log.calls, 2); /* 0001 was recorded, not run again */
+    CHECK_INT_EQ(log.versions[0], 2);
+    int64_t notes;
+    CHECK_CODE(query_int64(db, &count_notes, &notes), KEEL_OK);
+    CHECK_INT_EQ(notes, 1);
+    CHECK_CODE(exec_query(db, &insert_pinned_note), KEEL_OK);
+    CHECK_CODE(keel_migrate(db, SCHEMA(b, &m1_sqlite, &m2, &m3)), KEEL_OK);
+}
+
+static void dirty_golang_migrate_database_is_refused(keel_db *db)
+{
+    REQUIRE_OK(exec_query(db, &create_notes_by_hand));
+    REQUIRE_OK(exec_query(db, &create_go_migrate));
+    REQUIRE_OK(exec_query(db, &go_migrate_at_1));
+    REQUIRE_OK(exec_query(db, &go_migrate_dirty_2));
+    built_schema b;
+    CHECK_CODE(keel_migrate(db, SCHEMA(b, &m1_sqlite, &m2, &m3)), KEEL_MIGRATION_DIRTY);
+    CHECK(contains(keel_errmsg(db), "version 2 is dirty"));
+    CHECK(contains(keel_errmsg(db), "migrate force"));
+    CHECK_INT_EQ(applied_count(db), 0);
+}
+
+static void existing_tables_without_history_are_refused_then_baselined(keel_db *db)
+{
+    REQUIRE_OK(exec_query(db, &create_notes_by_hand));
+    REQUIRE_OK(exec_query(db, &insert_note));
+    built_schema b;
+    const keel_schema *s = SCHEMA(b, &m1_sqlite, &m2, &m3);
+    CHECK_CODE(keel_migrate(db, s), KEEL_MIGRATION_UNTRACKED);
+    CHECK(contains(keel_errmsg(db), "0001_notes.sql (notes)"));
+    CHECK(contains(keel_errmsg(db), "baseline_version"));
+    CHECK_INT_EQ(applied_count(db), 0);
+
+    CHECK_CODE(keel_migrate_with(db, s, &(keel_migrate_options){ .baseline_version = 7 }), KEEL_MISUSE);
+    CHECK_CODE(keel_migrate_with(db, s, &(keel_migrate_options){ .baseline_version = 1 }), KEEL_OK);
+    CHECK_INT_EQ(applied_count(db), 3);
+    int64_t notes;
+    CHECK_CODE(query_int64(db, &count_notes, &notes), KEEL_OK);
+    CHECK_INT_EQ(notes, 1);
+    CHECK_CODE(keel_migrate(db, s), KEEL_OK); /* adopted for good */
+}
+
 static const keel_test_case cases[] = {
     KEEL_TEST(fresh_database_gets_every_migration_recorded),
     KEEL_TEST(rerun_is_a_noop),
@@ -278,6 +398,11 @@ static const keel_test_case cases[] = {
     KEEL_TEST(unordered_embedded_migrations_are_misuse),
     KEEL_TEST(migrate_inside_a_transaction_is_misuse),
     KEEL_TEST(concurrent_migrations_apply_each_version_once),
+    KEEL_TEST(progress_callback_reports_each_applied_migration),
+    KEEL_TEST(failing_migration_names_the_statement_line),
+    KEEL_TEST(golang_migrate_database_is_adopted),
+    KEEL_TEST(dirty_golang_migrate_database_is_refused),
+    KEEL_TEST(existing_tables_without_history_are_refused_then_baselined),
 };
 
 int main(int argc, char **argv)
