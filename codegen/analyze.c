@@ -721,7 +721,7 @@ static TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
     case EX_FUNC: return type_function(an, sc, e);
     case EX_CAST: {
         TypeInfo x = type_expr(an, sc, e->lhs);
-        CType t = e->type->array ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text, NULL);
+        CType t = e->type->array ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text);
         if (t == CT_UNKNOWN)
             error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type", e->type->text,
                      e->type->array ? "[]" : "");

@@ -38,17 +38,12 @@ char *table_key(Arena *arena, Dialect d, const Token *schema, const Token *name)
     return arena_printf(arena, "%s.%s", s, n);
 }
 
-CType catalog_ctype(const Catalog *cat, const char *decl, bool *not_null)
+CType catalog_ctype(const Catalog *cat, const char *decl)
 {
-    if (not_null)
-        *not_null = false;
     for (int i = 0; i < cat->types->n; i++) {
         const TypeDef *t = cat->types->items[i];
-        if (strcmp(t->name, decl) == 0) {
-            if (not_null)
-                *not_null = t->not_null;
+        if (strcmp(t->name, decl) == 0)
             return t->ctype;
-        }
     }
     return ctype_from_decl(cat->dialect, decl);
 }
@@ -136,13 +131,13 @@ static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowi
         c->decl_type = arena_printf(cat->arena, "%s[]", c->decl_type);
         c->ctype = CT_UNKNOWN;
     } else {
-        /* An unmappable type is an error only where a query reads it. */
-        bool domain_not_null;
-        c->ctype = catalog_ctype(cat, c->decl_type, &domain_not_null);
-        if (domain_not_null)
-            c->not_null = true;
+        /* An unmappable type is an error only where a query reads it. A
+         * NOT NULL domain does not make its column NOT NULL: PostgreSQL
+         * documents that such a column can still hold NULL, and says so
+         * in pg_attribute. */
+        c->ctype = catalog_ctype(cat, c->decl_type);
     }
-    c->not_null |= def->not_null;
+    c->not_null = def->not_null;
     c->primary_key = def->primary_key;
     c->has_default = def->default_value || def->identity || def->generated;
     if (def->primary_key) {
@@ -307,7 +302,7 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
         if (!(c = require_column(cat, t, &a->old_name)))
             return false;
         c->decl_type = a->type->text;
-        c->ctype = a->type->array ? CT_UNKNOWN : catalog_ctype(cat, c->decl_type, NULL);
+        c->ctype = a->type->array ? CT_UNKNOWN : catalog_ctype(cat, c->decl_type);
         return true;
     case ALTER_SET_NOT_NULL:
     case ALTER_DROP_NOT_NULL:
@@ -354,8 +349,7 @@ static bool create_type(Catalog *cat, const CreateType *ct)
     if (ct->is_enum) {
         t->ctype = CT_TEXT;
     } else {
-        t->ctype = ct->base->array ? CT_UNKNOWN : catalog_ctype(cat, ct->base->text, &t->not_null);
-        t->not_null |= ct->not_null;
+        t->ctype = ct->base->array ? CT_UNKNOWN : catalog_ctype(cat, ct->base->text);
     }
     ptrlist_push(cat->arena, cat->types, t);
     return true;

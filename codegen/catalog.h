@@ -38,7 +38,6 @@ typedef struct Index {
 typedef struct TypeDef {
     char *name;
     CType ctype;
-    bool not_null;     /* a NOT NULL domain */
 } TypeDef;
 
 typedef struct Catalog {
@@ -61,8 +60,8 @@ Column *table_find_column(const Table *t, const char *name);
  * affinity; PostgreSQL's type names). */
 CType ctype_from_decl(Dialect dialect, const char *decl);
 
-/* The same, knowing the catalog's enums and domains. not_null may be NULL. */
-CType catalog_ctype(const Catalog *cat, const char *decl, bool *not_null);
+/* The same, knowing the catalog's enums and domains. */
+CType catalog_ctype(const Catalog *cat, const char *decl);
 
 /* The catalog's name for a possibly qualified table: "accounts" for
  * accounts, public.accounts (PostgreSQL) and main.accounts (SQLite);

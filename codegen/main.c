@@ -5,12 +5,16 @@
  *   keel check    --name diun --schema schema --queries queries
  *   keel describe --name diun --schema schema --queries queries
  *
+ * --postgres DSN (or KEEL_POSTGRES_DSN) also checks the PostgreSQL dialect
+ * against a real server: a scratch database is created and dropped.
+ *
  * Reads schema/<dialect>/ migrations and queries/<dialect>/ query files for
  * each dialect present (sqlite, postgres), and runs the pipeline:
  * parse -> catalog -> analyze -> engine check -> parity -> emit. Any error
  * exits with status 1 and writes nothing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze.h"
@@ -25,6 +29,7 @@ static void usage(FILE *f)
     fputs("usage: keel generate --name NAME --schema DIR --queries DIR --out DIR\n"
           "       keel check    --name NAME --schema DIR --queries DIR\n"
           "       keel describe --name NAME --schema DIR --queries DIR\n"
+          "       (any command) --postgres DSN   also verify against a PostgreSQL server\n"
           "\n"
           "DIR/sqlite and DIR/postgres hold each dialect's migrations (NNNN_name.sql)\n"
           "and annotated queries (-- name: QueryName :one|:many|:exec|:execrows|:execlastid).\n",
@@ -89,7 +94,8 @@ static void set_display(Arena *arena, PtrList *files_owner_queries, PtrList *mig
     }
 }
 
-static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *schema_root, const char *query_root)
+static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *schema_root, const char *query_root,
+                         const char *pg_dsn)
 {
     const char *dn = dialect_name(d);
     char *schema_dir = arena_printf(arena, "%s/%s", schema_root, dn);
@@ -135,6 +141,8 @@ static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *sc
         ok = analyze_query(arena, r->catalog, r->queries->items[i]) && ok;
     if (ok && d == DIALECT_SQLITE)
         ok = engine_check_sqlite(arena, r);
+    if (ok && d == DIALECT_POSTGRES && pg_dsn && *pg_dsn)
+        ok = engine_check_postgres(arena, r, pg_dsn);
     return ok;
 }
 
@@ -152,11 +160,13 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *name = NULL, *schema = NULL, *queries = NULL, *out = NULL;
+    const char *pg_dsn = getenv("KEEL_POSTGRES_DSN");
     for (int i = 2; i < argc; i++) {
         const char **slot = strcmp(argv[i], "--name") == 0      ? &name
                             : strcmp(argv[i], "--schema") == 0  ? &schema
                             : strcmp(argv[i], "--queries") == 0 ? &queries
                             : strcmp(argv[i], "--out") == 0     ? &out
+                            : strcmp(argv[i], "--postgres") == 0 ? &pg_dsn
                                                                 : NULL;
         if (!slot || i + 1 >= argc) {
             fprintf(stderr, "keel: %s \"%s\"\n", slot ? "missing value for" : "unknown option", argv[i]);
@@ -178,7 +188,7 @@ int main(int argc, char **argv)
     memset(repos, 0, sizeof repos);
     bool ok = true;
     for (int d = 0; d < DIALECT_COUNT; d++)
-        ok = load_dialect(arena, &repos[d], (Dialect)d, schema, queries) && ok;
+        ok = load_dialect(arena, &repos[d], (Dialect)d, schema, queries, pg_dsn) && ok;
     if (ok && !repos[DIALECT_SQLITE].present && !repos[DIALECT_POSTGRES].present) {
         diag_error((SrcPos){0}, "no dialect found: expected %s/sqlite or %s/postgres", schema, schema);
         ok = false;

@@ -13,8 +13,19 @@
 # equals the expect section; a failing case must also write nothing.
 #
 #   run_corpus.sh KEEL CORPUS_DIR WORK_DIR [NAME_FILTER]
+#
+# With KEEL_TEST_PG_DSN_FILE set (the ctest PostgreSQL fixture), every case
+# is also verified against that server (keel's --postgres check).
 set -u
 keel=$1 corpus=$2 work=$3 filter=${4:-}
+if [ -n "${KEEL_TEST_PG_DSN_FILE:-}" ]; then
+    if [ ! -s "$KEEL_TEST_PG_DSN_FILE" ]; then
+        echo "no PostgreSQL DSN in $KEEL_TEST_PG_DSN_FILE: did the pg_start fixture run?"
+        exit 1
+    fi
+    KEEL_POSTGRES_DSN=$(cat "$KEEL_TEST_PG_DSN_FILE")
+    export KEEL_POSTGRES_DSN
+fi
 passed=0 failed=0
 rm -rf "$work"
 mkdir -p "$work"

@@ -1,0 +1,277 @@
+#include "engine.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Built-in type OIDs (pg_type.dat); enums and domains are looked up. */
+enum {
+    OID_BOOL = 16, OID_BYTEA = 17, OID_CHAR = 18, OID_NAME = 19, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
+    OID_TEXT = 25, OID_OID = 26, OID_JSON = 114, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_UNKNOWN = 705,
+    OID_BPCHAR = 1042, OID_VARCHAR = 1043, OID_DATE = 1082, OID_TIME = 1083, OID_TIMESTAMP = 1114,
+    OID_TIMESTAMPTZ = 1184, OID_INTERVAL = 1186, OID_TIMETZ = 1266, OID_NUMERIC = 1700, OID_UUID = 2950,
+    OID_JSONB = 3802,
+};
+
+typedef struct PgCheck {
+    PGconn *conn;
+    Arena *arena;
+} PgCheck;
+
+static CType builtin_ctype(Oid oid)
+{
+    switch (oid) {
+    case OID_BOOL: return CT_BOOL;
+    case OID_BYTEA: return CT_BLOB;
+    case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID: return CT_INT64;
+    case OID_FLOAT4: case OID_FLOAT8: case OID_NUMERIC: return CT_DOUBLE;
+    case OID_CHAR: case OID_NAME: case OID_TEXT: case OID_JSON: case OID_BPCHAR: case OID_VARCHAR:
+    case OID_DATE: case OID_TIME: case OID_TIMESTAMP: case OID_TIMESTAMPTZ: case OID_INTERVAL:
+    case OID_TIMETZ: case OID_UUID: case OID_JSONB: return CT_TEXT;
+    default: return CT_UNKNOWN;
+    }
+}
+
+/* Enums are text; a domain is its base type. */
+static CType pg_ctype(PgCheck *c, Oid oid)
+{
+    for (int depth = 0; depth < 8; depth++) {
+        CType t = builtin_ctype(oid);
+        if (t != CT_UNKNOWN)
+            return t;
+        char buf[32];
+        snprintf(buf, sizeof buf, "%u", oid);
+        const char *values[1] = {buf};
+        PGresult *r = PQexecParams(c->conn, "SELECT typtype, typbasetype FROM pg_type WHERE oid = $1::oid", 1, NULL,
+                                   values, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+            PQclear(r);
+            return CT_UNKNOWN;
+        }
+        char kind = PQgetvalue(r, 0, 0)[0];
+        Oid base = (Oid)strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+        PQclear(r);
+        if (kind == 'e')
+            return CT_TEXT;
+        if (kind != 'd')
+            return CT_UNKNOWN;
+        oid = base;
+    }
+    return CT_UNKNOWN;
+}
+
+static char *pg_type_name(PgCheck *c, Oid oid)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%u", oid);
+    const char *values[1] = {buf};
+    PGresult *r = PQexecParams(c->conn, "SELECT format_type($1::oid, NULL)", 1, NULL, values, NULL, NULL, 0);
+    char *name = arena_strdup(c->arena, PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+                                            ? PQgetvalue(r, 0, 0) : buf);
+    PQclear(r);
+    return name;
+}
+
+/* pg_attribute.attnotnull of a result column that is a plain table column */
+static int column_not_null(PgCheck *c, Oid table, int column)
+{
+    char t[32], col[16];
+    snprintf(t, sizeof t, "%u", table);
+    snprintf(col, sizeof col, "%d", column);
+    const char *values[2] = {t, col};
+    PGresult *r = PQexecParams(c->conn, "SELECT attnotnull FROM pg_attribute WHERE attrelid = $1::oid AND attnum = $2::int2",
+                               2, NULL, values, NULL, NULL, 0);
+    int result = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        result = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return result;
+}
+
+static SrcPos pos_at(const SrcFile *f, size_t offset)
+{
+    SrcPos p = {f, 1, 1};
+    for (size_t i = 0; i < offset && i < f->len; i++) {
+        if (f->text[i] == '\n') {
+            p.line++;
+            p.col = 1;
+        } else {
+            p.col++;
+        }
+    }
+    return p;
+}
+
+/* PostgreSQL reports positions in characters, 1-based; keel in bytes. */
+static size_t byte_offset(const char *s, const char *position)
+{
+    long chars = position ? strtol(position, NULL, 10) - 1 : 0;
+    size_t i = 0;
+    for (long seen = 0; s[i] && seen < chars; seen++) {
+        i++;
+        while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+    }
+    return i;
+}
+
+static char *one_line(Arena *arena, const char *msg)
+{
+    char *s = arena_strdup(arena, msg ? msg : "");
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+        s[--n] = 0;
+    for (char *p = s; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return s;
+}
+
+static bool apply_migration(PgCheck *c, const Migration *m)
+{
+    char *sql = arena_strndup(c->arena, m->file->text + m->up_start, m->up_end - m->up_start);
+    PGresult *r = PQexec(c->conn, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ||
+              PQresultStatus(r) == PGRES_EMPTY_QUERY;
+    if (!ok) {
+        size_t off = byte_offset(sql, PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION));
+        diag_error(pos_at(m->file, m->up_start + off), "PostgreSQL rejects this migration: %s",
+                   one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
+    }
+    PQclear(r);
+    return ok;
+}
+
+static int own_number(const Param *p, const void *ctx)
+{
+    const Query *q = ctx;
+    for (int i = 0; i < q->params->n; i++)
+        if (q->params->items[i] == p)
+            return i + 1;
+    return 0;
+}
+
+static bool check_query(PgCheck *c, const Query *q)
+{
+    size_t *offsets = NULL;
+    char *sql = query_sql(c->arena, q, own_number, q, &offsets);
+    PGresult *r = PQprepare(c->conn, "", sql, 0, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        size_t off = byte_offset(sql, PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION));
+        diag_error(pos_at(q->file, offsets[off <= strlen(sql) ? off : 0]), "PostgreSQL rejects query %s: %s", q->name,
+                   one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
+        PQclear(r);
+        free(offsets);
+        return false;
+    }
+    free(offsets);
+    PQclear(r);
+    r = PQdescribePrepared(c->conn, "");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        diag_error(q->pos, "PostgreSQL cannot describe query %s: %s", q->name,
+                   one_line(c->arena, PQerrorMessage(c->conn)));
+        PQclear(r);
+        return false;
+    }
+    bool ok = true;
+    if (PQnparams(r) != q->params->n) {
+        diag_error(q->pos, "PostgreSQL counts %d parameters in query %s, keel found %d", PQnparams(r), q->name,
+                   q->params->n);
+        ok = false;
+    }
+    for (int i = 0; ok && i < PQnparams(r); i++) {
+        const Param *p = q->params->items[i];
+        Oid oid = PQparamtype(r, i);
+        CType t = pg_ctype(c, oid);
+        if (t != p->ctype) {
+            diag_error(p->pos, "query %s: PostgreSQL types parameter \"%s\" as %s (%s), keel inferred %s", q->name,
+                       p->name, pg_type_name(c, oid), ctype_name(t), ctype_name(p->ctype));
+            ok = false;
+        }
+    }
+    if (PQnfields(r) != q->columns->n) {
+        diag_error(q->pos, "PostgreSQL says query %s returns %d columns, keel inferred %d", q->name, PQnfields(r),
+                   q->columns->n);
+        ok = false;
+    }
+    for (int i = 0; ok && i < PQnfields(r); i++) {
+        const OutColumn *col = q->columns->items[i];
+        Oid oid = PQftype(r, i);
+        CType t = pg_ctype(c, oid);
+        if (t != col->ctype) {
+            diag_error(col->pos, "query %s: PostgreSQL types result column \"%s\" as %s (%s), keel inferred %s",
+                       q->name, col->name, pg_type_name(c, oid), ctype_name(t), ctype_name(col->ctype));
+            ok = false;
+            continue;
+        }
+        /* keel may know more (an outer join makes a NOT NULL column
+         * nullable); it must never claim NOT NULL for a nullable column */
+        Oid table = PQftable(r, i);
+        int attnum = PQftablecol(r, i);
+        if (table != InvalidOid && attnum > 0 && !col->nullable && col->origin && column_not_null(c, table, attnum) == 0) {
+            diag_error(col->pos, "query %s: keel inferred result column \"%s\" NOT NULL, PostgreSQL says it can be NULL",
+                       q->name, col->name);
+            ok = false;
+        }
+    }
+    PQclear(r);
+    return ok;
+}
+
+static PGconn *connect_to(const char *dsn, const char *dbname)
+{
+    const char *keys[] = {"dbname", dbname ? "dbname" : NULL, NULL};
+    const char *values[] = {dsn, dbname, NULL};
+    /* expand_dbname: the first dbname is the whole DSN; a later one overrides its database */
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
+    return conn;
+}
+
+static bool exec_simple(PGconn *conn, const char *sql, char **error, Arena *arena)
+{
+    PGresult *r = PQexec(conn, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok && error)
+        *error = one_line(arena, PQerrorMessage(conn));
+    PQclear(r);
+    return ok;
+}
+
+bool engine_check_postgres(Arena *arena, DialectRepo *repo, const char *dsn)
+{
+    PGconn *admin = connect_to(dsn, NULL);
+    if (PQstatus(admin) != CONNECTION_OK) {
+        diag_error((SrcPos){0}, "cannot connect to PostgreSQL for the engine check: %s",
+                   one_line(arena, PQerrorMessage(admin)));
+        PQfinish(admin);
+        return false;
+    }
+    char *scratch = arena_printf(arena, "keel_check_%ld_%ld", (long)getpid(), (long)time(NULL));
+    char *error = NULL;
+    if (!exec_simple(admin, arena_printf(arena, "CREATE DATABASE %s", scratch), &error, arena)) {
+        diag_error((SrcPos){0}, "cannot create the scratch database for the PostgreSQL check: %s", error);
+        PQfinish(admin);
+        return false;
+    }
+    PgCheck c = {.conn = connect_to(dsn, scratch), .arena = arena};
+    bool ok = PQstatus(c.conn) == CONNECTION_OK;
+    if (!ok)
+        diag_error((SrcPos){0}, "cannot connect to the scratch database: %s", one_line(arena, PQerrorMessage(c.conn)));
+    if (ok)
+        exec_simple(c.conn, "SET client_min_messages = warning", NULL, arena);
+    for (int i = 0; ok && i < repo->migrations->n; i++)
+        ok = apply_migration(&c, repo->migrations->items[i]);
+    for (int i = 0; ok && i < repo->queries->n; i++) {
+        Query *q = repo->queries->items[i];
+        if (q->stmt)
+            ok = check_query(&c, q) && ok;
+    }
+    PQfinish(c.conn);
+    if (!exec_simple(admin, arena_printf(arena, "DROP DATABASE IF EXISTS %s WITH (FORCE)", scratch), &error, arena))
+        fprintf(stderr, "keel: warning: could not drop scratch database %s: %s\n", scratch, error);
+    PQfinish(admin);
+    return ok;
+}
