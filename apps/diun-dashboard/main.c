@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -225,6 +227,31 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * After MHD_quiesce_daemon: connections the kernel completed but nobody
+ * accepted yet would be reset when the socket goes away. Accept them and
+ * hand them to the daemon, then stop listening (new connections are
+ * refused; the fd itself is closed after MHD_stop_daemon).
+ */
+static void drain_backlog(struct MHD_Daemon *d, MHD_socket listener)
+{
+    int flags = fcntl(listener, F_GETFL);
+    if (flags != -1)
+        fcntl(listener, F_SETFL, flags | O_NONBLOCK);
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int fd = accept(listener, (struct sockaddr *)&addr, &len);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            break;
+        }
+        MHD_add_connection(d, fd, (struct sockaddr *)&addr, len); /* closes fd on failure */
+    }
+    shutdown(listener, SHUT_RDWR);
+}
+
 static const char *env_or(const char *name, const char *fallback)
 {
     const char *v = getenv(name);
@@ -334,15 +361,18 @@ int main(int argc, char **argv)
             sig == SIGTERM ? "SIGTERM" : "SIGINT", atomic_load(&s->in_flight));
     MHD_socket listener = MHD_quiesce_daemon(d);
     if (listener != MHD_INVALID_SOCKET)
-        close(listener);
+        drain_backlog(d, listener);
     double deadline = now_seconds() + SHUTDOWN_GRACE_SECONDS;
     int quiet = 0; /* consecutive checks with nothing in flight */
-    while (quiet < 3 && now_seconds() < deadline) {
+    while (quiet < 5 && now_seconds() < deadline) {
         quiet = atomic_load(&s->in_flight) == 0 ? quiet + 1 : 0;
         sleep_ms(20);
     }
     int left = atomic_load(&s->in_flight);
     MHD_stop_daemon(d);
+    /* Only now: a pool thread could still have been using it. */
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
     keel_close(db);
     free(s);
     if (left != 0) {
