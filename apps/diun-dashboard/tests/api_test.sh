@@ -351,15 +351,15 @@ expect_code 200
 # A slow upload (about 2 s at 16 KiB/s) is in progress when SIGTERM comes,
 # and a burst of webhooks races it: each is answered 200 and stored, or
 # refused at connect (curl exit 7) -- never cut off halfway.
+for i in $(seq 1 30); do
+    jq -c ".image = \"docker.io/test/burst:$i\"" "$work/p.json" >"$work/burst-$i.json"
+done
 jq -c '.image = "docker.io/test/slow:1"' "$work/p.json" >"$work/slow.json"
 printf '%*s' 30000 '' >>"$work/slow.json" # trailing whitespace is valid JSON
 curl -sS -o /dev/null -w '%{http_code}' --limit-rate 16k -H 'Authorization: s3cr3t-Tøken' \
     --data-binary "@$work/slow.json" "$base/webhook" >"$work/slow.code" 2>"$work/slow.err" &
 slow_pid=$!
 burst_pids=()
-for i in $(seq 1 30); do
-    jq -c ".image = \"docker.io/test/burst:$i\"" "$work/p.json" >"$work/burst-$i.json"
-done
 sleep 0.5
 for i in $(seq 1 30); do
     curl -sS -o /dev/null -w '%{http_code}' --max-time 20 -H 'Authorization: s3cr3t-Tøken' \
