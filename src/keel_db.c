@@ -154,15 +154,25 @@ static int sqlite_writer_connect(keel_db *db, keel_conn *c, const char *dsn)
     db->single = true;
     if (file != NULL && file[0] != '\0') {
         /* WAL first: it reads the header, so a non-database file fails here. */
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(c->sqlite, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *mode = (const char *)sqlite3_column_text(st, 0);
-            /* Readers of their own only pay off when they do not block the writer. */
-            db->single = mode == NULL || strcmp(mode, "wal") != 0;
-            rc = SQLITE_OK;
+        /*
+         * Switching to WAL needs a lock another process (opening or
+         * migrating the same file) may hold, and SQLite does not always
+         * call the busy handler for it: wait here, up to busy_timeout.
+         */
+        for (int waited = 0;; waited += 10) {
+            sqlite3_stmt *st = NULL;
+            rc = sqlite3_prepare_v2(c->sqlite, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+            if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *mode = (const char *)sqlite3_column_text(st, 0);
+                /* Readers of their own only pay off when they do not block the writer. */
+                db->single = mode == NULL || strcmp(mode, "wal") != 0;
+                rc = SQLITE_OK;
+            }
+            sqlite3_finalize(st);
+            if ((rc & 0xff) != SQLITE_BUSY || waited >= db->busy_timeout_ms)
+                break;
+            sqlite3_sleep(10);
         }
-        sqlite3_finalize(st);
         if (rc != SQLITE_OK)
             return keel_err_set(db, keel_sqlite_code(sqlite3_extended_errcode(c->sqlite)), "keel_open: %s: %s",
                                 dsn, sqlite3_errmsg(c->sqlite));

@@ -6,6 +6,10 @@
 #        KEEL_TEST_PG_DSN set, adopts that server instead (writes it to
 #        <dir>/dsn and starts nothing).
 # stop:  stops the cluster start made and removes it.
+# server-stop / server-start: stop the server of the cluster start made and
+#        start it again (same data, socket and DSN), for restart tests.
+#        start records what they need next to the DSN: base (the cluster's
+#        directory: data/, the socket, server.log) and bindir.
 #
 # initdb refuses to run as root, so as root the cluster belongs to the
 # `postgres` user and every server command runs through runuser.
@@ -13,7 +17,7 @@ set -euo pipefail
 
 die() { echo "pg_fixture: $*" >&2; exit 1; }
 
-[ $# -eq 2 ] || die "usage: $0 start|stop <dir>"
+[ $# -eq 2 ] || die "usage: $0 start|stop|server-stop|server-start <dir>"
 action=$1
 dir=$2
 mkdir -p "$dir"
@@ -64,6 +68,17 @@ stop_cluster() {
     rm -f "$dir/base" "$dir/bindir" "$dir/dsn"
 }
 
+# Unix socket only, in the private dir: no port clash with other clusters.
+server_start() {
+    as_server_user "$1/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 \
+        -o "-k $2 -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+        start >"$dir/pg_ctl.log" 2>&1
+}
+
+recorded() {
+    [ -f "$dir/base" ] && [ -f "$dir/bindir" ] || die "no cluster recorded in $dir (run start first)"
+}
+
 start() {
     if [ -n "${KEEL_TEST_PG_DSN:-}" ]; then
         printf '%s\n' "$KEEL_TEST_PG_DSN" >"$dir/dsn"
@@ -95,10 +110,7 @@ start() {
         die "initdb failed (log above)"
     fi
 
-    # Unix socket only, in the private dir: no port clash with other clusters.
-    if ! as_server_user "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w -t 60 \
-        -o "-k $base -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
-        start >"$dir/pg_ctl.log" 2>&1; then
+    if ! server_start "$bindir" "$base"; then
         cat "$dir/pg_ctl.log" "$base/server.log" >&2 2>/dev/null || true
         stop_cluster
         die "the server did not start (logs above)"
@@ -116,5 +128,11 @@ start() {
 case "$action" in
     start) start ;;
     stop) stop_cluster ;;
-    *) die "usage: $0 start|stop <dir>" ;;
+    server-stop)
+        recorded
+        as_server_user "$(cat "$dir/bindir")/pg_ctl" -D "$(cat "$dir/base")/data" -m fast -w -t 30 stop >/dev/null ;;
+    server-start)
+        recorded
+        server_start "$(cat "$dir/bindir")" "$(cat "$dir/base")" || { cat "$dir/pg_ctl.log" >&2; die "restart failed"; } ;;
+    *) die "usage: $0 start|stop|server-stop|server-start <dir>" ;;
 esac
