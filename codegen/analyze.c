@@ -515,7 +515,7 @@ static const FnDef functions[] = {
     {"upper", FN_TEXT, IN_BOTH},
     /* dates: text in C on both engines */
     {"clock_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"current_date", FN_TEXT_NOTNULL, IN_POSTGRES},
-    {"date", FN_TEXT_NULLABLE, IN_SQLITE}, {"date_part", FN_DOUBLE, IN_POSTGRES},
+    {"date", FN_TEXT_NULLABLE, IN_SQLITE}, {"date_part", FN_DOUBLE, IN_POSTGRES}, {"extract", FN_DOUBLE, IN_POSTGRES},
     {"date_trunc", FN_TEXT, IN_POSTGRES}, {"datetime", FN_TEXT_NULLABLE, IN_SQLITE},
     {"julianday", FN_DOUBLE_NULLABLE, IN_SQLITE}, {"now", FN_TEXT_NOTNULL, IN_POSTGRES},
     {"statement_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"strftime", FN_TEXT_NULLABLE, IN_SQLITE},
@@ -1062,6 +1062,8 @@ static PtrList *analyze_one_select(Analyzer *an, Scope *parent, Select *s)
         type_expr(an, sc, s->where);
     for (int i = 0; i < PTRLIST_LEN(s->group_by); i++)
         type_expr(an, sc, s->group_by->items[i]);
+    for (int i = 0; i < PTRLIST_LEN(s->distinct_on); i++)
+        type_expr(an, sc, s->distinct_on->items[i]);
     if (s->having)
         type_expr(an, sc, s->having);
     return result_columns(an, sc, s->result);

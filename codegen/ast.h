@@ -113,6 +113,7 @@ struct Select {
     PtrList *from;       /* of SrcItem* */
     Expr *where;
     PtrList *group_by;   /* of Expr* */
+    PtrList *distinct_on; /* of Expr*: PostgreSQL DISTINCT ON (...) */
     Expr *having;
     PtrList *values;     /* VALUES rows: of PtrList* of Expr* */
     int compound_op;     /* TK_UNION, TK_ALL (union all), TK_INTERSECT, TK_EXCEPT */
@@ -278,6 +279,7 @@ typedef struct Parse {
     Arena *arena;
     Dialect dialect;
     Stmt *stmt;           /* the statement parsed */
+    PtrList *distinct_on; /* DISTINCT ON list waiting for its SELECT */
     bool failed;
     bool overflow;        /* nesting deeper than the parser stack */
     Token error_token;

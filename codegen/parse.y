@@ -411,13 +411,26 @@ droptarget(A) ::= VIEW.  { A = DROP_VIEW; }
 
 /* ----------------------------------------------------------------- SELECT */
 %type select {Select *}
-select(A) ::= with(W) compound(C) orderby_opt(O) limit_opt(L). {
+select(A) ::= with(W) compound(C) orderby_opt(O) limit_opt(L) locking. {
     A = C;
     A->with = W;
     A->order_by = O;
     A->limit = L.limit;
     A->offset = L.offset;
 }
+
+/* PostgreSQL row locks: FOR UPDATE [OF t] [NOWAIT | SKIP LOCKED], FOR SHARE,
+ * FOR NO KEY UPDATE, FOR KEY SHARE. The words after the strength are left
+ * to the engine check to judge. */
+locking ::= .
+locking ::= locking FOR lock_strength lock_words.
+lock_strength ::= UPDATE.
+lock_strength ::= NO KEY UPDATE.
+lock_strength ::= ID.
+lock_strength ::= KEY ID.
+lock_words ::= .
+lock_words ::= lock_words ID.
+lock_words ::= lock_words COMMA ID.
 
 %type with {With *}
 with(A) ::= .                        { A = NULL; }
@@ -455,6 +468,8 @@ oneselect(A) ::= SELECT(T) distinct(D) selcollist(R) from(F) where_opt(W) groupb
     A->where = W;
     A->group_by = G;
     A->having = H;
+    A->distinct_on = p->distinct_on;
+    p->distinct_on = NULL;
 }
 oneselect(A) ::= VALUES(T) rowlist(R). {
     A = arena_alloc(p->arena, sizeof *A);
@@ -474,6 +489,7 @@ rowlist(A) ::= rowlist(A) COMMA LP nexprlist(X) RP. { ptrlist_push(p->arena, A, 
 
 %type distinct {bool}
 distinct(A) ::= DISTINCT. { A = true; }
+distinct(A) ::= DISTINCT ON LP nexprlist(L) RP. { A = true; p->distinct_on = L; }
 distinct(A) ::= ALL.      { A = false; }
 distinct(A) ::= .         { A = false; }
 
@@ -677,6 +693,15 @@ expr(A) ::= LP(T) expr(X) COMMA nexprlist(L) RP. {
 expr(A) ::= ID(N).                     { A = mk_column(p, NULL, N); }
 expr(A) ::= nm(X) DOT nm(Y).           { A = mk_column(p, &X, Y); }
 expr(A) ::= VARIABLE(V).               { A = mk_expr(p, EX_PARAM, V); }
+/* interval '1 day', date '2024-01-01': a typed literal is a cast */
+expr(A) ::= ID(T) STRING(S).           { A = mk_cast(p, T, mk_expr(p, EX_STRING, S), mk_typename(p, T)); }
+/* EXTRACT(field FROM x) is date_part('field', x) */
+expr(A) ::= ID(N) LP ID(F) FROM expr(X) RP. {
+    expect_word(p, N, "extract");
+    PtrList *args = list1(p, mk_expr(p, EX_STRING, F));
+    ptrlist_push(p->arena, args, X);
+    A = mk_func(p, NULL, N, args, false, false);
+}
 
 term(A) ::= NULL(T).      { A = mk_expr(p, EX_NULL, T); }
 term(A) ::= INTEGER(T).   { A = mk_expr(p, EX_INTEGER, T); }
@@ -691,7 +716,9 @@ expr(A) ::= expr(X) COLLATE(O) ID. { A = mk_expr(p, EX_COLLATE, O); A->lhs = X; 
 expr(A) ::= CAST(O) LP expr(X) AS typetoken(T) RP. { A = mk_cast(p, O, X, T); }
 expr(A) ::= expr(X) CAST_OP(O) casttype(T).        { A = mk_cast(p, O, X, T); }
 
-expr(A) ::= ID(N) LP distinct(D) exprlist(L) RP filter_over. { A = mk_func(p, NULL, N, L, D, false); }
+expr(A) ::= ID(N) LP exprlist(L) RP filter_over.             { A = mk_func(p, NULL, N, L, false, false); }
+expr(A) ::= ID(N) LP DISTINCT nexprlist(L) RP filter_over.    { A = mk_func(p, NULL, N, L, true, false); }
+expr(A) ::= ID(N) LP ALL nexprlist(L) RP filter_over.         { A = mk_func(p, NULL, N, L, false, false); }
 expr(A) ::= ID(N) LP STAR RP filter_over.                    { A = mk_func(p, NULL, N, NULL, false, true); }
 expr(A) ::= nm(S) DOT nm(N) LP exprlist(L) RP.               { A = mk_func(p, &S, N, L, false, false); }
 

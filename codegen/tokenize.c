@@ -58,6 +58,7 @@ static const Keyword keywords[] = {
     {"FALSE", TK_FALSE},
     {"FILTER", TK_FILTER},
     {"FIRST", TK_FIRST},
+    {"FOR", TK_FOR},
     {"FOREIGN", TK_FOREIGN},
     {"FROM", TK_FROM},
     {"FULL", TK_FULL},
