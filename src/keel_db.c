@@ -186,8 +186,9 @@ static int sqlite_reader_connect(keel_db *db, keel_conn *c, const char *ctx)
 {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(db->sqlite_path, &c->sqlite, flags, NULL);
-    if (rc != SQLITE_OK)
-        return keel_err_set(db, keel_sqlite_code(rc), "%s: cannot open a SQLite reader on \"%s\": %s", ctx,
+    if (rc != SQLITE_OK) /* the file went away (deleted, unmounted): like a server gone */
+        return keel_err_set(db, (rc & 0xff) == SQLITE_CANTOPEN ? KEEL_CONNECTION_LOST : keel_sqlite_code(rc),
+                            "%s: cannot open a SQLite reader on \"%s\": %s", ctx,
                             db->sqlite_path, c->sqlite ? sqlite3_errmsg(c->sqlite) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(c->sqlite, 1);
     sqlite3_busy_timeout(c->sqlite, db->busy_timeout_ms);

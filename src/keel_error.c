@@ -140,6 +140,7 @@ int keel_sqlite_code(int rc)
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return KEEL_BUSY;
     case SQLITE_NOMEM: return KEEL_NOMEM;
+    case SQLITE_IOERR: return KEEL_CONNECTION_LOST; /* the storage failed under the database */
     case SQLITE_MISUSE:
     case SQLITE_RANGE: return KEEL_MISUSE;
     default: return KEEL_ERROR;
