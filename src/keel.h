@@ -60,9 +60,23 @@ typedef enum keel_dialect {
     KEEL_DIALECT_POSTGRES = 2
 } keel_dialect;
 
+/*
+ * A keel_db is safe to share across threads:
+ *   - PostgreSQL: a pool of up to pool_size connections (default 8), opened
+ *     on demand; a caller waits when all are busy. Each session is set to
+ *     client_encoding UTF8 and TimeZone UTC, so timestamps read the same
+ *     whatever the server's zone.
+ *   - SQLite file: one writer connection, which every write and keel_update
+ *     queue for inside keel (so SQLITE_BUSY never arises between threads of
+ *     one handle), and up to pool_size reader connections (default 4) in WAL
+ *     mode, so reads and keel_view never wait for the writer. Another
+ *     process (or handle) holding the lock longer than busy_timeout_ms gives
+ *     KEEL_BUSY.
+ *   - SQLite in memory: one connection (a second would be another database).
+ */
 typedef struct keel_options {
-    int busy_timeout_ms; /* SQLite lock wait; 0 means 5000 */
-    int pool_size;       /* connections kept; 0 means the engine default */
+    int busy_timeout_ms; /* SQLite: wait for another process's lock; 0 means 5000 */
+    int pool_size;       /* pg connections / SQLite readers; 0 means 8 / 4 */
 } keel_options;
 
 /*
@@ -82,11 +96,13 @@ typedef struct keel_options {
 int keel_open(keel_db **db, const char *dsn, const keel_options *opt);
 
 /*
- * Closes the handle and frees it; NULL and a second close of the same
- * pointer are harmless (keel recognises it). Calls already running on other
- * threads finish first; calls still waiting for the connection return
- * KEEL_CLOSED. Any other use of the pointer after keel_close is the
- * caller's bug. A transaction handle is not closed this way (ignored).
+ * Closes the handle: calls already running on other threads finish first,
+ * calls waiting for a connection return KEEL_CLOSED, then every connection
+ * is closed. Afterwards every call on the handle returns KEEL_CLOSED (it
+ * stays a small tombstone, ~300 bytes, until the process exits, so that
+ * threads still holding the pointer are safe); closing twice and closing
+ * NULL are harmless. A transaction handle is not closed this way (ignored).
+ * Do not call it from inside keel_update/keel_view's fn on that handle.
  */
 void keel_close(keel_db *db);
 
@@ -108,8 +124,14 @@ const char *keel_errmsg(const keel_db *db);
  * functions accept like any keel_db. keel_update commits when fn returns
  * KEEL_OK and rolls back otherwise; the result is fn's code (or the commit's
  * error). keel_view runs fn in a read-only transaction: a write fails with
- * KEEL_READ_ONLY. Calling keel_update/keel_view with a tx handle runs fn
- * inside the same transaction (no savepoint).
+ * KEEL_READ_ONLY on both engines.
+ *
+ * Nesting: keel_update/keel_view called with a tx handle run fn inside the
+ * same transaction: no savepoint, no new transaction; an inner failure
+ * returned to the outer fn rolls back everything when the outer fn returns
+ * it. keel_view nested in keel_update can write (it joins the write
+ * transaction); keel_update nested in keel_view fails its writes with
+ * KEEL_READ_ONLY.
  *
  * - The tx handle is valid only while fn runs; afterwards every call on it
  *   returns KEEL_CLOSED.
