@@ -21,6 +21,7 @@ endmacro()
 embed("/" index.html "text/html; charset=utf-8")
 embed("/app.js" app.js "text/javascript; charset=utf-8")
 embed("/style.css" style.css "text/css; charset=utf-8")
+embed("/favicon.svg" favicon.svg "image/svg+xml")
 
 string(APPEND c "const dash_asset dash_assets[] = {\n${table}};\nconst size_t dash_asset_count = ${i};\n")
 file(WRITE "${OUT}.tmp" "${c}")

@@ -23,6 +23,7 @@ expect_eq() {
 }
 
 cleanup() {
+    [[ $(type -t extra_cleanup) != function ]] || extra_cleanup
     if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
         kill -KILL "$server_pid" 2>/dev/null
         wait "$server_pid" 2>/dev/null
