@@ -252,9 +252,7 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
         for (int i = 0; i < t->columns->n; i++) {
             c = t->columns->items[i];
             if (strcmp(c->name, name) == 0) {
-                memmove(&t->columns->items[i], &t->columns->items[i + 1],
-                        (size_t)(t->columns->n - i - 1) * sizeof(void *));
-                t->columns->n--;
+                ptrlist_remove(t->columns, i);
                 return true;
             }
         }
@@ -403,9 +401,7 @@ static bool drop(Catalog *cat, const Drop *d)
         for (int i = 0; i < cat->indexes->n; i++) {
             Index *ix = cat->indexes->items[i];
             if (strcmp(ix->name, name) == 0) {
-                memmove(&cat->indexes->items[i], &cat->indexes->items[i + 1],
-                        (size_t)(cat->indexes->n - i - 1) * sizeof(void *));
-                cat->indexes->n--;
+                ptrlist_remove(cat->indexes, i);
                 return true;
             }
         }
@@ -417,9 +413,7 @@ static bool drop(Catalog *cat, const Drop *d)
                     diag_error(d->name.pos, "\"%s\" is a %s", name, t->view ? "view" : "table");
                     return false;
                 }
-                memmove(&cat->tables->items[i], &cat->tables->items[i + 1],
-                        (size_t)(cat->tables->n - i - 1) * sizeof(void *));
-                cat->tables->n--;
+                ptrlist_remove(cat->tables, i);
                 return true;
             }
         }

@@ -56,3 +56,17 @@ void diag_note(SrcPos pos, const char *fmt, ...)
 }
 
 int diag_error_count(void) { return error_count; }
+
+SrcPos srcpos_at(const SrcFile *file, size_t offset)
+{
+    SrcPos p = {file, 1, 1};
+    for (size_t i = 0; i < offset && i < file->len; i++) {
+        if (file->text[i] == '\n') {
+            p.line++;
+            p.col = 1;
+        } else {
+            p.col++;
+        }
+    }
+    return p;
+}

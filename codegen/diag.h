@@ -22,6 +22,9 @@ typedef struct SrcPos {
     int line, col; /* 1-based; col counts bytes */
 } SrcPos;
 
+/* The position of byte `offset` of a file. */
+SrcPos srcpos_at(const SrcFile *file, size_t offset);
+
 void diag_error(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);

@@ -6,21 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* file position of byte `offset` */
-static SrcPos pos_at(const SrcFile *f, size_t offset)
-{
-    SrcPos p = {f, 1, 1};
-    for (size_t i = 0; i < offset && i < f->len; i++) {
-        if (f->text[i] == '\n') {
-            p.line++;
-            p.col = 1;
-        } else {
-            p.col++;
-        }
-    }
-    return p;
-}
-
 static bool apply_migration(Arena *arena, sqlite3 *db, const Migration *m)
 {
     char *sql = arena_strndup(arena, m->file->text + m->up_start, m->up_end - m->up_start);
@@ -42,7 +27,7 @@ static bool apply_migration(Arena *arena, sqlite3 *db, const Migration *m)
             else
                 while (off < m->up_end && (m->file->text[off] == ' ' || m->file->text[off] == '\n'))
                     off++;
-            diag_error(pos_at(m->file, off), "SQLite rejects this migration: %s", sqlite3_errmsg(db));
+            diag_error(srcpos_at(m->file, off), "SQLite rejects this migration: %s", sqlite3_errmsg(db));
             sqlite3_finalize(st);
             return false;
         }
@@ -79,26 +64,17 @@ static bool same_decl(const char *engine, const char *keel)
     return strcmp(buf, keel) == 0;
 }
 
-static int own_number(const Param *p, const void *ctx)
-{
-    const Query *q = ctx;
-    for (int i = 0; i < q->params->n; i++)
-        if (q->params->items[i] == p)
-            return i + 1;
-    return 0;
-}
-
 static bool check_query(Arena *arena, sqlite3 *db, const Query *q)
 {
     size_t *offsets = NULL;
-    char *sql = query_sql(arena, q, own_number, q, &offsets);
+    char *sql = query_sql(arena, q, query_own_number, q, &offsets);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) {
         int at = sqlite3_error_offset(db);
         size_t len = strlen(sql);
         size_t off = offsets[at >= 0 && (size_t)at <= len ? (size_t)at : 0];
-        diag_error(pos_at(q->file, off), "SQLite rejects query %s: %s", q->name, sqlite3_errmsg(db));
+        diag_error(srcpos_at(q->file, off), "SQLite rejects query %s: %s", q->name, sqlite3_errmsg(db));
         free(offsets);
         return false;
     }

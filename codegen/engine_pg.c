@@ -91,20 +91,6 @@ static int column_not_null(PgCheck *c, Oid table, int column)
     return result;
 }
 
-static SrcPos pos_at(const SrcFile *f, size_t offset)
-{
-    SrcPos p = {f, 1, 1};
-    for (size_t i = 0; i < offset && i < f->len; i++) {
-        if (f->text[i] == '\n') {
-            p.line++;
-            p.col = 1;
-        } else {
-            p.col++;
-        }
-    }
-    return p;
-}
-
 /* PostgreSQL reports positions in characters, 1-based; keel in bytes. */
 static size_t byte_offset(const char *s, const char *position)
 {
@@ -138,30 +124,21 @@ static bool apply_migration(PgCheck *c, const Migration *m)
               PQresultStatus(r) == PGRES_EMPTY_QUERY;
     if (!ok) {
         size_t off = byte_offset(sql, PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION));
-        diag_error(pos_at(m->file, m->up_start + off), "PostgreSQL rejects this migration: %s",
+        diag_error(srcpos_at(m->file, m->up_start + off), "PostgreSQL rejects this migration: %s",
                    one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
     }
     PQclear(r);
     return ok;
 }
 
-static int own_number(const Param *p, const void *ctx)
-{
-    const Query *q = ctx;
-    for (int i = 0; i < q->params->n; i++)
-        if (q->params->items[i] == p)
-            return i + 1;
-    return 0;
-}
-
 static bool check_query(PgCheck *c, const Query *q)
 {
     size_t *offsets = NULL;
-    char *sql = query_sql(c->arena, q, own_number, q, &offsets);
+    char *sql = query_sql(c->arena, q, query_own_number, q, &offsets);
     PGresult *r = PQprepare(c->conn, "", sql, 0, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         size_t off = byte_offset(sql, PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION));
-        diag_error(pos_at(q->file, offsets[off <= strlen(sql) ? off : 0]), "PostgreSQL rejects query %s: %s", q->name,
+        diag_error(srcpos_at(q->file, offsets[off <= strlen(sql) ? off : 0]), "PostgreSQL rejects query %s: %s", q->name,
                    one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
         PQclear(r);
         free(offsets);

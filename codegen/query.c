@@ -39,3 +39,12 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
     sb_free(&b);
     return out;
 }
+
+int query_own_number(const Param *p, const void *query)
+{
+    const Query *q = query;
+    for (int i = 0; i < q->params->n; i++)
+        if (q->params->items[i] == p)
+            return i + 1;
+    return 0;
+}

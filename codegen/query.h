@@ -72,6 +72,9 @@ typedef struct DialectRepo {
 /* The number a dialect's placeholder gets for a parameter. */
 typedef int (*QueryParamNumber)(const Param *p, const void *ctx);
 
+/* Numbers parameters in the query's own order: 1..N. */
+int query_own_number(const Param *p, const void *query);
+
 /*
  * The statement as written, every placeholder (?, $1, @name, sqlc.arg(x))
  * replaced by the engine's own syntax (?N for SQLite, $N for PostgreSQL)

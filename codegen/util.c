@@ -119,6 +119,12 @@ void ptrlist_push(Arena *a, PtrList *l, void *item)
     l->items[l->n++] = item;
 }
 
+void ptrlist_remove(PtrList *l, int index)
+{
+    memmove(&l->items[index], &l->items[index + 1], (size_t)(l->n - index - 1) * sizeof l->items[0]);
+    l->n--;
+}
+
 static void sb_reserve(StrBuf *b, size_t extra)
 {
     if (b->len + extra + 1 > b->cap) {

@@ -25,6 +25,7 @@ typedef struct PtrList {
 } PtrList;
 PtrList *ptrlist_new(Arena *a);
 void ptrlist_push(Arena *a, PtrList *l, void *item);
+void ptrlist_remove(PtrList *l, int index); /* keeps the order of the rest */
 #define PTRLIST_LEN(l) ((l) ? (l)->n : 0)
 
 /* Heap string builder; sb_take hands the buffer over. */
