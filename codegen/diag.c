@@ -57,6 +57,8 @@ void diag_note(SrcPos pos, const char *fmt, ...)
 
 int diag_error_count(void) { return error_count; }
 
+void diag_reset(void) { error_count = 0; }
+
 SrcPos srcpos_at(const SrcFile *file, size_t offset)
 {
     SrcPos p = {file, 1, 1};

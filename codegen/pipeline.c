@@ -1,0 +1,142 @@
+/*
+ * The generator's pipeline, one direction: read files -> tokenize -> parse
+ * -> catalog -> analyze -> engine checks -> parity -> emit. main.c and the
+ * fuzz targets drive it through pipeline_run().
+ */
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "emit.h"
+#include "engine.h"
+#include "parity.h"
+#include "source.h"
+#include "sqlparse.h"
+
+/* The API as analysis sees it, one line per parameter and column: what
+ * the generator tests compare, and a quick way for users to check what
+ * keel inferred without reading generated C. */
+static void describe_api(FILE *f, PtrList *api)
+{
+    for (int i = 0; i < api->n; i++) {
+        const ApiQuery *aq = api->items[i];
+        fprintf(f, "%s %s\n", aq->name, query_cmd_name(aq->cmd));
+        for (int k = 0; k < aq->params->n; k++) {
+            const ApiParam *p = aq->params->items[k];
+            fprintf(f, "  param %s %s%s\n", p->name, ctype_name(p->ctype), p->nullable ? " null" : "");
+        }
+        for (int k = 0; k < aq->columns->n; k++) {
+            const ApiColumn *c = aq->columns->items[k];
+            fprintf(f, "  column %s %s%s\n", c->name, ctype_name(c->ctype), c->nullable ? " null" : "");
+        }
+    }
+}
+
+static const char *base_name(const char *path, char *buf, size_t size)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    const char *end = path + n;
+    const char *b = end;
+    while (b > path && b[-1] != '/')
+        b--;
+    snprintf(buf, size, "%.*s", (int)(end - b), b);
+    return buf;
+}
+
+static void set_display(Arena *arena, PtrList *files_owner_queries, PtrList *migrations, const char *root,
+                        const char *dialect)
+{
+    char buf[256];
+    char *prefix = arena_printf(arena, "%s/%s/", base_name(root, buf, sizeof buf), dialect);
+    for (int i = 0; i < PTRLIST_LEN(migrations); i++) {
+        Migration *m = migrations->items[i];
+        ((SrcFile *)m->file)->display = arena_printf(arena, "%s%s", prefix, m->name);
+    }
+    for (int i = 0; i < PTRLIST_LEN(files_owner_queries); i++) {
+        Query *q = files_owner_queries->items[i];
+        const char *slash = strrchr(q->file->path, '/');
+        ((SrcFile *)q->file)->display = arena_printf(arena, "%s%s", prefix, slash ? slash + 1 : q->file->path);
+    }
+}
+
+static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *schema_root, const char *query_root,
+                         const char *pg_dsn)
+{
+    const char *dn = dialect_name(d);
+    char *schema_dir = arena_printf(arena, "%s/%s", schema_root, dn);
+    char *query_dir = arena_printf(arena, "%s/%s", query_root, dn);
+    r->dialect = d;
+    r->migrations = ptrlist_new(arena);
+    r->queries = ptrlist_new(arena);
+    r->catalog = catalog_new(arena, d);
+    bool has_schema = dir_exists(schema_dir), has_queries = dir_exists(query_dir);
+    r->present = has_schema || has_queries;
+    if (!r->present)
+        return true;
+    if (!has_schema) {
+        diag_error((SrcPos){0}, "%s exists but %s does not: a dialect needs its migrations", query_dir, schema_dir);
+        return false;
+    }
+    bool ok = source_load_migrations(arena, r, schema_dir);
+    if (has_queries)
+        ok = source_load_queries(arena, r, query_dir) && ok;
+    set_display(arena, r->queries, r->migrations, schema_root, dn);
+    char buf[256];
+    for (int i = 0; i < r->queries->n; i++) {
+        Query *q = r->queries->items[i];
+        const char *slash = strrchr(q->file->path, '/');
+        ((SrcFile *)q->file)->display =
+            arena_printf(arena, "%s/%s/%s", base_name(query_root, buf, sizeof buf), dn,
+                         slash ? slash + 1 : q->file->path);
+    }
+    if (!ok)
+        return false;
+    /* catalog: replay every migration in order */
+    for (int i = 0; i < r->migrations->n; i++) {
+        Migration *m = r->migrations->items[i];
+        m->stmts = ptrlist_new(arena);
+        if (!parse_sql(arena, m->file, m->up_start, m->up_end, m->up_line, 1, d, PARSE_MIGRATION, m->stmts)) {
+            ok = false;
+            continue;
+        }
+        for (int k = 0; k < m->stmts->n; k++)
+            ok = catalog_apply(r->catalog, m->stmts->items[k]) && ok;
+    }
+    if (!ok)
+        return false;
+    for (int i = 0; i < r->queries->n; i++)
+        ok = analyze_query(arena, r->catalog, r->queries->items[i]) && ok;
+    if (ok && d == DIALECT_SQLITE)
+        ok = engine_check_sqlite(arena, r);
+    if (ok && d == DIALECT_POSTGRES && pg_dsn && *pg_dsn)
+        ok = engine_check_postgres(arena, r, pg_dsn);
+    return ok;
+}
+
+int pipeline_run(const PipelineOptions *opt)
+{
+    Arena *arena = arena_new();
+    DialectRepo repos[DIALECT_COUNT];
+    memset(repos, 0, sizeof repos);
+    bool ok = true;
+    for (int d = 0; d < DIALECT_COUNT; d++)
+        ok = load_dialect(arena, &repos[d], (Dialect)d, opt->schema_dir, opt->queries_dir, opt->postgres_dsn) && ok;
+    if (ok && !repos[DIALECT_SQLITE].present && !repos[DIALECT_POSTGRES].present) {
+        diag_error((SrcPos){0}, "no dialect found: expected %s/sqlite or %s/postgres", opt->schema_dir,
+                   opt->schema_dir);
+        ok = false;
+    }
+    PtrList *api = ptrlist_new(arena);
+    if (ok)
+        ok = parity_build(arena, repos, api);
+    if (ok && opt->out_dir)
+        ok = emit_repository(arena, opt->name, repos, api, opt->out_dir);
+    if (ok && opt->describe)
+        describe_api(opt->describe, api);
+    arena_destroy(arena);
+    return ok && diag_error_count() == 0 ? 0 : 1;
+}
