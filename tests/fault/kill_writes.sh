@@ -6,7 +6,12 @@ source "$(dirname "$0")/lib.sh"
 for i in $(seq 20); do
     dsn=$(fresh_db "killw_${i}_$$")
     "$tool" write "$dsn" >"$work/written" 2>"$work/err" & pid=$!
-    sleep_ms "$(random_ms 150 400)"
+    # The kill lands inside the workload, not in its start-up (slow under ASan).
+    for _ in $(seq 200); do
+        [ -s "$work/written" ] || ! kill -0 "$pid" 2>/dev/null && break
+        sleep 0.05
+    done
+    sleep_ms "$(random_ms 20 250)"
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     last=$(grep -E '^[0-9]+$' "$work/written" | tail -n 1 || true)
