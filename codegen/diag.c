@@ -1,13 +1,23 @@
 #include "diag.h"
 
+#include "util.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static int error_count;
+static FILE *diag_out;
 
+void diag_set_output(FILE *f) { diag_out = f; }
+
+static FILE *out(void) { return diag_out ? diag_out : stderr; }
+
+/* The line under a diagnostic, with a caret at the column. A long line is
+ * shown as a window around the caret, so a 10 kB line stays readable. */
 static void show_source_line(SrcPos pos)
 {
+    enum { WIDTH = 100 };
     const char *text = pos.file->text;
     const char *end = text + pos.file->len;
     const char *p = text;
@@ -17,23 +27,40 @@ static void show_source_line(SrcPos pos)
     const char *eol = p;
     while (eol < end && *eol != '\n' && *eol != '\r')
         eol++;
-    fputc(' ', stderr);
-    for (const char *q = p; q < eol; q++)
-        fputc(*q == '\t' ? ' ' : (*q == 0 ? ' ' : *q), stderr);
-    fputs("\n ", stderr);
-    for (int i = 1; i < pos.col && p + i - 1 < eol; i++)
-        fputc(' ', stderr);
-    fputs("^\n", stderr);
+    const char *caret = p + (pos.col > 0 ? pos.col - 1 : 0);
+    if (caret > eol)
+        caret = eol;
+    const char *from = p, *to = eol;
+    if (eol - p > WIDTH) {
+        from = caret - p > WIDTH / 2 ? caret - WIDTH / 2 : p;
+        to = eol - from > WIDTH ? from + WIDTH : eol;
+    }
+    fputs(from > p ? " ..." : " ", out());
+    /* bytes that are not UTF-8 show as '?': the terminal gets valid text */
+    for (const char *q = from; q < to;) {
+        int n = utf8_length((const unsigned char *)q, (size_t)(to - q));
+        if (n == 0 || (unsigned char)*q < 0x20) {
+            fputc(*q == '\t' || *q == 0 ? ' ' : '?', out());
+            q++;
+        } else {
+            fwrite(q, 1, (size_t)n, out());
+            q += n;
+        }
+    }
+    fputs(to < eol ? "...\n " : "\n ", out());
+    for (const char *q = from > p ? from - 3 : from; q < caret; q++)
+        fputc(' ', out());
+    fputs("^\n", out());
 }
 
 static void report(const char *kind, SrcPos pos, const char *fmt, va_list ap)
 {
     if (pos.file)
-        fprintf(stderr, "%s:%d:%d: %s: ", pos.file->path, pos.line, pos.col, kind);
+        fprintf(out(), "%s:%d:%d: %s: ", pos.file->path, pos.line, pos.col, kind);
     else
-        fprintf(stderr, "keel: %s: ", kind);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+        fprintf(out(), "keel: %s: ", kind);
+    vfprintf(out(), fmt, ap);
+    fputc('\n', out());
     if (pos.file && pos.line > 0)
         show_source_line(pos);
 }

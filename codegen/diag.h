@@ -8,6 +8,7 @@
 #define KEEL_CODEGEN_DIAG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct SrcFile {
     char *path;    /* as given on the command line, joined with the file name */
@@ -29,5 +30,6 @@ void diag_error(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 
 void diag_note(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);
 void diag_reset(void); /* for callers that run the pipeline repeatedly */
+void diag_set_output(FILE *f); /* default stderr; fuzzers silence it */
 
 #endif

@@ -15,6 +15,41 @@ bool dir_exists(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* SQL files are UTF-8 text: a NUL byte or malformed UTF-8 anywhere, even in
+ * a comment or string, is reported where it is rather than passed to C. */
+static bool check_bytes(const SrcFile *f)
+{
+    const unsigned char *p = (const unsigned char *)f->text;
+    for (size_t i = 0; i < f->len;) {
+        if (p[i] == 0) {
+            diag_error(srcpos_at(f, i), "NUL byte in SQL text");
+            return false;
+        }
+        int n = utf8_length(p + i, f->len - i);
+        if (n == 0) {
+            diag_error(srcpos_at(f, i), "invalid UTF-8 (byte 0x%02x); SQL files must be UTF-8", p[i]);
+            return false;
+        }
+        i += (size_t)n;
+    }
+    return true;
+}
+
+static bool blank_or_comments(const SrcFile *f, size_t start, size_t end)
+{
+    for (size_t i = start; i < end; i++) {
+        char c = f->text[i];
+        if (c == '-' && i + 1 < end && f->text[i + 1] == '-') {
+            while (i < end && f->text[i] != '\n')
+                i++;
+            continue;
+        }
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            return false;
+    }
+    return true;
+}
+
 SrcFile *source_read(Arena *arena, const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -36,10 +71,15 @@ SrcFile *source_read(Arena *arena, const char *path)
     }
     SrcFile *sf = arena_alloc(arena, sizeof *sf);
     sf->path = arena_strdup(arena, path);
+    sf->display = sf->path;
     sf->len = b.len;
     sf->text = arena_strndup(arena, b.s ? b.s : "", b.len);
     sb_free(&b);
-    return sf;
+    /* A UTF-8 byte-order mark (Windows editors) reads as spaces, so byte
+     * columns stay true. */
+    if (sf->len >= 3 && memcmp(sf->text, "\xEF\xBB\xBF", 3) == 0)
+        memset(sf->text, ' ', 3);
+    return check_bytes(sf) ? sf : NULL;
 }
 
 static int compare_names(const void *a, const void *b)
@@ -186,6 +226,11 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
             ok = false;
             continue;
         }
+        if (blank_or_comments(f, m->up_start, m->up_end)) {
+            diag_error((SrcPos){f, m->up_line, 1}, "migration has no SQL");
+            ok = false;
+            continue;
+        }
         ptrlist_push(arena, repo->migrations, m);
     }
     if (repo->migrations->n > 1)
@@ -247,7 +292,7 @@ static int parse_annotation(Arena *arena, const SrcFile *f, const Line *ln, Quer
     while (p < end && !isspace((unsigned char)*p))
         p++;
     SrcPos name_pos = {f, ln->number, (int)(name - ln->z) + 1};
-    if (p == name) {
+    if (p == name || *name == ':') {
         diag_error(name_pos, "annotation without a query name; %s", expect);
         return -1;
     }
@@ -352,6 +397,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
     Query *current = NULL;
     int block_first = 0;
     bool skipping = false;
+    bool saw_annotation = false;
     for (int i = 0; i < n_lines; i++) {
         Query q = {0};
         q.file = f;
@@ -366,6 +412,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
             continue;
         }
         if (r == 1) {
+            saw_annotation = true;
             if (current)
                 finish_block(arena, repo, current, lines, block_first, i, &ok);
             current = arena_alloc(arena, sizeof *current);
@@ -386,6 +433,10 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
     }
     if (current)
         finish_block(arena, repo, current, lines, block_first, n_lines, &ok);
+    if (ok && !saw_annotation) {
+        diag_error((SrcPos){f, 1, 1}, "no queries in this file; start each with \"-- name: QueryName :cmd\"");
+        ok = false;
+    }
     free(lines);
     return ok;
 }

@@ -64,7 +64,7 @@ static bool is_modelled(const TokenVec *v, ParseMode mode)
     if (n == 0)
         return false;
     if (mode == PARSE_QUERY)
-        return true; /* the grammar reports anything else as a syntax error */
+        return true; /* run_grammar says what a query may be */
     int i = 0;
     if (t[0].type == TK_CREATE && n > 1 && word_is(&t[1], "domain"))
         return true;
@@ -106,8 +106,29 @@ static void describe_token(StrBuf *b, const Token *t)
         sb_printf(b, "\"%.*s\"", t->n > 40 ? 40 : t->n, t->z);
 }
 
-static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialect, PtrList *out)
+/* Statements that are valid SQL but not queries: saying so beats a
+ * syntax error. A misspelt SELECT still gets the syntax error. */
+static bool is_other_statement(const Token *t)
 {
+    static const char *const words[] = {
+        "analyze", "attach", "begin", "call", "comment", "commit", "copy", "detach", "do", "end", "explain",
+        "grant", "lock", "pragma", "reindex", "release", "revoke", "rollback", "savepoint", "set", "truncate",
+        "vacuum",
+    };
+    if (t->type == TK_CREATE || t->type == TK_ALTER || t->type == TK_DROP)
+        return true;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (word_is(t, words[i]))
+            return true;
+    return false;
+}
+
+static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialect, ParseMode mode, PtrList *out)
+{
+    if (mode == PARSE_QUERY && is_other_statement(&v->items[0])) {
+        diag_error(v->items[0].pos, "a query must be SELECT, INSERT, UPDATE or DELETE (schema changes belong in a migration)");
+        return false;
+    }
     Parse p = {.arena = arena, .dialect = dialect};
     void *parser = KeelParserAlloc(malloc);
     for (int i = 0; i < v->n && !p.failed; i++)
@@ -144,7 +165,7 @@ static bool finish_statement(Arena *arena, TokenVec *v, Token end_tok, Dialect d
         return true;
     bool ok;
     if (is_modelled(v, mode)) {
-        ok = run_grammar(arena, v, end_tok, dialect, out);
+        ok = run_grammar(arena, v, end_tok, dialect, mode, out);
     } else {
         Stmt *s = arena_alloc(arena, sizeof *s);
         s->kind = STMT_OTHER;
@@ -178,6 +199,14 @@ bool parse_sql(Arena *arena, const SrcFile *file, size_t start, size_t end, int 
         if (type == 0 || (type == TK_SEMI && block_depth == 0)) {
             Token end_tok = t;
             end_tok.type = 0;
+            if (type == 0 && v.n > 0) {
+                /* a statement cut off by the end of the file: point just
+                 * after its last token, not at the empty line below */
+                const Token *last = &v.items[v.n - 1];
+                end_tok.pos = last->pos;
+                if (!memchr(last->z, '\n', (size_t)last->n))
+                    end_tok.pos.col += last->n;
+            }
             if (broken)
                 v.n = 0;
             else

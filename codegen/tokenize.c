@@ -8,6 +8,9 @@
 
 #include "parse.h"
 
+/* Names become C identifiers; nobody means one this long. */
+#define MAX_IDENTIFIER 1024
+
 typedef struct Keyword {
     const char *word;
     int code;
@@ -406,6 +409,8 @@ int lexer_next(Lexer *lx, Token *t)
     case '"':
         if (!scan_quoted(lx, '"', false))
             return illegal(lx, t, "unterminated quoted identifier");
+        if (lx->pos - token_offset(t) > MAX_IDENTIFIER + 2)
+            return illegal(lx, t, "identifier longer than 1024 bytes");
         type = TK_ID;
         break;
     case '`':
@@ -448,6 +453,8 @@ int lexer_next(Lexer *lx, Token *t)
             type = TK_VARIABLE;
         } else if (lx->dialect == DIALECT_POSTGRES) {
             size_t tag = dollar_tag_length(lx);
+            if (tag == 0 && is_ident_start(peek(lx, 1)))
+                return illegal(lx, t, "\"$name\" is not a PostgreSQL parameter; use $1, $2, ... or @name");
             if (tag == 0)
                 return illegal(lx, t, "unexpected character '$'");
             if (!scan_dollar_quoted(lx, tag))
@@ -480,6 +487,8 @@ int lexer_next(Lexer *lx, Token *t)
         } else if (is_ident_start(c)) {
             while (is_ident_char(peek(lx, 0)) && !(peek(lx, 0) == '$' && lx->dialect == DIALECT_SQLITE))
                 advance(lx, 1);
+            if (lx->pos - token_offset(t) > MAX_IDENTIFIER)
+                return illegal(lx, t, "identifier longer than 1024 bytes");
             t->n = (int)(lx->pos - token_offset(t));
             type = keyword_code(t->z, t->n);
         } else if (c == 0) {

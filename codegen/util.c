@@ -189,3 +189,37 @@ bool str_ieq_n(const char *a, size_t n, const char *b)
 }
 
 bool str_ieq(const char *a, const char *b) { return strcasecmp(a, b) == 0; }
+
+/* Length of the UTF-8 sequence at p (1..4), or 0 when it is malformed:
+ * overlong forms, surrogates and code points past U+10FFFF included. */
+int utf8_length(const unsigned char *p, size_t avail)
+{
+    unsigned c = p[0];
+    int n;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if ((size_t)n > avail)
+        return 0;
+    unsigned cp = c & (0x3F >> (n - 1));
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}

@@ -49,4 +49,7 @@ char *xstrdup(const char *s);
 bool str_ieq_n(const char *a, size_t n, const char *b);
 bool str_ieq(const char *a, const char *b);
 
+/* Length of the UTF-8 sequence at p (1..4), or 0 when it is malformed. */
+int utf8_length(const unsigned char *p, size_t avail);
+
 #endif

@@ -10,7 +10,10 @@
 #   ...                                     or diagnostics (exit 1)
 #
 # The case passes when the generator's stdout (success) or stderr (failure)
-# equals the expect section; a failing case must also write nothing.
+# equals the expect section. A section header ending in " (escaped)" has
+# \xNN escapes decoded, for NUL bytes and invalid UTF-8. With
+# KEEL_CORPUS_GENERATE=1 the generator runs as `keel generate`, and a failing
+# case must leave no output directory behind.
 #
 #   run_corpus.sh KEEL CORPUS_DIR WORK_DIR [NAME_FILTER]
 #
@@ -40,13 +43,29 @@ for case_file in "$corpus"/*.case; do
                   printf "" > out; next }
         out != "" { print >> out }
     ' "$case_file"
+    for escaped in "$dir"/*/*/*" (escaped)"; do
+        [ -e "$escaped" ] || continue
+        perl -pe 's/\\x([0-9a-fA-F]{2})/chr(hex($1))/ge' "$escaped" >"${escaped% (escaped)}"
+        rm "$escaped"
+    done
     if [ ! -f "$dir/expect" ]; then
         echo "FAIL $name: no --- expect section"
         failed=$((failed + 1))
         continue
     fi
-    (cd "$dir" && "$keel" describe --name repo --schema schema --queries queries >actual.out 2>actual.err)
-    status=$?
+    if [ "${KEEL_CORPUS_GENERATE:-0}" = 1 ]; then
+        (cd "$dir" && "$keel" generate --name repo --schema schema --queries queries --out out \
+            >actual.out 2>actual.err)
+        status=$?
+        if [ $status -eq 1 ] && [ -e "$dir/out" ]; then
+            echo "FAIL $name: output written despite errors"
+            failed=$((failed + 1))
+            continue
+        fi
+    else
+        (cd "$dir" && "$keel" describe --name repo --schema schema --queries queries >actual.out 2>actual.err)
+        status=$?
+    fi
     if [ $status -eq 0 ]; then actual="$dir/actual.out"; else actual="$dir/actual.err"; fi
     if [ $status -gt 1 ]; then
         echo "FAIL $name: generator exited with $status (crash?)"

@@ -1,0 +1,2 @@
+-- name: ListUsers :many
+SELECT id, name FROM users;

@@ -1,0 +1,2 @@
+-- name: Tags :many
+SELECT id, tags FROM t;

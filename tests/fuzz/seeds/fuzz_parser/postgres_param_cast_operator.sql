@@ -1,0 +1,2 @@
+-- name: ById :one
+SELECT email FROM users WHERE id = $1::bigint;

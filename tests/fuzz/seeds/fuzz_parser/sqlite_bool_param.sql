@@ -1,0 +1,2 @@
+-- name: ByActive :many
+SELECT id FROM users WHERE active = ?;

@@ -1,0 +1,2 @@
+-- name: Nicks :many
+SELECT nick FROM people;

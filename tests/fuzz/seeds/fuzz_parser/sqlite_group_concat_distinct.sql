@@ -1,0 +1,2 @@
+-- name: Names :one
+SELECT group_concat(DISTINCT name) AS names FROM users;

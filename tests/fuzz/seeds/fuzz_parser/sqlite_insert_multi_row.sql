@@ -1,0 +1,2 @@
+-- name: AddTwo :exec
+INSERT INTO teams (name) VALUES (?), (?);

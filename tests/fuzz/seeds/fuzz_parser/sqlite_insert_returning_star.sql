@@ -1,0 +1,2 @@
+-- name: AddTeam :one
+INSERT INTO teams (name) VALUES (@name) RETURNING *;

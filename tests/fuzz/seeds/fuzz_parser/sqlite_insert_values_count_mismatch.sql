@@ -1,0 +1,2 @@
+-- name: Bad :exec
+INSERT INTO teams (id, name) VALUES (?);

@@ -1,0 +1,2 @@
+-- name: Same :many
+SELECT a.id, b.email FROM users a JOIN users b USING (team_id);

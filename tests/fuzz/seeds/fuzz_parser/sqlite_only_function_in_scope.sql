@@ -1,0 +1,2 @@
+-- name: Kinds :many
+SELECT typeof(age) AS kind, ifnull(name, email) AS label FROM users;

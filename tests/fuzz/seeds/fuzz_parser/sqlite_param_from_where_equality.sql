@@ -1,0 +1,2 @@
+-- name: ByEmail :one
+SELECT id, name FROM users WHERE email = ?;

@@ -1,0 +1,2 @@
+-- name: Some :many
+SELECT email FROM users WHERE id IN (?, ?, ?);

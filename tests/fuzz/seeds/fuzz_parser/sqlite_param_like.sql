@@ -1,0 +1,2 @@
+-- name: Search :many
+SELECT id FROM users WHERE name LIKE ?;

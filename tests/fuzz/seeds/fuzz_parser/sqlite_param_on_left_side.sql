@@ -1,0 +1,2 @@
+-- name: ByEmail :one
+SELECT id FROM users WHERE ? = email;

@@ -1,0 +1,2 @@
+-- name: Weird :many
+SELECT email AS "e-mail" FROM users;

@@ -1,0 +1,2 @@
+-- name: Many :many
+SELECT id FROM users WHERE id IN (sqlc.slice(ids));

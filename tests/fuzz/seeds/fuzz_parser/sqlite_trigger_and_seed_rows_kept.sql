@@ -1,0 +1,2 @@
+-- name: Items :many
+SELECT id, name, updated_at FROM items;

@@ -1,0 +1,2 @@
+-- name: Names :many
+SELECT id, email FROM users UNION SELECT id FROM teams;

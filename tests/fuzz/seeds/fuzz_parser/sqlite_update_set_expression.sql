@@ -1,0 +1,2 @@
+-- name: Bump :exec
+UPDATE users SET score = score + ? WHERE team_id = ?;

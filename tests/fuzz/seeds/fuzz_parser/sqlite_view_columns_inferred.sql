@@ -1,0 +1,2 @@
+-- name: Totals :many
+SELECT customer, total, n FROM totals WHERE total > ?;
