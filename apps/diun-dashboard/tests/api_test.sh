@@ -408,5 +408,14 @@ if [[ $engine == sqlite ]]; then
     expect_eq "./diun.db created" "$([[ -s $work/cwd/diun.db ]] && echo yes)" yes
     export DB_PATH=$saved
 fi
+# LISTEN_ADDR: IPv6 loopback, where the machine has it.
+if [[ -s /proc/net/if_inet6 ]] && grep -q '^0*1 ' /proc/net/if_inet6; then
+    start_server LISTEN_ADDR=::1
+    expect_eq "IPv6 URL" "${base%:*}" "http://[::1]"
+    req GET /healthz -g
+    expect_code 200
+    stop_server
+    expect_eq "exit status" "$server_status" 0
+fi
 
 finish "diun_dashboard_api ($engine)"
