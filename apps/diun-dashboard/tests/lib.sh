@@ -9,7 +9,7 @@
 
 unset DATABASE_URL DB_PATH WEBHOOK_SECRET LISTEN_ADDR PORT
 failures=0 checks=0
-server_pid='' server_log='' base='' pg_cleanup='' server_runs=0
+server_pid='' server_log='' base='' pg_cleanup=''
 
 fail() {
     printf 'FAIL: %s\n' "$*" >&2
@@ -63,7 +63,7 @@ use_engine() {
 # start_server [ENV=VALUE...]: runs $bin in the background with PORT=0 and
 # waits (10 s at most) for its "listening on" line.
 start_server() {
-    server_log=$work/server-$((++server_runs)).log
+    server_log=$(mktemp "$work/server-XXXX.log")
     env PORT=0 "$@" "$bin" >"$server_log" 2>&1 &
     server_pid=$!
     local i url=''
