@@ -314,7 +314,7 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
     char *name = table_key(an->arena, an->cat->dialect, schema, name_tok);
     *table_name = name;
     *has_rowid = false;
-    const Table *t = schema && TOKEN_SET(*schema) ? NULL : find_cte(sc, name);
+    const Table *t = TOKEN_SET(*schema) ? NULL : find_cte(sc, name);
     if (t)
         return t->columns;
     t = catalog_find_table(an->cat, name);
@@ -422,8 +422,9 @@ static TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
         }
         if (found)
             return column_type(col, found);
-        if (is_rowid_name(name) && s->sources->n == 1 && ((Source *)s->sources->items[0])->has_rowid)
-            return column_type(&rowid_column, s->sources->items[0]);
+        const Source *only = s->sources->n == 1 ? s->sources->items[0] : NULL;
+        if (only && only->has_rowid && is_rowid_name(name))
+            return column_type(&rowid_column, only);
         for (int i = 0; i < PTRLIST_LEN(s->aliases); i++)
             if (strcmp(s->aliases->items[i], name) == 0)
                 return ti(CT_UNKNOWN, true);
@@ -845,7 +846,6 @@ static SrcPos expr_start(const Expr *e)
             }
             return e->tok.pos;
         case EX_COLUMN:
-            return TOKEN_SET(e->table) ? e->table.pos : e->tok.pos;
         case EX_FUNC:
             return TOKEN_SET(e->table) ? e->table.pos : e->tok.pos;
         default:

@@ -148,7 +148,7 @@ static char *sha256_hex(Arena *arena, const char *s)
     }
     char *hex = arena_alloc(arena, len * 2 + 1);
     for (unsigned i = 0; i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        snprintf(hex + (size_t)2 * i, 3, "%02x", md[i]);
     return hex;
 }
 

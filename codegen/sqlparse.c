@@ -22,7 +22,7 @@ char *token_name(Arena *arena, const Token *t)
     const char *z = t->z;
     int n = t->n;
     if (n >= 2 && (z[0] == '"' || z[0] == '`' || z[0] == '\'' || z[0] == '[')) {
-        char close = z[0] == '[' ? ']' : z[0];
+        char close = (char)(z[0] == '[' ? ']' : z[0]);
         char *out = arena_alloc(arena, (size_t)n);
         int k = 0;
         for (int i = 1; i < n - 1; i++) {

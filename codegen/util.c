@@ -69,7 +69,7 @@ void *arena_alloc(Arena *a, size_t size)
         size = align;
     ArenaBlock *b = a->head;
     if (!b || b->cap - b->used < size) {
-        size_t cap = size > 64 * 1024 ? size : 64 * 1024;
+        size_t cap = size > (size_t)64 * 1024 ? size : (size_t)64 * 1024;
         b = xmalloc(sizeof *b + cap);
         b->used = 0;
         b->cap = cap;

@@ -126,8 +126,8 @@ static void conn_free(keel_conn *c)
 /* Adds c to the root's list; the caller holds state_lock (or is keel_open). */
 static bool conn_register(keel_db *db, keel_conn *c)
 {
-    keel_conn **conns = realloc(db->conns, (size_t)(db->n_conns + 1) * sizeof *conns);
-    keel_conn **idle = conns ? realloc(db->idle, (size_t)(db->n_conns + 1) * sizeof *idle) : NULL;
+    keel_conn **conns = realloc(db->conns, (size_t)(db->n_conns + 1) * sizeof(keel_conn *));
+    keel_conn **idle = conns ? realloc(db->idle, (size_t)(db->n_conns + 1) * sizeof(keel_conn *)) : NULL;
     if (conns != NULL)
         db->conns = conns;
     if (idle != NULL)
@@ -272,9 +272,7 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
                         : pg                        ? DEFAULT_PG_POOL
                                                     : DEFAULT_SQLITE_READERS;
         c = conn_new(db);
-        if (c == NULL || !conn_register(db, c))
-            rc = keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
-        else if (pg && (db->dsn = strdup(dsn)) == NULL)
+        if (c == NULL || !conn_register(db, c) || (pg && (db->dsn = strdup(dsn)) == NULL))
             rc = keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
         else if (pg)
             rc = pg_connect(db, c, dsn, "keel_open");
@@ -464,7 +462,9 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             db->opening--;
             if (rc == KEEL_OK && !conn_register(db, fresh)) {
                 conn_free(fresh);
-                rc = keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
+                fresh = NULL;
+                keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
+                rc = KEEL_NOMEM;
             }
             if (rc != KEEL_OK) {
                 pthread_cond_signal(&db->reader_free); /* another waiter may try */
@@ -597,10 +597,10 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
         return fn(db, ctx); /* already inside: join it */
     }
 
-    keel_conn *c;
+    keel_conn *c = NULL;
     int rc = keel_conn_acquire(db, what, read_only ? KEEL_ACQUIRE_READ : KEEL_ACQUIRE_WRITE, &c);
-    if (rc != KEEL_OK)
-        return rc;
+    if (rc != KEEL_OK || c == NULL)
+        return rc != KEEL_OK ? rc : KEEL_MISUSE;
 
     const char *begin;
     if (c->sqlite != NULL) {

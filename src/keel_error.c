@@ -182,7 +182,7 @@ static void append_one_line(char *buf, size_t size, size_t *len, const char *tex
         bool space = *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t';
         if (space && *len > 0 && buf[*len - 1] == ' ')
             continue; /* libpq's multi-line messages read as one line */
-        buf[(*len)++] = space ? ' ' : *p;
+        buf[(*len)++] = (char)(space ? ' ' : *p);
     }
     while (*len > 0 && buf[*len - 1] == ' ')
         (*len)--;

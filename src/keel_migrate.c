@@ -698,8 +698,10 @@ static int pg_run(migrator *m, const keel_migration *e)
 {
     PGconn *pg = m->conn->pg;
     const char *p = e->sql;
-    size_t cap = 0;
-    char *buf = NULL;
+    /* no statement is longer than the whole migration */
+    char *buf = malloc(strlen(e->sql) + 1);
+    if (buf == NULL)
+        return fail(m, KEEL_NOMEM, "out of memory");
     int rc = KEEL_OK;
     for (;;) {
         p = skip_space(p);
@@ -707,15 +709,6 @@ static int pg_run(migrator *m, const keel_migration *e)
             break;
         const char *end = statement_end(p);
         size_t n = (size_t)(end - p);
-        if (n + 1 > cap) {
-            char *grown = realloc(buf, n + 1);
-            if (grown == NULL) {
-                rc = fail(m, KEEL_NOMEM, "out of memory");
-                break;
-            }
-            buf = grown;
-            cap = n + 1;
-        }
         memcpy(buf, p, n);
         buf[n] = '\0';
         PGresult *res = PQexec(pg, buf);
