@@ -1338,5 +1338,11 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
                  q->name, query_cmd_name(q->cmd));
     if (q->cmd != CMD_ONE && q->cmd != CMD_MANY && q->stmt->kind == STMT_SELECT)
         error_at(&an, q->pos, "query %s is %s but is a SELECT; use :one or :many", q->name, query_cmd_name(q->cmd));
+    else if (q->cmd == CMD_EXECLASTID && q->dialect == DIALECT_POSTGRES &&
+             (q->columns->n != 1 || ((OutColumn *)q->columns->items[0])->ctype != CT_INT64))
+        error_at(&an, q->pos,
+                 "query %s is :execlastid, and PostgreSQL has no last insert id: end it with RETURNING and one "
+                 "integer column, e.g. RETURNING id",
+                 q->name);
     return an.ok;
 }

@@ -53,7 +53,10 @@ static ApiQuery *api_from(Arena *arena, Query *q)
         ap->nullable = p->nullable;
         ptrlist_push(arena, aq->params, ap);
     }
-    for (int i = 0; i < q->columns->n; i++) {
+    /* Only :one and :many return rows to the caller; RETURNING under :exec
+     * or :execlastid (PostgreSQL's last id) is the dialect's business. */
+    bool returns_rows = q->cmd == CMD_ONE || q->cmd == CMD_MANY;
+    for (int i = 0; returns_rows && i < q->columns->n; i++) {
         OutColumn *c = q->columns->items[i];
         ApiColumn *ac = arena_alloc(arena, sizeof *ac);
         ac->name = c->name;
@@ -108,6 +111,8 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
             ok = false;
         }
     }
+    if (other->cmd != CMD_ONE && other->cmd != CMD_MANY)
+        return ok;
     if (other->columns->n != aq->columns->n) {
         diag_error(other->pos, "query %s returns %d columns in %s but %d in %s", aq->name, other->columns->n, d2,
                    aq->columns->n, d1);

@@ -14,7 +14,8 @@ enum {
     REPO__Q_SET_PRICE = 3,
     REPO__Q_BOOKS_BY_IDS = 4,
     REPO__Q_HAS_BOOKS = 5,
-    REPO__QUERY_COUNT = 6
+    REPO__Q_ADD_AUTHOR = 6,
+    REPO__QUERY_COUNT = 7
 };
 
 extern const keel_query repo__sqlite_queries[REPO__QUERY_COUNT];
@@ -355,4 +356,23 @@ int repo_has_books(keel_db *db, int64_t author_id, keel_arena *arena, repo_has_b
         rc = KEEL_NOT_FOUND;
     keel_stmt_close(st);
     return rc;
+}
+
+int repo_add_author(keel_db *db, const repo_add_author_params *params, int64_t *last_id)
+{
+    const keel_query *q = repo__query(db, REPO__Q_ADD_AUTHOR);
+    keel_stmt *st;
+    int rc;
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_text(st, 1, params->name);
+    keel_bind_text(st, 2, params->email);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    if (rc == KEEL_DONE && last_id)
+        *last_id = keel_stmt_last_id(st);
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
 }

@@ -131,6 +131,16 @@ typedef struct repo_has_books_row {
 
 int repo_has_books(keel_db *db, int64_t author_id, keel_arena *arena, repo_has_books_row *row);
 
+/* ---- AddAuthor (:execlastid), queries/sqlite/q.sql:29
+ *   INSERT INTO authors (name, email) VALUES (?1, ?2)
+ */
+typedef struct repo_add_author_params {
+    const char *name;
+    const char *email; /* nullable */
+} repo_add_author_params;
+
+int repo_add_author(keel_db *db, const repo_add_author_params *params, int64_t *last_id);
+
 #ifdef __cplusplus
 }
 #endif

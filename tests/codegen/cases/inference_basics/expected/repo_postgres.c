@@ -29,8 +29,8 @@ const keel_migration repo__postgres_migrations[1] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query repo__postgres_queries[6];
-const keel_query repo__postgres_queries[6] = {
+extern const keel_query repo__postgres_queries[7];
+const keel_query repo__postgres_queries[7] = {
     /* queries/postgres/q.sql:1 */
     [0] = {
         .name = "AuthorsWithBooks",
@@ -81,5 +81,12 @@ const keel_query repo__postgres_queries[6] = {
             "SELECT EXISTS (SELECT 1 FROM books WHERE author_id = $1) AS has_books,\n"
             "       CASE WHEN count(*) > 0 THEN 'some' ELSE 'none' END AS label\n"
             "FROM authors",
+    },
+    /* queries/postgres/q.sql:29 */
+    [6] = {
+        .name = "AddAuthor",
+        .n_params = 2,
+        .sql =
+            "INSERT INTO authors (name, email) VALUES ($1, $2) RETURNING id",
     },
 };

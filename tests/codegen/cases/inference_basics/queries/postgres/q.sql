@@ -25,3 +25,6 @@ SELECT id, title FROM books WHERE id IN ($1, $2) OR author_id = $3 OR author_id 
 SELECT EXISTS (SELECT 1 FROM books WHERE author_id = $1) AS has_books,
        CASE WHEN count(*) > 0 THEN 'some' ELSE 'none' END AS label
 FROM authors;
+
+-- name: AddAuthor :execlastid
+INSERT INTO authors (name, email) VALUES ($1, $2) RETURNING id;

@@ -25,3 +25,6 @@ SELECT id, title FROM books WHERE id IN (?, ?) OR author_id = ? OR author_id = ?
 SELECT EXISTS (SELECT 1 FROM books WHERE author_id = ?) AS has_books,
        CASE WHEN count(*) > 0 THEN 'some' ELSE 'none' END AS label
 FROM authors;
+
+-- name: AddAuthor :execlastid
+INSERT INTO authors (name, email) VALUES (?, ?);
