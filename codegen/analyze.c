@@ -29,7 +29,7 @@ typedef struct Scope {
     struct Scope *parent;
     PtrList *sources;   /* of Source* */
     PtrList *ctes;      /* of Table*, visible to this scope and its children */
-    PtrList *aliases;   /* of char*: result aliases, for ORDER BY */
+    PtrList *aliases;   /* of OutColumn*: result columns ORDER BY / GROUP BY may name */
     bool incomplete;    /* a FROM item failed to resolve: stay quiet about columns */
 } Scope;
 
@@ -183,6 +183,7 @@ static void number_params(Analyzer *an)
             p = arena_alloc(an->arena, sizeof *p);
             p->slot = slot;
             p->pos = t.pos;
+            p->text = arena_strndup(an->arena, t.z, span);
             ptrlist_push(an->arena, q->params, p);
         }
         if (name && !p->name) {
@@ -425,9 +426,11 @@ static TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
         const Source *only = s->sources->n == 1 ? s->sources->items[0] : NULL;
         if (only && only->has_rowid && is_rowid_name(name))
             return column_type(&rowid_column, only);
-        for (int i = 0; i < PTRLIST_LEN(s->aliases); i++)
-            if (strcmp(s->aliases->items[i], name) == 0)
-                return ti(CT_UNKNOWN, true);
+        for (int i = 0; i < PTRLIST_LEN(s->aliases); i++) {
+            const OutColumn *o = s->aliases->items[i];
+            if (strcmp(o->name, name) == 0)
+                return ti(o->ctype, o->nullable);
+        }
     }
     for (Scope *s = sc; s; s = s->parent)
         if (s->incomplete) {
@@ -1060,13 +1063,23 @@ static PtrList *analyze_one_select(Analyzer *an, Scope *parent, Select *s)
     add_from(an, sc, parent, s->from);
     if (s->where)
         type_expr(an, sc, s->where);
+    PtrList *cols = result_columns(an, sc, s->result);
+    /* GROUP BY day, HAVING n > 1: both engines let these name result
+     * columns, so they see the result aliases after the FROM columns */
+    Scope *gs = sc;
+    if (s->group_by || s->having || s->distinct_on) {
+        gs = scope_new(an, sc);
+        gs->aliases = ptrlist_new(an->arena);
+        for (int i = 0; i < PTRLIST_LEN(cols); i++)
+            ptrlist_push(an->arena, gs->aliases, cols->items[i]);
+    }
     for (int i = 0; i < PTRLIST_LEN(s->group_by); i++)
-        type_expr(an, sc, s->group_by->items[i]);
+        type_expr(an, gs, s->group_by->items[i]);
     for (int i = 0; i < PTRLIST_LEN(s->distinct_on); i++)
-        type_expr(an, sc, s->distinct_on->items[i]);
+        type_expr(an, gs, s->distinct_on->items[i]);
     if (s->having)
-        type_expr(an, sc, s->having);
-    return result_columns(an, sc, s->result);
+        type_expr(an, gs, s->having);
+    return cols;
 }
 
 static PtrList *analyze_compound(Analyzer *an, Scope *parent, Select *s);
@@ -1107,7 +1120,7 @@ static PtrList *analyze_compound(Analyzer *an, Scope *parent, Select *s)
         Scope *os = scope_new(an, sc);
         os->aliases = ptrlist_new(an->arena);
         for (int i = 0; i < PTRLIST_LEN(cols); i++)
-            ptrlist_push(an->arena, os->aliases, ((OutColumn *)cols->items[i])->name);
+            ptrlist_push(an->arena, os->aliases, cols->items[i]);
         if (!s->prior && an->ok)
             add_from(an, os, parent, s->from);
         for (int i = 0; i < s->order_by->n; i++)
@@ -1199,9 +1212,24 @@ static PtrList *analyze_insert(Analyzer *an, Stmt *stmt)
         }
     }
     if (ins->select) {
+        /* the SELECT's column names do not matter, its positions do */
+        an->depth++;
         PtrList *sel = analyze_select(an, outer, ins->select);
-        if (PTRLIST_LEN(sel) != cols->n)
+        an->depth--;
+        if (an->ok && PTRLIST_LEN(sel) != cols->n)
             error_at(an, ins->select->tok.pos, "the SELECT returns %d columns for %d", PTRLIST_LEN(sel), cols->n);
+        /* INSERT INTO t (id, ...) SELECT @new_id, ...: a bare parameter in
+         * the select list is typed and named by its target column */
+        Select *last = ins->select;
+        for (int i = 0; i < PTRLIST_LEN(last->result) && i < cols->n; i++) {
+            ResultCol *rc = last->result->items[i];
+            Column *c = cols->items[i];
+            if (rc->expr) {
+                TypeInfo t = ti(c->ctype, !c->not_null);
+                t.col = c;
+                hint_param(an, rc->expr, t, c->name, !c->not_null);
+            }
+        }
     }
     if (ins->upsert) {
         for (int i = 0; i < PTRLIST_LEN(ins->upsert->target); i++) {
@@ -1263,8 +1291,8 @@ static void name_params(Analyzer *an)
         Param *p = q->params->items[i];
         if (!p->typed) {
             error_at(an, p->pos,
-                     "cannot infer the type of parameter %d; compare it with a column or add a CAST, e.g. CAST(%s AS INTEGER)",
-                     p->slot, q->dialect == DIALECT_POSTGRES ? "$1" : "?");
+                     "cannot infer the type of parameter %d (%s); compare it with a column or add a cast, e.g. CAST(%s AS %s)",
+                     p->slot, p->text, p->text, q->dialect == DIALECT_POSTGRES ? "bigint" : "INTEGER");
             continue;
         }
         if (!p->name)

@@ -20,6 +20,7 @@ typedef struct Param {
     bool nullable;
     bool explicit_name; /* @name: never renamed */
     SrcPos pos;         /* first use */
+    char *text;         /* first use as written: ?, $2, @name, sqlc.arg(x) */
     int slot;           /* 1-based number in the SQL as written ($N, ?N, order of ?) */
 } Param;
 
