@@ -6,7 +6,9 @@ set -euo pipefail
 packages=(gcc cmake ninja-build pkg-config lemon libsqlite3-dev libpq-dev libssl-dev
           postgresql libjansson-dev
           # diun-dashboard: its HTTP server, and what its tests drive it with
-          libmicrohttpd-dev curl jq wrk chromium chromium-driver)
+          libmicrohttpd-dev curl jq wrk chromium chromium-driver
+          # hardening: libFuzzer (clang + its runtime), clang-tidy, valgrind
+          clang libclang-rt-14-dev clang-tidy valgrind)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
