@@ -238,6 +238,15 @@ static int pg_connect(keel_db *db, keel_conn *c, const char *dsn, const char *ct
     return pg_session_setup(db, c, ctx);
 }
 
+keel_dialect keel_dsn_dialect(const char *dsn)
+{
+    if (dsn == NULL || is_blank(dsn))
+        return (keel_dialect)0;
+    if (starts_with(dsn, "postgres://") || starts_with(dsn, "postgresql://") || is_libpq_keyword_string(dsn))
+        return KEEL_DIALECT_POSTGRES;
+    return KEEL_DIALECT_SQLITE;
+}
+
 int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
 {
     if (out == NULL)
@@ -261,12 +270,12 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
 
     int rc;
     keel_conn *c = NULL;
-    if (dsn == NULL || is_blank(dsn)) {
+    keel_dialect dialect = keel_dsn_dialect(dsn);
+    if (dialect == 0) {
         db->dialect = KEEL_DIALECT_SQLITE; /* something valid for keel_db_dialect */
         rc = keel_err_set(db, KEEL_BAD_DSN, "keel_open: empty DSN");
     } else {
-        bool pg = starts_with(dsn, "postgres://") || starts_with(dsn, "postgresql://") ||
-                  is_libpq_keyword_string(dsn);
+        bool pg = dialect == KEEL_DIALECT_POSTGRES;
         db->dialect = pg ? KEEL_DIALECT_POSTGRES : KEEL_DIALECT_SQLITE;
         db->pool_size = (opt && opt->pool_size > 0) ? opt->pool_size
                         : pg                        ? DEFAULT_PG_POOL

@@ -132,4 +132,12 @@ keel_cached_stmt *keel_cache_insert(keel_stmt_cache *c, const keel_query *q);
 /* Finalizes SQLite statements and forgets PostgreSQL names. */
 void keel_cache_clear(keel_stmt_cache *c);
 
+/*
+ * The engine a DSN selects, as keel_open decides it: postgres:// and
+ * postgresql:// URLs and libpq "keyword=value" strings are PostgreSQL,
+ * anything else non-blank is a SQLite path or URI; 0 for NULL or blank.
+ * Separate so it can be fuzzed without opening anything.
+ */
+keel_dialect keel_dsn_dialect(const char *dsn);
+
 #endif /* KEEL_INTERNAL_H */
