@@ -39,6 +39,8 @@ typedef struct Analyzer {
     Query *q;
     bool ok;
     int depth;   /* SELECT nesting: names matter only for the outermost */
+    bool in_list_item;  /* typing the sole item of an IN list */
+    bool list_context;  /* typing the argument of ANY()/ALL() */
 } Analyzer;
 
 static TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e);
@@ -115,20 +117,24 @@ static void number_params(Analyzer *an)
         int slot = 0;
         char *name = NULL;
         bool forced_null = false;
+        bool is_list = false;
         if (n_toks == 6 && word_is_tok(&toks[0], "sqlc") && toks[1].type == TK_DOT && toks[3].type == TK_LP &&
             toks[4].type == TK_ID && toks[5].type == TK_RP) {
             const Token *fn = &toks[2];
-            if (word_is_tok(fn, "slice")) {
-                error_at(an, t.pos, "sqlc.slice() is not supported yet; pass the values as separate parameters");
+            if (word_is_tok(fn, "slice") && q->dialect == DIALECT_POSTGRES) {
+                error_at(an, t.pos, "sqlc.slice() is for SQLite; PostgreSQL takes a list as an array: = ANY(@%.*s::bigint[])",
+                         toks[4].n, toks[4].z);
                 consumed = 6;
                 goto next;
             }
-            if (!word_is_tok(fn, "arg") && !word_is_tok(fn, "narg")) {
-                error_at(an, fn->pos, "unknown sqlc function \"%.*s\"; keel knows sqlc.arg and sqlc.narg", fn->n, fn->z);
+            if (!word_is_tok(fn, "arg") && !word_is_tok(fn, "narg") && !word_is_tok(fn, "slice")) {
+                error_at(an, fn->pos, "unknown sqlc function \"%.*s\"; keel knows sqlc.arg, sqlc.narg and sqlc.slice",
+                         fn->n, fn->z);
                 consumed = 6;
                 goto next;
             }
             forced_null = word_is_tok(fn, "narg");
+            is_list = word_is_tok(fn, "slice");
             name = token_name(an->arena, &toks[4]);
             span = token_offset(&toks[5]) + 1 - token_offset(&t);
             consumed = 6;
@@ -192,6 +198,7 @@ static void number_params(Analyzer *an)
             ptrlist_push(an->arena, named, p);
         }
         p->nullable |= forced_null;
+        p->list |= is_list;
         ParamUse *u = arena_alloc(an->arena, sizeof *u);
         u->offset = token_offset(&t);
         u->len = span;
@@ -546,7 +553,31 @@ static TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
     char *name = token_name(an->arena, &e->tok);
     if (is_sqlc_call(e)) {
         Param *p = param_of(an, e);
+        if (p && p->list && !an->in_list_item) {
+            error_at(an, e->table.pos, "sqlc.slice(%s) must be the only item of an IN list: x IN (sqlc.slice(%s))",
+                     p->name, p->name);
+            return ti(CT_UNKNOWN, true);
+        }
         return p && p->typed ? ti(p->ctype, p->nullable) : ti(CT_UNKNOWN, false);
+    }
+    /* x = ANY(@ids::bigint[]): ANY and ALL read one element of a list */
+    if ((strcmp(name, "any") == 0 || strcmp(name, "all") == 0 || strcmp(name, "some") == 0) &&
+        PTRLIST_LEN(e->list) == 1) {
+        an->list_context = true;
+        TypeInfo elem = type_expr(an, sc, e->list->items[0]);
+        an->list_context = false;
+        Expr *arg = strip(e->list->items[0]);
+        while (arg->kind == EX_CAST)
+            arg = strip(arg->lhs);
+        if (is_param(arg)) {
+            Param *p = param_of(an, arg);
+            if (p) {
+                p->list = true;
+                if (p->typed)
+                    elem = ti(p->ctype, false);
+            }
+        }
+        return ti(elem.t, elem.nullable);
     }
     int n = PTRLIST_LEN(e->list);
     TypeInfo args[8];
@@ -613,6 +644,17 @@ static TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
 
 /* ----------------------------------------------------------- expressions */
 
+/* The argument of ANY(x) / ALL(x), or e itself. */
+static Expr *any_argument(Expr *e)
+{
+    Expr *s = strip(e);
+    if (s->kind == EX_FUNC && PTRLIST_LEN(s->list) == 1 && !TOKEN_SET(s->table) &&
+        (str_ieq_n(s->tok.z, (size_t)s->tok.n, "any") || str_ieq_n(s->tok.z, (size_t)s->tok.n, "all") ||
+         str_ieq_n(s->tok.z, (size_t)s->tok.n, "some")))
+        return s->list->items[0];
+    return e;
+}
+
 static bool is_comparison(int op)
 {
     return op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_LE || op == TK_GT || op == TK_GE;
@@ -645,9 +687,9 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_BOOL, nullable);
     }
     /* A parameter compared or combined with a typed operand takes its type
-     * and, for a column, its name. */
-    hint_param(an, e->lhs, r, column_name_of(&r), false);
-    hint_param(an, e->rhs, l, column_name_of(&l), false);
+     * and, for a column, its name; x = ANY($1) makes $1 a list of x's type. */
+    hint_param(an, any_argument(e->lhs), r, column_name_of(&r), false);
+    hint_param(an, any_argument(e->rhs), l, column_name_of(&l), false);
     if (is_param(strip(e->lhs)))
         l = r;
     if (is_param(strip(e->rhs)))
@@ -724,11 +766,15 @@ static TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
     }
     case EX_FUNC: return type_function(an, sc, e);
     case EX_CAST: {
+        bool list_cast = e->type->array && an->list_context && is_param(strip(e->lhs));
+        an->list_context = false;
         TypeInfo x = type_expr(an, sc, e->lhs);
-        CType t = e->type->array ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text);
+        /* ANY(@ids::bigint[]): the parameter is a list of bigint */
+        CType t = e->type->array && !list_cast ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text);
         if (t == CT_UNKNOWN)
-            error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type", e->type->text,
-                     e->type->array ? "[]" : "");
+            error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type%s", e->type->text,
+                     e->type->array ? "[]" : "",
+                     e->type->array ? " (an array parameter is supported as = ANY(@x::type[]))" : "");
         hint_param(an, e->lhs, ti(t, false), NULL, false);
         return ti(t, is_param(strip(e->lhs)) ? false : x.nullable);
     }
@@ -737,7 +783,9 @@ static TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         TypeInfo l = type_expr(an, sc, e->lhs);
         bool nullable = l.nullable;
         for (int i = 0; i < e->list->n; i++) {
+            an->in_list_item = e->list->n == 1;
             TypeInfo x = type_expr(an, sc, e->list->items[i]);
+            an->in_list_item = false;
             hint_param(an, e->list->items[i], l, column_name_of(&l), false);
             hint_param(an, e->lhs, x, column_name_of(&x), false);
             nullable |= x.nullable;
@@ -1298,6 +1346,9 @@ static void name_params(Analyzer *an)
         if (!p->name)
             p->name = arena_printf(an->arena, "arg%d", p->slot);
         p->name = c_field_name(an, p->name);
+        if (p->list && (p->ctype == CT_BOOL || p->ctype == CT_BLOB))
+            error_at(an, p->pos, "parameter %s is a list of %s; keel supports lists of integers, doubles and text",
+                     p->text, ctype_name(p->ctype));
     }
     /* WHERE a = ? OR a = ?: the second becomes a_2, the third a_3; a
      * suffix never collides with a name already taken */

@@ -156,6 +156,9 @@ static char *sha256_hex(Arena *arena, const char *s)
 
 static const char *param_ctype(const ApiParam *p)
 {
+    if (p->list)
+        return p->ctype == CT_INT64 ? "keel_int64_list " : p->ctype == CT_DOUBLE ? "keel_double_list "
+                                                                                 : "keel_text_list ";
     switch (p->ctype) {
     case CT_TEXT: return "const char *";
     case CT_BLOB: return "keel_blob ";
@@ -168,7 +171,7 @@ static const char *param_ctype(const ApiParam *p)
 
 static const char *column_ctype(const ApiColumn *c)
 {
-    ApiParam p = {c->name, c->ctype, c->nullable};
+    ApiParam p = {c->name, c->ctype, c->nullable, false};
     return param_ctype(&p);
 }
 
@@ -320,6 +323,11 @@ static void put_binds(StrBuf *b, const ApiQuery *aq)
             v = buf;
         }
         int slot = i + 1;
+        if (p->list) {
+            const char *fn = p->ctype == CT_INT64 ? "int64" : p->ctype == CT_DOUBLE ? "double" : "text";
+            sb_printf(b, "    keel_bind_%s_list(st, %d, %s.items, %s.count);\n", fn, slot, v, v);
+            continue;
+        }
         switch (p->ctype) {
         case CT_TEXT: sb_printf(b, "    keel_bind_text(st, %d, %s);\n", slot, v); break;
         case CT_BLOB: sb_printf(b, "    keel_bind_blob(st, %d, %s.data, %s.len);\n", slot, v, v); break;

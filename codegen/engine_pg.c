@@ -75,6 +75,21 @@ static char *pg_type_name(PgCheck *c, Oid oid)
     return name;
 }
 
+/* The element type of an array type, or InvalidOid. */
+static Oid array_element(PgCheck *c, Oid oid)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%u", oid);
+    const char *values[1] = {buf};
+    PGresult *r = PQexecParams(c->conn, "SELECT typelem FROM pg_type WHERE oid = $1::oid AND typcategory = 'A'", 1,
+                               NULL, values, NULL, NULL, 0);
+    Oid elem = InvalidOid;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        elem = (Oid)strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return elem;
+}
+
 /* pg_attribute.attnotnull of a result column that is a plain table column */
 static int column_not_null(PgCheck *c, Oid table, int column)
 {
@@ -162,10 +177,11 @@ static bool check_query(PgCheck *c, const Query *q)
     for (int i = 0; ok && i < PQnparams(r); i++) {
         const Param *p = q->params->items[i];
         Oid oid = PQparamtype(r, i);
-        CType t = pg_ctype(c, oid);
-        if (t != p->ctype) {
-            diag_error(p->pos, "query %s: PostgreSQL types parameter \"%s\" as %s (%s), keel inferred %s", q->name,
-                       p->name, pg_type_name(c, oid), ctype_name(t), ctype_name(p->ctype));
+        Oid elem = array_element(c, oid);
+        CType t = pg_ctype(c, p->list && elem != InvalidOid ? elem : oid);
+        if (t != p->ctype || p->list != (elem != InvalidOid)) {
+            diag_error(p->pos, "query %s: PostgreSQL types parameter \"%s\" as %s, keel inferred %s%s", q->name,
+                       p->name, pg_type_name(c, oid), ctype_name(p->ctype), p->list ? "[]" : "");
             ok = false;
         }
     }

@@ -50,7 +50,8 @@ static ApiQuery *api_from(Arena *arena, Query *q)
         ApiParam *ap = arena_alloc(arena, sizeof *ap);
         ap->name = p->name;
         ap->ctype = p->ctype;
-        ap->nullable = p->nullable;
+        ap->nullable = p->nullable && !p->list;
+        ap->list = p->list;
         ptrlist_push(arena, aq->params, ap);
     }
     /* Only :one and :many return rows to the caller; RETURNING under :exec
@@ -92,13 +93,14 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
             continue;
         }
         ApiParam *ap = aq->params->items[k];
-        if (ap->ctype != p->ctype) {
-            diag_error(p->pos, "query %s: parameter \"%s\" is %s in %s but %s in %s", aq->name, p->name,
-                       ctype_name(p->ctype), d2, ctype_name(ap->ctype), d1);
+        if (ap->ctype != p->ctype || ap->list != p->list) {
+            diag_error(p->pos, "query %s: parameter \"%s\" is %s%s in %s but %s%s in %s", aq->name, p->name,
+                       p->list ? "a list of " : "", ctype_name(p->ctype), d2, ap->list ? "a list of " : "",
+                       ctype_name(ap->ctype), d1);
             diag_note(((Param *)first->params->items[k])->pos, "the %s parameter", d1);
             ok = false;
         }
-        ap->nullable |= p->nullable;
+        ap->nullable |= p->nullable && !p->list;
     }
     for (int i = 0; i < aq->params->n; i++) {
         ApiParam *ap = aq->params->items[i];

@@ -13,6 +13,7 @@ typedef struct ApiParam {
     char *name;
     CType ctype;
     bool nullable;
+    bool list;
 } ApiParam;
 
 typedef struct ApiColumn {

@@ -25,7 +25,8 @@ static void describe_api(FILE *f, PtrList *api)
         fprintf(f, "%s %s\n", aq->name, query_cmd_name(aq->cmd));
         for (int k = 0; k < aq->params->n; k++) {
             const ApiParam *p = aq->params->items[k];
-            fprintf(f, "  param %s %s%s\n", p->name, ctype_name(p->ctype), p->nullable ? " null" : "");
+            fprintf(f, "  param %s %s%s%s\n", p->name, ctype_name(p->ctype), p->list ? "[]" : "",
+                    p->nullable ? " null" : "");
         }
         for (int k = 0; k < aq->columns->n; k++) {
             const ApiColumn *c = aq->columns->items[k];

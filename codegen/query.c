@@ -25,7 +25,10 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
         if (!u)
             break;
         size_t before = b.len;
-        sb_printf(&b, q->dialect == DIALECT_POSTGRES ? "$%d" : "?%d", number(u->param, ctx));
+        /* SQLite has no arrays: IN (sqlc.slice(x)) reads a JSON array */
+        bool json_list = u->param->list && q->dialect == DIALECT_SQLITE;
+        sb_printf(&b, q->dialect == DIALECT_POSTGRES ? "$%d" : json_list ? "SELECT value FROM json_each(?%d)" : "?%d",
+                  number(u->param, ctx));
         if (map)
             for (size_t k = before; k < b.len; k++)
                 map[k] = u->offset;

@@ -19,6 +19,7 @@ typedef struct Param {
     bool typed;
     bool nullable;
     bool explicit_name; /* @name: never renamed */
+    bool list;          /* sqlc.slice(x) / = ANY(@x::type[]): a list of ctype */
     SrcPos pos;         /* first use */
     char *text;         /* first use as written: ?, $2, @name, sqlc.arg(x) */
     int slot;           /* 1-based number in the SQL as written ($N, ?N, order of ?) */

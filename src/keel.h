@@ -169,6 +169,13 @@ typedef struct keel_opt_double { double value; bool valid; } keel_opt_double;
 typedef struct keel_opt_bool { bool value; bool valid; } keel_opt_bool;
 typedef struct keel_blob { const void *data; size_t len; } keel_blob;
 
+/* Lists, for IN (sqlc.slice(x)) in SQLite and = ANY(@x::type[]) in
+ * PostgreSQL: `count` items; count 0 matches nothing. A NULL text item is
+ * SQL NULL. */
+typedef struct keel_int64_list { const int64_t *items; size_t count; } keel_int64_list;
+typedef struct keel_double_list { const double *items; size_t count; } keel_double_list;
+typedef struct keel_text_list { const char *const *items; size_t count; } keel_text_list;
+
 #define KEEL_SOME_INT64(v) ((keel_opt_int64){ .value = (v), .valid = true })
 #define KEEL_SOME_DOUBLE(v) ((keel_opt_double){ .value = (v), .valid = true })
 #define KEEL_SOME_BOOL(v) ((keel_opt_bool){ .value = (v), .valid = true })
@@ -264,6 +271,15 @@ void keel_bind_double(keel_stmt *st, int i, double v);
 void keel_bind_bool(keel_stmt *st, int i, bool v);
 void keel_bind_text(keel_stmt *st, int i, const char *v); /* NULL binds NULL */
 void keel_bind_blob(keel_stmt *st, int i, const void *p, size_t n); /* p NULL binds NULL */
+/*
+ * A list bound as one parameter in the engine's own list form: a JSON
+ * array on SQLite (the generated SQL reads it with json_each), an array
+ * literal on PostgreSQL (for = ANY($n)). Values are still bound, never
+ * spliced into SQL text.
+ */
+void keel_bind_int64_list(keel_stmt *st, int i, const int64_t *items, size_t count);
+void keel_bind_double_list(keel_stmt *st, int i, const double *items, size_t count);
+void keel_bind_text_list(keel_stmt *st, int i, const char *const *items, size_t count);
 
 /* KEEL_ROW, KEEL_DONE, or an error code. */
 int keel_stmt_step(keel_stmt *st);

@@ -10,6 +10,7 @@
 #include "keel_internal.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +474,129 @@ void keel_bind_blob(keel_stmt *st, int i, const void *p, size_t n)
     } else {
         pg_bind_bytes(st, i, p, n, true);
     }
+}
+
+/* ---------------------------------------------------------------------------
+ * Lists: built as text, then bound like any text (which copies it).
+ * ------------------------------------------------------------------------- */
+typedef struct list_buf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+} list_buf;
+
+static void lb_put(list_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(b->s, cap);
+        if (grown == NULL) {
+            b->failed = true;
+            return;
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void lb_putc(list_buf *b, char c) { lb_put(b, &c, 1); }
+
+static void lb_printf(list_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void lb_printf(list_buf *b, const char *fmt, ...)
+{
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        lb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* One text item: a JSON string for SQLite, a quoted array element for
+ * PostgreSQL (backslash and double quote escaped in both). */
+static void lb_quote(list_buf *b, const char *s, bool json)
+{
+    lb_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            lb_putc(b, '\\');
+            lb_putc(b, (char)*p);
+        } else if (json && *p < 0x20) {
+            lb_printf(b, "\\u%04x", *p);
+        } else {
+            lb_putc(b, (char)*p);
+        }
+    }
+    lb_putc(b, '"');
+}
+
+static void bind_list(keel_stmt *st, int i, list_buf *b)
+{
+    if (b->failed) {
+        remember_bind_error(st, KEEL_NOMEM, "parameter %d: out of memory building a list", i);
+    } else {
+        keel_bind_text(st, i, b->s ? b->s : "");
+    }
+    free(b->s);
+}
+
+void keel_bind_int64_list(keel_stmt *st, int i, const int64_t *items, size_t count)
+{
+    if (st == NULL)
+        return;
+    bool json = st->sqlite != NULL;
+    list_buf b = { 0 };
+    lb_putc(&b, json ? '[' : '{');
+    for (size_t k = 0; k < count; k++)
+        lb_printf(&b, "%s%" PRId64, k ? "," : "", items[k]);
+    lb_putc(&b, json ? ']' : '}');
+    bind_list(st, i, &b);
+}
+
+void keel_bind_double_list(keel_stmt *st, int i, const double *items, size_t count)
+{
+    if (st == NULL)
+        return;
+    bool json = st->sqlite != NULL;
+    list_buf b = { 0 };
+    lb_putc(&b, json ? '[' : '{');
+    for (size_t k = 0; k < count; k++) {
+        if (!isfinite(items[k])) {
+            remember_bind_error(st, KEEL_MISUSE, "parameter %d: item %zu of a list is not a finite number", i, k);
+            free(b.s);
+            return;
+        }
+        lb_printf(&b, "%s%.17g", k ? "," : "", items[k]);
+    }
+    lb_putc(&b, json ? ']' : '}');
+    bind_list(st, i, &b);
+}
+
+void keel_bind_text_list(keel_stmt *st, int i, const char *const *items, size_t count)
+{
+    if (st == NULL)
+        return;
+    bool json = st->sqlite != NULL;
+    list_buf b = { 0 };
+    lb_putc(&b, json ? '[' : '{');
+    for (size_t k = 0; k < count; k++) {
+        if (k)
+            lb_putc(&b, ',');
+        if (items[k] == NULL)
+            lb_put(&b, json ? "null" : "NULL", 4);
+        else
+            lb_quote(&b, items[k], json);
+    }
+    lb_putc(&b, json ? ']' : '}');
+    bind_list(st, i, &b);
 }
 
 /* ---------------------------------------------------------------------------

@@ -154,6 +154,40 @@ static void many_and_streaming_agree(keel_db *db)
     keel_arena_free(&arena);
 }
 
+static void list_parameters_filter_by_every_item(keel_db *db)
+{
+    int64_t ann = add_author(db, "Ann", NULL);
+    int64_t bob = add_author(db, "Bob", NULL);
+    keel_arena arena = KEEL_ARENA_INIT;
+    books_add_book_row b1, b2, b3;
+    REQUIRE_OK(books_add_book(db, &(books_add_book_params){ .author_id = ann, .title = "It's \"quoted\"" }, &arena, &b1));
+    REQUIRE_OK(books_add_book(db, &(books_add_book_params){ .author_id = ann, .title = "Ünïcødé, {braces}" }, &arena, &b2));
+    REQUIRE_OK(books_add_book(db, &(books_add_book_params){ .author_id = bob, .title = "back\\slash" }, &arena, &b3));
+    const char *titles[] = { "It's \"quoted\"", "Ünïcødé, {braces}", "back\\slash", "missing" };
+    int64_t authors[] = { ann, bob };
+    books_books_by_titles_row *rows = NULL;
+    size_t n = 0;
+    REQUIRE_OK(books_books_by_titles(db, &(books_books_by_titles_params){
+        .titles = { titles, 4 }, .authors = { authors, 2 } }, &arena, &rows, &n));
+    REQUIRE(n == 3);
+    CHECK_INT_EQ(rows[0].id, b1.id);
+    CHECK_STR_EQ(rows[0].title, titles[0]);
+    CHECK_STR_EQ(rows[1].title, titles[1]);
+    CHECK_STR_EQ(rows[2].title, titles[2]);
+
+    /* only Bob's: the second list narrows */
+    REQUIRE_OK(books_books_by_titles(db, &(books_books_by_titles_params){
+        .titles = { titles, 4 }, .authors = { &bob, 1 } }, &arena, &rows, &n));
+    REQUIRE(n == 1);
+    CHECK_INT_EQ(rows[0].id, b3.id);
+
+    /* an empty list matches nothing, on both engines */
+    REQUIRE_OK(books_books_by_titles(db, &(books_books_by_titles_params){
+        .titles = { titles, 0 }, .authors = { authors, 2 } }, &arena, &rows, &n));
+    CHECK_INT_EQ((long long)n, 0);
+    keel_arena_free(&arena);
+}
+
 static void foreign_key_violation_from_generated_insert(keel_db *db)
 {
     keel_arena arena = KEEL_ARENA_INIT;
@@ -172,6 +206,7 @@ static const keel_test_case cases[] = {
     KEEL_TEST(left_join_gives_invalid_optionals),
     KEEL_TEST(bool_and_text_results),
     KEEL_TEST(many_and_streaming_agree),
+    KEEL_TEST(list_parameters_filter_by_every_item),
     KEEL_TEST(foreign_key_violation_from_generated_insert),
 };
 

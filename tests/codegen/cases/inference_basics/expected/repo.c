@@ -15,7 +15,8 @@ enum {
     REPO__Q_BOOKS_BY_IDS = 4,
     REPO__Q_HAS_BOOKS = 5,
     REPO__Q_ADD_AUTHOR = 6,
-    REPO__QUERY_COUNT = 7
+    REPO__Q_BOOKS_BY_TITLES = 7,
+    REPO__QUERY_COUNT = 8
 };
 
 extern const keel_query repo__sqlite_queries[REPO__QUERY_COUNT];
@@ -373,6 +374,73 @@ int repo_add_author(keel_db *db, const repo_add_author_params *params, int64_t *
         ;
     if (rc == KEEL_DONE && last_id)
         *last_id = keel_stmt_last_id(st);
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+static int repo__read_books_by_titles(keel_stmt *st, keel_arena *arena, repo_books_by_titles_row *row)
+{
+    memset(row, 0, sizeof *row);
+    row->id = keel_column_int64(st, 0);
+    if (repo__text(st, 1, arena, &row->title) != KEEL_OK)
+        return KEEL_NOMEM;
+    return KEEL_OK;
+}
+
+int repo_books_by_titles(keel_db *db, const repo_books_by_titles_params *params,
+        keel_arena *arena, repo_books_by_titles_row **rows, size_t *n_rows)
+{
+    const keel_query *q = repo__query(db, REPO__Q_BOOKS_BY_TITLES);
+    keel_stmt *st;
+    int rc;
+    repo_books_by_titles_row *out = NULL;
+    size_t count = 0, capacity = 0;
+    *rows = NULL;
+    *n_rows = 0;
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_text_list(st, 1, params->titles.items, params->titles.count);
+    keel_bind_int64_list(st, 2, params->authors.items, params->authors.count);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
+        if (count == capacity) {
+            repo_books_by_titles_row *grown = repo__grow(arena, out, &capacity, sizeof *out, count);
+            if (!grown) {
+                rc = KEEL_NOMEM;
+                break;
+            }
+            out = grown;
+        }
+        if ((rc = repo__read_books_by_titles(st, arena, &out[count])) != KEEL_OK)
+            break;
+        count++;
+    }
+    keel_stmt_close(st);
+    if (rc != KEEL_DONE)
+        return rc;
+    *rows = out;
+    *n_rows = count;
+    return KEEL_OK;
+}
+
+int repo_books_by_titles_each(keel_db *db, const repo_books_by_titles_params *params,
+        int (*fn)(const repo_books_by_titles_row *row, void *ctx), void *ctx)
+{
+    const keel_query *q = repo__query(db, REPO__Q_BOOKS_BY_TITLES);
+    keel_stmt *st;
+    int rc;
+    repo_books_by_titles_row row;
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_text_list(st, 1, params->titles.items, params->titles.count);
+    keel_bind_int64_list(st, 2, params->authors.items, params->authors.count);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
+        if ((rc = repo__read_books_by_titles(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
+            break;
+    }
     keel_stmt_close(st);
     return rc == KEEL_DONE ? KEEL_OK : rc;
 }

@@ -141,6 +141,24 @@ typedef struct repo_add_author_params {
 
 int repo_add_author(keel_db *db, const repo_add_author_params *params, int64_t *last_id);
 
+/* ---- BooksByTitles (:many), queries/sqlite/q.sql:32
+ *   SELECT id, title FROM books WHERE title IN (SELECT value FROM json_each(?1)) AND author_id IN (SELECT value FROM json_each(?2)) ORDER BY id
+ */
+typedef struct repo_books_by_titles_params {
+    keel_text_list titles;
+    keel_int64_list authors;
+} repo_books_by_titles_params;
+
+typedef struct repo_books_by_titles_row {
+    int64_t id;
+    const char *title;
+} repo_books_by_titles_row;
+
+int repo_books_by_titles(keel_db *db, const repo_books_by_titles_params *params,
+        keel_arena *arena, repo_books_by_titles_row **rows, size_t *n_rows);
+int repo_books_by_titles_each(keel_db *db, const repo_books_by_titles_params *params,
+        int (*fn)(const repo_books_by_titles_row *row, void *ctx), void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

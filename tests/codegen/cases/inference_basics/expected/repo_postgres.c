@@ -29,8 +29,8 @@ const keel_migration repo__postgres_migrations[1] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query repo__postgres_queries[7];
-const keel_query repo__postgres_queries[7] = {
+extern const keel_query repo__postgres_queries[8];
+const keel_query repo__postgres_queries[8] = {
     /* queries/postgres/q.sql:1 */
     [0] = {
         .name = "AuthorsWithBooks",
@@ -88,5 +88,12 @@ const keel_query repo__postgres_queries[7] = {
         .n_params = 2,
         .sql =
             "INSERT INTO authors (name, email) VALUES ($1, $2) RETURNING id",
+    },
+    /* queries/postgres/q.sql:32 */
+    [7] = {
+        .name = "BooksByTitles",
+        .n_params = 2,
+        .sql =
+            "SELECT id, title FROM books WHERE title = ANY($1::text[]) AND author_id = ANY($2::bigint[]) ORDER BY id",
     },
 };

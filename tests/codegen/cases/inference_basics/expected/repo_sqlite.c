@@ -29,8 +29,8 @@ const keel_migration repo__sqlite_migrations[1] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query repo__sqlite_queries[7];
-const keel_query repo__sqlite_queries[7] = {
+extern const keel_query repo__sqlite_queries[8];
+const keel_query repo__sqlite_queries[8] = {
     /* queries/sqlite/q.sql:1 */
     [0] = {
         .name = "AuthorsWithBooks",
@@ -88,5 +88,12 @@ const keel_query repo__sqlite_queries[7] = {
         .n_params = 2,
         .sql =
             "INSERT INTO authors (name, email) VALUES (?1, ?2)",
+    },
+    /* queries/sqlite/q.sql:32 */
+    [7] = {
+        .name = "BooksByTitles",
+        .n_params = 2,
+        .sql =
+            "SELECT id, title FROM books WHERE title IN (SELECT value FROM json_each(?1)) AND author_id IN (SELECT value FROM json_each(?2)) ORDER BY id",
     },
 };

@@ -28,3 +28,6 @@ FROM authors;
 
 -- name: AddAuthor :execlastid
 INSERT INTO authors (name, email) VALUES ($1, $2) RETURNING id;
+
+-- name: BooksByTitles :many
+SELECT id, title FROM books WHERE title = ANY(@titles::text[]) AND author_id = ANY(@authors::bigint[]) ORDER BY id;

@@ -28,3 +28,6 @@ FROM authors;
 
 -- name: AddAuthor :execlastid
 INSERT INTO authors (name, email) VALUES (?, ?);
+
+-- name: BooksByTitles :many
+SELECT id, title FROM books WHERE title IN (sqlc.slice(titles)) AND author_id IN (sqlc.slice(authors)) ORDER BY id;
