@@ -192,6 +192,7 @@ typedef struct Names {
     const char *params;     /* diun_get_updates_params */
     const char *index;      /* DIUN__GET_UPDATES */
     const char *reader;     /* diun__read_get_updates */
+    const char *opener;     /* diun__open_get_updates */
 } Names;
 
 static Names names_for(Arena *arena, const char *repo, const ApiQuery *aq)
@@ -204,6 +205,7 @@ static Names names_for(Arena *arena, const char *repo, const ApiQuery *aq)
     n.params = arena_printf(arena, "%s_%s_params", repo, snake);
     n.index = arena_printf(arena, "%s__Q_%s", upper(arena, repo), upper(arena, snake));
     n.reader = arena_printf(arena, "%s__read_%s", repo, snake);
+    n.opener = arena_printf(arena, "%s__open_%s", repo, snake);
     return n;
 }
 
@@ -379,30 +381,52 @@ static void put_reader(StrBuf *b, const ApiQuery *aq, const Names *n, const char
     sb_puts(b, "    return KEEL_OK;\n}\n");
 }
 
-static void put_open(StrBuf *b, const Names *n, const char *repo)
+/* The opener of a :many: the dialect's statement, opened and bound, shared
+ * by the collecting and the streaming form. */
+static void put_opener(StrBuf *b, const ApiQuery *aq, const Names *n, const char *repo)
 {
+    sb_printf(b, "\nstatic int %s(", n->opener);
+    put_param_args(b, aq, n);
+    sb_puts(b, ", keel_stmt **out)\n{\n");
     sb_printf(b, "    const keel_query *q = %s__query(db, %s);\n", repo, n->index);
     sb_puts(b, "    keel_stmt *st;\n    int rc;\n");
-}
-
-static void put_open_checks(StrBuf *b, const ApiQuery *aq)
-{
     sb_puts(b, "    if (!q)\n        return KEEL_MISUSE;\n");
     sb_puts(b, "    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)\n        return rc;\n");
     put_binds(b, aq);
+    sb_puts(b, "    *out = st;\n    return KEEL_OK;\n}\n");
+}
+
+/* Opens and binds the statement in a public function: inline, or through
+ * the opener for a :many, whose two forms share it. */
+static void put_open_call(StrBuf *b, const ApiQuery *aq, const Names *n, const char *repo)
+{
+    if (aq->cmd != CMD_MANY) {
+        sb_printf(b, "    const keel_query *q = %s__query(db, %s);\n", repo, n->index);
+        sb_puts(b, "    if (!q)\n        return KEEL_MISUSE;\n");
+        sb_puts(b, "    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)\n        return rc;\n");
+        put_binds(b, aq);
+        return;
+    }
+    sb_printf(b, "    if ((rc = %s(db", n->opener);
+    if (aq->params->n == 1)
+        sb_printf(b, ", %s", ((const ApiParam *)aq->params->items[0])->name);
+    else if (aq->params->n > 1)
+        sb_puts(b, ", params");
+    sb_puts(b, ", &st)) != KEEL_OK)\n        return rc;\n");
 }
 
 static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const char *repo)
 {
     if (aq->columns->n > 0)
         put_reader(b, aq, n, repo);
+    if (aq->cmd == CMD_MANY)
+        put_opener(b, aq, n, repo);
     sb_puts(b, "\n");
     put_signature(b, aq, n, false);
-    sb_puts(b, "\n{\n");
-    put_open(b, n, repo);
+    sb_puts(b, "\n{\n    keel_stmt *st;\n    int rc;\n");
     switch (aq->cmd) {
     case CMD_ONE:
-        put_open_checks(b, aq);
+        put_open_call(b, aq, n, repo);
         sb_printf(b,
                   "    rc = keel_stmt_step(st);\n"
                   "    if (rc == KEEL_ROW)\n        rc = %s(st, %s, row);\n"
@@ -413,7 +437,7 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
     case CMD_MANY:
         sb_printf(b, "    %s *out = NULL;\n    size_t count = 0, capacity = 0;\n", n->row);
         sb_puts(b, "    *rows = NULL;\n    *n_rows = 0;\n");
-        put_open_checks(b, aq);
+        put_open_call(b, aq, n, repo);
         sb_printf(b,
                   "    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {\n"
                   "        if (count == capacity) {\n"
@@ -428,10 +452,9 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
                   n->row, repo, n->reader);
         sb_puts(b, "\n");
         put_signature(b, aq, n, true);
-        sb_puts(b, "\n{\n");
-        put_open(b, n, repo);
+        sb_puts(b, "\n{\n    keel_stmt *st;\n    int rc;\n");
         sb_printf(b, "    %s row;\n", n->row);
-        put_open_checks(b, aq);
+        put_open_call(b, aq, n, repo);
         sb_printf(b,
                   "    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {\n"
                   "        if ((rc = %s(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)\n            break;\n"
@@ -443,7 +466,7 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
     case CMD_EXEC:
     case CMD_EXECROWS:
     case CMD_EXECLASTID:
-        put_open_checks(b, aq);
+        put_open_call(b, aq, n, repo);
         sb_puts(b, "    while ((rc = keel_stmt_step(st)) == KEEL_ROW)\n        ;\n");
         if (aq->cmd == CMD_EXECROWS)
             sb_puts(b, "    if (rc == KEEL_DONE && rows_affected)\n        *rows_affected = keel_stmt_changes(st);\n");

@@ -82,19 +82,29 @@ static int diun__read_list_tags(keel_stmt *st, keel_arena *arena, diun_list_tags
     return KEEL_OK;
 }
 
+static int diun__open_list_tags(keel_db *db, keel_stmt **out)
+{
+    const keel_query *q = diun__query(db, DIUN__Q_LIST_TAGS);
+    keel_stmt *st;
+    int rc;
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    *out = st;
+    return KEEL_OK;
+}
+
 int diun_list_tags(keel_db *db,
         keel_arena *arena, diun_list_tags_row **rows, size_t *n_rows)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_LIST_TAGS);
     keel_stmt *st;
     int rc;
     diun_list_tags_row *out = NULL;
     size_t count = 0, capacity = 0;
     *rows = NULL;
     *n_rows = 0;
-    if (!q)
-        return KEEL_MISUSE;
-    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+    if ((rc = diun__open_list_tags(db, &st)) != KEEL_OK)
         return rc;
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if (count == capacity) {
@@ -120,13 +130,10 @@ int diun_list_tags(keel_db *db,
 int diun_list_tags_each(keel_db *db,
         int (*fn)(const diun_list_tags_row *row, void *ctx), void *ctx)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_LIST_TAGS);
     keel_stmt *st;
     int rc;
     diun_list_tags_row row;
-    if (!q)
-        return KEEL_MISUSE;
-    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+    if ((rc = diun__open_list_tags(db, &st)) != KEEL_OK)
         return rc;
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = diun__read_list_tags(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
@@ -147,9 +154,9 @@ static int diun__read_create_tag(keel_stmt *st, keel_arena *arena, diun_create_t
 
 int diun_create_tag(keel_db *db, const char *name, keel_arena *arena, diun_create_tag_row *row)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_CREATE_TAG);
     keel_stmt *st;
     int rc;
+    const keel_query *q = diun__query(db, DIUN__Q_CREATE_TAG);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -166,9 +173,9 @@ int diun_create_tag(keel_db *db, const char *name, keel_arena *arena, diun_creat
 
 int diun_delete_tag(keel_db *db, int64_t id, int64_t *rows_affected)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_DELETE_TAG);
     keel_stmt *st;
     int rc;
+    const keel_query *q = diun__query(db, DIUN__Q_DELETE_TAG);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -184,9 +191,9 @@ int diun_delete_tag(keel_db *db, int64_t id, int64_t *rows_affected)
 
 int diun_assign_tag(keel_db *db, const diun_assign_tag_params *params)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_ASSIGN_TAG);
     keel_stmt *st;
     int rc;
+    const keel_query *q = diun__query(db, DIUN__Q_ASSIGN_TAG);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -201,9 +208,9 @@ int diun_assign_tag(keel_db *db, const diun_assign_tag_params *params)
 
 int diun_unassign_tag(keel_db *db, const char *image, int64_t *rows_affected)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_UNASSIGN_TAG);
     keel_stmt *st;
     int rc;
+    const keel_query *q = diun__query(db, DIUN__Q_UNASSIGN_TAG);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -227,9 +234,9 @@ static int diun__read_tag_exists(keel_stmt *st, keel_arena *arena, diun_tag_exis
 
 int diun_tag_exists(keel_db *db, int64_t id, diun_tag_exists_row *row)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_TAG_EXISTS);
     keel_stmt *st;
     int rc;
+    const keel_query *q = diun__query(db, DIUN__Q_TAG_EXISTS);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -246,9 +253,9 @@ int diun_tag_exists(keel_db *db, int64_t id, diun_tag_exists_row *row)
 
 int diun_remove_tag_assignment(keel_db *db, const diun_remove_tag_assignment_params *params, int64_t *rows_affected)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_REMOVE_TAG_ASSIGNMENT);
     keel_stmt *st;
     int rc;
+    const keel_query *q = diun__query(db, DIUN__Q_REMOVE_TAG_ASSIGNMENT);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -265,9 +272,9 @@ int diun_remove_tag_assignment(keel_db *db, const diun_remove_tag_assignment_par
 
 int diun_upsert_event(keel_db *db, const diun_upsert_event_params *params)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_UPSERT_EVENT);
     keel_stmt *st;
     int rc;
+    const keel_query *q = diun__query(db, DIUN__Q_UPSERT_EVENT);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -336,19 +343,29 @@ static int diun__read_get_updates(keel_stmt *st, keel_arena *arena, diun_get_upd
     return KEEL_OK;
 }
 
+static int diun__open_get_updates(keel_db *db, keel_stmt **out)
+{
+    const keel_query *q = diun__query(db, DIUN__Q_GET_UPDATES);
+    keel_stmt *st;
+    int rc;
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    *out = st;
+    return KEEL_OK;
+}
+
 int diun_get_updates(keel_db *db,
         keel_arena *arena, diun_get_updates_row **rows, size_t *n_rows)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_GET_UPDATES);
     keel_stmt *st;
     int rc;
     diun_get_updates_row *out = NULL;
     size_t count = 0, capacity = 0;
     *rows = NULL;
     *n_rows = 0;
-    if (!q)
-        return KEEL_MISUSE;
-    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+    if ((rc = diun__open_get_updates(db, &st)) != KEEL_OK)
         return rc;
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if (count == capacity) {
@@ -374,13 +391,10 @@ int diun_get_updates(keel_db *db,
 int diun_get_updates_each(keel_db *db,
         int (*fn)(const diun_get_updates_row *row, void *ctx), void *ctx)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_GET_UPDATES);
     keel_stmt *st;
     int rc;
     diun_get_updates_row row;
-    if (!q)
-        return KEEL_MISUSE;
-    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+    if ((rc = diun__open_get_updates(db, &st)) != KEEL_OK)
         return rc;
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = diun__read_get_updates(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
@@ -392,9 +406,9 @@ int diun_get_updates_each(keel_db *db,
 
 int diun_acknowledge_update(keel_db *db, const char *image, int64_t *rows_affected)
 {
-    const keel_query *q = diun__query(db, DIUN__Q_ACKNOWLEDGE_UPDATE);
     keel_stmt *st;
     int rc;
+    const keel_query *q = diun__query(db, DIUN__Q_ACKNOWLEDGE_UPDATE);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)

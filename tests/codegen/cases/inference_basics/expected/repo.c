@@ -108,16 +108,11 @@ static int repo__read_authors_with_books(keel_stmt *st, keel_arena *arena, repo_
     return KEEL_OK;
 }
 
-int repo_authors_with_books(keel_db *db, const repo_authors_with_books_params *params,
-        keel_arena *arena, repo_authors_with_books_row **rows, size_t *n_rows)
+static int repo__open_authors_with_books(keel_db *db, const repo_authors_with_books_params *params, keel_stmt **out)
 {
     const keel_query *q = repo__query(db, REPO__Q_AUTHORS_WITH_BOOKS);
     keel_stmt *st;
     int rc;
-    repo_authors_with_books_row *out = NULL;
-    size_t count = 0, capacity = 0;
-    *rows = NULL;
-    *n_rows = 0;
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -127,6 +122,21 @@ int repo_authors_with_books(keel_db *db, const repo_authors_with_books_params *p
     keel_bind_double(st, 3, params->price_to);
     keel_bind_int64(st, 4, params->limit);
     keel_bind_int64(st, 5, params->offset);
+    *out = st;
+    return KEEL_OK;
+}
+
+int repo_authors_with_books(keel_db *db, const repo_authors_with_books_params *params,
+        keel_arena *arena, repo_authors_with_books_row **rows, size_t *n_rows)
+{
+    keel_stmt *st;
+    int rc;
+    repo_authors_with_books_row *out = NULL;
+    size_t count = 0, capacity = 0;
+    *rows = NULL;
+    *n_rows = 0;
+    if ((rc = repo__open_authors_with_books(db, params, &st)) != KEEL_OK)
+        return rc;
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if (count == capacity) {
             repo_authors_with_books_row *grown = repo__grow(arena, out, &capacity, sizeof *out, count);
@@ -151,19 +161,11 @@ int repo_authors_with_books(keel_db *db, const repo_authors_with_books_params *p
 int repo_authors_with_books_each(keel_db *db, const repo_authors_with_books_params *params,
         int (*fn)(const repo_authors_with_books_row *row, void *ctx), void *ctx)
 {
-    const keel_query *q = repo__query(db, REPO__Q_AUTHORS_WITH_BOOKS);
     keel_stmt *st;
     int rc;
     repo_authors_with_books_row row;
-    if (!q)
-        return KEEL_MISUSE;
-    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+    if ((rc = repo__open_authors_with_books(db, params, &st)) != KEEL_OK)
         return rc;
-    keel_bind_text(st, 1, params->name);
-    keel_bind_double(st, 2, params->price_from);
-    keel_bind_double(st, 3, params->price_to);
-    keel_bind_int64(st, 4, params->limit);
-    keel_bind_int64(st, 5, params->offset);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = repo__read_authors_with_books(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
@@ -186,9 +188,9 @@ static int repo__read_count_books(keel_stmt *st, keel_arena *arena, repo_count_b
 
 int repo_count_books(keel_db *db, int64_t author, repo_count_books_row *row)
 {
-    const keel_query *q = repo__query(db, REPO__Q_COUNT_BOOKS);
     keel_stmt *st;
     int rc;
+    const keel_query *q = repo__query(db, REPO__Q_COUNT_BOOKS);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -214,9 +216,9 @@ static int repo__read_add_book(keel_stmt *st, keel_arena *arena, repo_add_book_r
 
 int repo_add_book(keel_db *db, const repo_add_book_params *params, keel_arena *arena, repo_add_book_row *row)
 {
-    const keel_query *q = repo__query(db, REPO__Q_ADD_BOOK);
     keel_stmt *st;
     int rc;
+    const keel_query *q = repo__query(db, REPO__Q_ADD_BOOK);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -239,9 +241,9 @@ int repo_add_book(keel_db *db, const repo_add_book_params *params, keel_arena *a
 
 int repo_set_price(keel_db *db, const repo_set_price_params *params, int64_t *rows_affected)
 {
-    const keel_query *q = repo__query(db, REPO__Q_SET_PRICE);
     keel_stmt *st;
     int rc;
+    const keel_query *q = repo__query(db, REPO__Q_SET_PRICE);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -269,16 +271,11 @@ static int repo__read_books_by_ids(keel_stmt *st, keel_arena *arena, repo_books_
     return KEEL_OK;
 }
 
-int repo_books_by_ids(keel_db *db, const repo_books_by_ids_params *params,
-        keel_arena *arena, repo_books_by_ids_row **rows, size_t *n_rows)
+static int repo__open_books_by_ids(keel_db *db, const repo_books_by_ids_params *params, keel_stmt **out)
 {
     const keel_query *q = repo__query(db, REPO__Q_BOOKS_BY_IDS);
     keel_stmt *st;
     int rc;
-    repo_books_by_ids_row *out = NULL;
-    size_t count = 0, capacity = 0;
-    *rows = NULL;
-    *n_rows = 0;
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -287,6 +284,21 @@ int repo_books_by_ids(keel_db *db, const repo_books_by_ids_params *params,
     keel_bind_int64(st, 2, params->id_2);
     keel_bind_int64(st, 3, params->author_id);
     keel_bind_int64(st, 4, params->author_id_2);
+    *out = st;
+    return KEEL_OK;
+}
+
+int repo_books_by_ids(keel_db *db, const repo_books_by_ids_params *params,
+        keel_arena *arena, repo_books_by_ids_row **rows, size_t *n_rows)
+{
+    keel_stmt *st;
+    int rc;
+    repo_books_by_ids_row *out = NULL;
+    size_t count = 0, capacity = 0;
+    *rows = NULL;
+    *n_rows = 0;
+    if ((rc = repo__open_books_by_ids(db, params, &st)) != KEEL_OK)
+        return rc;
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if (count == capacity) {
             repo_books_by_ids_row *grown = repo__grow(arena, out, &capacity, sizeof *out, count);
@@ -311,18 +323,11 @@ int repo_books_by_ids(keel_db *db, const repo_books_by_ids_params *params,
 int repo_books_by_ids_each(keel_db *db, const repo_books_by_ids_params *params,
         int (*fn)(const repo_books_by_ids_row *row, void *ctx), void *ctx)
 {
-    const keel_query *q = repo__query(db, REPO__Q_BOOKS_BY_IDS);
     keel_stmt *st;
     int rc;
     repo_books_by_ids_row row;
-    if (!q)
-        return KEEL_MISUSE;
-    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+    if ((rc = repo__open_books_by_ids(db, params, &st)) != KEEL_OK)
         return rc;
-    keel_bind_int64(st, 1, params->id);
-    keel_bind_int64(st, 2, params->id_2);
-    keel_bind_int64(st, 3, params->author_id);
-    keel_bind_int64(st, 4, params->author_id_2);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = repo__read_books_by_ids(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
@@ -342,9 +347,9 @@ static int repo__read_has_books(keel_stmt *st, keel_arena *arena, repo_has_books
 
 int repo_has_books(keel_db *db, int64_t author_id, keel_arena *arena, repo_has_books_row *row)
 {
-    const keel_query *q = repo__query(db, REPO__Q_HAS_BOOKS);
     keel_stmt *st;
     int rc;
+    const keel_query *q = repo__query(db, REPO__Q_HAS_BOOKS);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -361,9 +366,9 @@ int repo_has_books(keel_db *db, int64_t author_id, keel_arena *arena, repo_has_b
 
 int repo_add_author(keel_db *db, const repo_add_author_params *params, int64_t *last_id)
 {
-    const keel_query *q = repo__query(db, REPO__Q_ADD_AUTHOR);
     keel_stmt *st;
     int rc;
+    const keel_query *q = repo__query(db, REPO__Q_ADD_AUTHOR);
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
@@ -387,22 +392,32 @@ static int repo__read_books_by_titles(keel_stmt *st, keel_arena *arena, repo_boo
     return KEEL_OK;
 }
 
-int repo_books_by_titles(keel_db *db, const repo_books_by_titles_params *params,
-        keel_arena *arena, repo_books_by_titles_row **rows, size_t *n_rows)
+static int repo__open_books_by_titles(keel_db *db, const repo_books_by_titles_params *params, keel_stmt **out)
 {
     const keel_query *q = repo__query(db, REPO__Q_BOOKS_BY_TITLES);
     keel_stmt *st;
     int rc;
-    repo_books_by_titles_row *out = NULL;
-    size_t count = 0, capacity = 0;
-    *rows = NULL;
-    *n_rows = 0;
     if (!q)
         return KEEL_MISUSE;
     if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
         return rc;
     keel_bind_text_list(st, 1, params->titles.items, params->titles.count);
     keel_bind_int64_list(st, 2, params->authors.items, params->authors.count);
+    *out = st;
+    return KEEL_OK;
+}
+
+int repo_books_by_titles(keel_db *db, const repo_books_by_titles_params *params,
+        keel_arena *arena, repo_books_by_titles_row **rows, size_t *n_rows)
+{
+    keel_stmt *st;
+    int rc;
+    repo_books_by_titles_row *out = NULL;
+    size_t count = 0, capacity = 0;
+    *rows = NULL;
+    *n_rows = 0;
+    if ((rc = repo__open_books_by_titles(db, params, &st)) != KEEL_OK)
+        return rc;
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if (count == capacity) {
             repo_books_by_titles_row *grown = repo__grow(arena, out, &capacity, sizeof *out, count);
@@ -427,16 +442,11 @@ int repo_books_by_titles(keel_db *db, const repo_books_by_titles_params *params,
 int repo_books_by_titles_each(keel_db *db, const repo_books_by_titles_params *params,
         int (*fn)(const repo_books_by_titles_row *row, void *ctx), void *ctx)
 {
-    const keel_query *q = repo__query(db, REPO__Q_BOOKS_BY_TITLES);
     keel_stmt *st;
     int rc;
     repo_books_by_titles_row row;
-    if (!q)
-        return KEEL_MISUSE;
-    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+    if ((rc = repo__open_books_by_titles(db, params, &st)) != KEEL_OK)
         return rc;
-    keel_bind_text_list(st, 1, params->titles.items, params->titles.count);
-    keel_bind_int64_list(st, 2, params->authors.items, params->authors.count);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = repo__read_books_by_titles(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
