@@ -237,6 +237,13 @@ typedef struct keel_migrate_options {
     void *progress_ctx;
     /* See "Adopting" above; 0 = refuse an untracked database. */
     int64_t baseline_version;
+    /*
+     * Called when a migration is about to run: inside its transaction, with
+     * the write lock (SQLite) or advisory lock (PostgreSQL) held, before its
+     * first statement. Gets progress_ctx. For "applying 0003_x.sql..." logs,
+     * and for tests that must stop a process at a known point.
+     */
+    void (*starting)(void *ctx, int64_t version, const char *name);
 } keel_migrate_options;
 
 /* keel_migrate with options; opt may be NULL. */

@@ -548,6 +548,12 @@ static int adopt(migrator *m)
                 set->items[0].name, names[0], n > 1 ? ", ..." : "");
 }
 
+static void report_starting(migrator *m, const keel_migration *e)
+{
+    if (m->opt->starting != NULL)
+        m->opt->starting(m->opt->progress_ctx, e->version, e->name);
+}
+
 static void report_progress(migrator *m, const keel_migration *e, int64_t ms)
 {
     if (m->opt->progress != NULL)
@@ -641,6 +647,7 @@ static int sqlite_step_once(migrator *m, bool *finished)
     int64_t ms = 0;
     if (rc == KEEL_OK && next < m->set->count) {
         e = &m->set->items[next];
+        report_starting(m, e);
         struct timespec start;
         clock_gettime(CLOCK_MONOTONIC, &start);
         rc = sqlite_run(m, e);
@@ -735,6 +742,7 @@ static int pg_apply(migrator *m, const keel_migration *e)
     int rc = pg_exec(m, "BEGIN", 0, "BEGIN");
     if (rc != KEEL_OK)
         return rc;
+    report_starting(m, e);
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     rc = pg_run(m, e);

@@ -5,7 +5,12 @@
  *
  *   kv_tool migrate DSN            keel_migrate(kv_schema)
  *   kv_tool history DSN            prints "<kv_history rows> <keel_migrations rows>"
- *   kv_tool slow-migrate DSN       migrates the "slow" schema (5 bulky migrations)
+ *   kv_tool slow-migrate DSN [--hang-starting N | --hang-after N]
+ *                                  migrates the "slow" schema (5 bulky migrations);
+ *                                  with a --hang option it prints "hang N" and blocks
+ *                                  when migration N starts (inside its transaction)
+ *                                  or once it committed, so a driver can kill -9 it
+ *                                  at a point it knows, on a fast machine or a slow one
  *   kv_tool check-slow DSN         the slow schema is at one consistent version
  *   kv_tool write DSN              puts k00000001, k00000002... printing each i once committed
  *   kv_tool verify DSN LAST        every key up to LAST is there
@@ -85,7 +90,7 @@ static int check_slow(keel_db *db)
     int64_t versions = 0, newest = 0, marks = 0, sum_marks = 0, sum_versions = 0, big = 0;
     int rc = scalar(db, "SELECT count(*) FROM keel_migrations", &versions);
     if (rc != KEEL_OK) { /* killed before even the history table existed */
-        printf("no history yet\n");
+        printf("no history yet (%s: %s)\n", keel_code_name(rc), keel_errmsg(db));
         return 0;
     }
     if (versions == 0) {
@@ -102,6 +107,51 @@ static int check_slow(keel_db *db)
     printf("version %" PRId64 " %s (marks %" PRId64 ", big %" PRId64 ")\n", newest, ok ? "consistent" : "INCONSISTENT",
            marks, big);
     return ok ? 0 : 1;
+}
+
+/* ---- slow-migrate --hang-*: block at a known point until killed ---- */
+typedef struct hang_point {
+    int64_t version;
+    bool after_commit;
+} hang_point;
+
+static void hang_forever(int64_t version)
+{
+    printf("hang %" PRId64 "\n", version);
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
+static void hang_if_starting(void *ctx, int64_t version, const char *name)
+{
+    (void)name;
+    const hang_point *h = ctx;
+    if (!h->after_commit && version == h->version)
+        hang_forever(version);
+}
+
+static void hang_if_committed(void *ctx, int64_t version, const char *name, int64_t ms)
+{
+    (void)name, (void)ms;
+    const hang_point *h = ctx;
+    if (h->after_commit && version == h->version)
+        hang_forever(version);
+}
+
+static int slow_migrate(keel_db *db, int argc, char **argv)
+{
+    hang_point h = { 0 };
+    if (argc == 5 && (strcmp(argv[3], "--hang-starting") == 0 || strcmp(argv[3], "--hang-after") == 0)) {
+        h.version = strtoll(argv[4], NULL, 10);
+        h.after_commit = strcmp(argv[3], "--hang-after") == 0;
+    } else if (argc != 3) {
+        fprintf(stderr, "kv_tool: slow-migrate DSN [--hang-starting N | --hang-after N]\n");
+        return 2;
+    }
+    keel_migrate_options opt = { .starting = hang_if_starting, .progress = hang_if_committed, .progress_ctx = &h };
+    int rc = keel_migrate_with(db, &slow_schema, &opt);
+    return rc == KEEL_OK ? 0 : die_rc(db, "slow-migrate", rc);
 }
 
 /* ---- write: print i only after its transaction committed ---- */
@@ -263,8 +313,7 @@ int main(int argc, char **argv)
         else
             printf("%" PRId64 " %" PRId64 "\n", history, applied);
     } else if (strcmp(cmd, "slow-migrate") == 0) {
-        if ((rc = keel_migrate(db, &slow_schema)) != KEEL_OK)
-            status = die_rc(db, "slow-migrate", rc);
+        status = slow_migrate(db, argc, argv);
     } else if (strcmp(cmd, "check-slow") == 0) {
         status = check_slow(db);
     } else if (strcmp(cmd, "write") == 0) {

@@ -298,6 +298,43 @@ static void progress_callback_reports_each_applied_migration(keel_db *db)
     CHECK(log.min_ms >= 0);
 }
 
+/* starting/progress in the order they happen, e.g. "s1 p1 s2 p2 " */
+typedef struct event_log {
+    char events[128];
+} event_log;
+
+static void log_event(event_log *log, char kind, int64_t version)
+{
+    size_t n = strlen(log->events);
+    snprintf(log->events + n, sizeof log->events - n, "%c%lld ", kind, (long long)version);
+}
+
+static void log_starting(void *ctx, int64_t version, const char *name)
+{
+    (void)name;
+    log_event(ctx, 's', version);
+}
+
+static void log_committed(void *ctx, int64_t version, const char *name, int64_t ms)
+{
+    (void)name, (void)ms;
+    log_event(ctx, 'p', version);
+}
+
+static void starting_callback_precedes_each_migration_and_its_progress(keel_db *db)
+{
+    built_schema b;
+    event_log log = { "" };
+    keel_migrate_options opt = { .starting = log_starting, .progress = log_committed, .progress_ctx = &log };
+    REQUIRE_OK(keel_migrate_with(db, SCHEMA(b, &m1_sqlite, &m2), &opt));
+    CHECK_STR_EQ(log.events, "s1 p1 s2 p2 ");
+    /* A failing migration was started but never reported as applied. */
+    log.events[0] = '\0';
+    CHECK_CODE(keel_migrate_with(db, SCHEMA(b, &m1_sqlite, &m2, &m3_bad), &opt), KEEL_MIGRATION_FAILED);
+    CHECK_STR_EQ(log.events, "s3 ");
+    CHECK_INT_EQ(newest_version(db), 2);
+}
+
 static void failing_migration_names_the_statement_line(keel_db *db)
 {
     built_schema b;
@@ -399,6 +436,7 @@ static const keel_test_case cases[] = {
     KEEL_TEST(migrate_inside_a_transaction_is_misuse),
     KEEL_TEST(concurrent_migrations_apply_each_version_once),
     KEEL_TEST(progress_callback_reports_each_applied_migration),
+    KEEL_TEST(starting_callback_precedes_each_migration_and_its_progress),
     KEEL_TEST(failing_migration_names_the_statement_line),
     KEEL_TEST(golang_migrate_database_is_adopted),
     KEEL_TEST(dirty_golang_migrate_database_is_refused),
