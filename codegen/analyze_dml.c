@@ -1,0 +1,160 @@
+/*
+ * INSERT, UPDATE and DELETE: target tables, assignments, RETURNING.
+ */
+#include "analyze_internal.h"
+
+#include <string.h>
+
+#include "sqlparse.h"
+#include "tokenize.h"
+
+/* ------------------------------------------------------------------ DML */
+
+static Source *dml_target(Analyzer *an, Scope *sc, const Token *schema, const Token *table, const Token *alias)
+{
+    char *name = table_key(an->arena, an->cat->dialect, schema, table);
+    const Table *t = catalog_find_table(an->cat, name);
+    if (t && t->view) {
+        error_at(an, table->pos, "\"%s\" is a view; keel writes only to tables", name);
+        return NULL;
+    }
+    return add_table_source(an, sc, schema, table, alias);
+}
+
+static void assign(Analyzer *an, Scope *sc, Source *target, ResultCol *set)
+{
+    char *name = token_name(an->arena, &set->alias);
+    Column *c = source_column(target, name);
+    type_expr(an, sc, set->expr);
+    if (!c) {
+        error_at(an, set->alias.pos, "no column \"%s\" in table \"%s\"", name, target->table_name);
+        return;
+    }
+    TypeInfo t = ti(c->ctype, !c->not_null);
+    t.col = c;
+    hint_param(an, set->expr, t, c->name, !c->not_null);
+}
+
+static PtrList *returning(Analyzer *an, Scope *sc, PtrList *cols) { return cols ? result_columns(an, sc, cols) : NULL; }
+
+PtrList *analyze_insert(Analyzer *an, Stmt *stmt)
+{
+    Insert *ins = stmt->u.insert;
+    Scope *outer = scope_new(an, NULL);
+    add_ctes(an, outer, stmt->with);
+    Scope *sc = scope_new(an, outer);
+    Source *target = dml_target(an, sc, &ins->schema, &ins->table, &ins->alias);
+    if (!target)
+        return NULL;
+    PtrList *cols = ptrlist_new(an->arena);
+    if (ins->columns) {
+        for (int i = 0; i < ins->columns->n; i++) {
+            Token *t = ins->columns->items[i];
+            Column *c = source_column(target, token_name(an->arena, t));
+            if (!c) {
+                error_at(an, t->pos, "no column \"%s\" in table \"%s\"", token_name(an->arena, t),
+                         target->table_name);
+                return NULL;
+            }
+            ptrlist_push(an->arena, cols, c);
+        }
+        /* A NOT NULL column without a default that the INSERT leaves out
+         * fails on every call: say so now, not in production. */
+        for (int i = 0; i < PTRLIST_LEN(target->columns); i++) {
+            Column *c = target->columns->items[i];
+            bool listed = false;
+            for (int j = 0; j < cols->n; j++)
+                listed |= cols->items[j] == c;
+            if (!listed && c->not_null && !c->has_default)
+                error_at(an, ins->table.pos, "INSERT into \"%s\" leaves out column \"%s\", which is NOT NULL and has no default",
+                         target->table_name, c->name);
+        }
+    } else {
+        for (int i = 0; i < PTRLIST_LEN(target->columns); i++)
+            ptrlist_push(an->arena, cols, target->columns->items[i]);
+    }
+    Scope *values_scope = scope_new(an, outer);
+    for (int r = 0; r < PTRLIST_LEN(ins->values); r++) {
+        PtrList *row = ins->values->items[r];
+        if (row->n != cols->n) {
+            error_at(an, ((Expr *)row->items[0])->tok.pos, "%d values for %d columns", row->n, cols->n);
+            continue;
+        }
+        for (int i = 0; i < row->n; i++) {
+            Column *c = cols->items[i];
+            type_expr(an, values_scope, row->items[i]);
+            TypeInfo t = ti(c->ctype, !c->not_null);
+            t.col = c;
+            hint_param(an, row->items[i], t, c->name, !c->not_null);
+        }
+    }
+    if (ins->select) {
+        /* the SELECT's column names do not matter, its positions do */
+        an->depth++;
+        PtrList *sel = analyze_select(an, outer, ins->select);
+        an->depth--;
+        if (an->ok && PTRLIST_LEN(sel) != cols->n)
+            error_at(an, ins->select->tok.pos, "the SELECT returns %d columns for %d", PTRLIST_LEN(sel), cols->n);
+        /* INSERT INTO t (id, ...) SELECT @new_id, ...: a bare parameter in
+         * the select list is typed and named by its target column */
+        Select *last = ins->select;
+        for (int i = 0; i < PTRLIST_LEN(last->result) && i < cols->n; i++) {
+            ResultCol *rc = last->result->items[i];
+            Column *c = cols->items[i];
+            if (rc->expr) {
+                TypeInfo t = ti(c->ctype, !c->not_null);
+                t.col = c;
+                hint_param(an, rc->expr, t, c->name, !c->not_null);
+            }
+        }
+    }
+    if (ins->upsert) {
+        for (int i = 0; i < PTRLIST_LEN(ins->upsert->target); i++) {
+            Token *t = ins->upsert->target->items[i];
+            if (!source_column(target, token_name(an->arena, t)))
+                error_at(an, t->pos, "no column \"%s\" in table \"%s\"", token_name(an->arena, t), target->table_name);
+        }
+        Scope *us = scope_new(an, outer);
+        ptrlist_push(an->arena, us->sources, target);
+        if (strcmp(target->name, target->table_name) != 0) {
+            /* the table's own name stays usable beside its alias in DO UPDATE */
+        }
+        add_source(an, us, "excluded", "excluded", target->columns);
+        for (int i = 0; i < PTRLIST_LEN(ins->upsert->set); i++)
+            assign(an, us, target, ins->upsert->set->items[i]);
+        if (ins->upsert->where)
+            type_expr(an, us, ins->upsert->where);
+    }
+    return returning(an, sc, ins->returning);
+}
+
+PtrList *analyze_update(Analyzer *an, Stmt *stmt)
+{
+    Update *u = stmt->u.update;
+    Scope *outer = scope_new(an, NULL);
+    add_ctes(an, outer, stmt->with);
+    Scope *sc = scope_new(an, outer);
+    Source *target = dml_target(an, sc, &u->schema, &u->table, &u->alias);
+    if (!target)
+        return NULL;
+    add_from(an, sc, outer, u->from);
+    for (int i = 0; i < u->set->n; i++)
+        assign(an, sc, target, u->set->items[i]);
+    if (u->where)
+        type_expr(an, sc, u->where);
+    return returning(an, sc, u->returning);
+}
+
+PtrList *analyze_delete(Analyzer *an, Stmt *stmt)
+{
+    Delete *d = stmt->u.delete_;
+    Scope *outer = scope_new(an, NULL);
+    add_ctes(an, outer, stmt->with);
+    Scope *sc = scope_new(an, outer);
+    if (!dml_target(an, sc, &d->schema, &d->table, &d->alias))
+        return NULL;
+    add_from(an, sc, outer, d->using_);
+    if (d->where)
+        type_expr(an, sc, d->where);
+    return returning(an, sc, d->returning);
+}

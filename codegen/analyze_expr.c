@@ -1,0 +1,230 @@
+/*
+ * Expressions: operators, CASE, casts, subqueries, parameters in context.
+ */
+#include "analyze_internal.h"
+
+#include <string.h>
+
+#include "parse.h"
+#include "sqlparse.h"
+#include "tokenize.h"
+
+/* ----------------------------------------------------------- expressions */
+
+/* The argument of ANY(x) / ALL(x), or e itself. */
+static Expr *any_argument(Expr *e)
+{
+    Expr *s = strip(e);
+    if (s->kind == EX_FUNC && PTRLIST_LEN(s->list) == 1 && !TOKEN_SET(s->table) &&
+        (str_ieq_n(s->tok.z, (size_t)s->tok.n, "any") || str_ieq_n(s->tok.z, (size_t)s->tok.n, "all") ||
+         str_ieq_n(s->tok.z, (size_t)s->tok.n, "some")))
+        return s->list->items[0];
+    return e;
+}
+
+static bool is_comparison(int op)
+{
+    return op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_LE || op == TK_GT || op == TK_GE;
+}
+
+static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
+{
+    TypeInfo l = type_expr(an, sc, e->lhs);
+    TypeInfo r = type_expr(an, sc, e->rhs);
+    bool nullable = l.nullable || r.nullable;
+    if (e->op == TK_AND || e->op == TK_OR) {
+        hint_param(an, e->lhs, ti(CT_BOOL, false), NULL, false);
+        hint_param(an, e->rhs, ti(CT_BOOL, false), NULL, false);
+        return ti(CT_BOOL, nullable);
+    }
+    if (e->op == TK_CONCAT) {
+        hint_param(an, e->lhs, ti(CT_TEXT, false), NULL, false);
+        hint_param(an, e->rhs, ti(CT_TEXT, false), NULL, false);
+        return ti(CT_TEXT, nullable);
+    }
+    /* (created_at, id) < ($1, $2): keyset pagination, element by element */
+    Expr *lr = strip(e->lhs), *rr = strip(e->rhs);
+    if (lr->kind == EX_ROW && rr->kind == EX_ROW && lr->list->n == rr->list->n) {
+        for (int i = 0; i < lr->list->n; i++) {
+            TypeInfo a = type_expr(an, sc, lr->list->items[i]);
+            TypeInfo b = type_expr(an, sc, rr->list->items[i]);
+            hint_param(an, lr->list->items[i], b, column_name_of(&b), false);
+            hint_param(an, rr->list->items[i], a, column_name_of(&a), false);
+        }
+        return ti(CT_BOOL, nullable);
+    }
+    /* A parameter compared or combined with a typed operand takes its type
+     * and, for a column, its name; x = ANY($1) makes $1 a list of x's type. */
+    hint_param(an, any_argument(e->lhs), r, column_name_of(&r), false);
+    hint_param(an, any_argument(e->rhs), l, column_name_of(&l), false);
+    if (is_param(strip(e->lhs)))
+        l = r;
+    if (is_param(strip(e->rhs)))
+        r = l;
+    if (is_comparison(e->op))
+        return ti(CT_BOOL, nullable);
+    if (e->op == TK_PTR)
+        return ti(CT_TEXT, true);
+    if (e->op == TK_BITAND || e->op == TK_BITOR || e->op == TK_LSHIFT || e->op == TK_RSHIFT || e->op == TK_REM)
+        return ti(CT_INT64, nullable);
+    if (l.t == CT_DOUBLE || r.t == CT_DOUBLE)
+        return ti(CT_DOUBLE, nullable);
+    if (l.t == CT_INT64 && r.t == CT_INT64)
+        return ti(CT_INT64, nullable);
+    return ti(l.t != CT_UNKNOWN ? l.t : r.t, nullable);
+}
+
+static TypeInfo type_case(Analyzer *an, Scope *sc, Expr *e)
+{
+    TypeInfo operand = e->lhs ? type_expr(an, sc, e->lhs) : ti(CT_UNKNOWN, false);
+    CType result = CT_UNKNOWN;
+    bool nullable = e->rhs == NULL;
+    for (int i = 0; i + 1 < e->list->n; i += 2) {
+        TypeInfo w = type_expr(an, sc, e->list->items[i]);
+        if (e->lhs) {
+            hint_param(an, e->list->items[i], operand, column_name_of(&operand), false);
+            hint_param(an, e->lhs, w, column_name_of(&w), false);
+        }
+        TypeInfo th = type_expr(an, sc, e->list->items[i + 1]);
+        if (result == CT_UNKNOWN)
+            result = th.t;
+        nullable |= th.nullable;
+    }
+    if (e->rhs) {
+        TypeInfo el = type_expr(an, sc, e->rhs);
+        if (result == CT_UNKNOWN)
+            result = el.t;
+        nullable |= el.nullable;
+    }
+    return ti(result, nullable);
+}
+
+TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
+{
+    if (!e)
+        return ti(CT_UNKNOWN, true);
+    switch (e->kind) {
+    case EX_COLUMN: return resolve_column(an, sc, e);
+    case EX_INTEGER: return ti(CT_INT64, false);
+    case EX_FLOAT: return ti(CT_DOUBLE, false);
+    case EX_STRING: return ti(CT_TEXT, false);
+    case EX_BLOB: return ti(CT_BLOB, false);
+    case EX_NULL: return ti(CT_UNKNOWN, true);
+    case EX_TRUE:
+    case EX_FALSE: return ti(CT_BOOL, false);
+    case EX_CURRENT: return ti(CT_TEXT, false);
+    case EX_DEFAULT: return ti(CT_UNKNOWN, true);
+    case EX_PARAM: {
+        Param *p = param_of(an, e);
+        if (p && p->typed)
+            return ti(p->ctype, p->nullable);
+        return ti(CT_UNKNOWN, false);
+    }
+    case EX_BINARY: return type_binary(an, sc, e);
+    case EX_UNARY: {
+        TypeInfo x = type_expr(an, sc, e->lhs);
+        if (e->op == TK_NOT) {
+            hint_param(an, e->lhs, ti(CT_BOOL, false), NULL, false);
+            return ti(CT_BOOL, x.nullable);
+        }
+        if (e->op == TK_BITNOT)
+            return ti(CT_INT64, x.nullable);
+        return ti(x.t, x.nullable);
+    }
+    case EX_FUNC: return type_function(an, sc, e);
+    case EX_CAST: {
+        bool list_cast = e->type->array && an->list_context && is_param(strip(e->lhs));
+        an->list_context = false;
+        TypeInfo x = type_expr(an, sc, e->lhs);
+        /* ANY(@ids::bigint[]): the parameter is a list of bigint */
+        CType t = e->type->array && !list_cast ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text);
+        if (t == CT_UNKNOWN)
+            error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type%s", e->type->text,
+                     e->type->array ? "[]" : "",
+                     e->type->array ? " (an array parameter is supported as = ANY(@x::type[]))" : "");
+        hint_param(an, e->lhs, ti(t, false), NULL, false);
+        return ti(t, is_param(strip(e->lhs)) ? false : x.nullable);
+    }
+    case EX_CASE: return type_case(an, sc, e);
+    case EX_IN_LIST: {
+        TypeInfo l = type_expr(an, sc, e->lhs);
+        bool nullable = l.nullable;
+        for (int i = 0; i < e->list->n; i++) {
+            an->in_list_item = e->list->n == 1;
+            TypeInfo x = type_expr(an, sc, e->list->items[i]);
+            an->in_list_item = false;
+            hint_param(an, e->list->items[i], l, column_name_of(&l), false);
+            hint_param(an, e->lhs, x, column_name_of(&x), false);
+            nullable |= x.nullable;
+        }
+        return ti(CT_BOOL, nullable);
+    }
+    case EX_IN_SELECT: {
+        TypeInfo l = type_expr(an, sc, e->lhs);
+        PtrList *cols = analyze_select(an, sc, e->select);
+        if (PTRLIST_LEN(cols) == 1) {
+            OutColumn *c = cols->items[0];
+            hint_param(an, e->lhs, ti(c->ctype, false), c->name, false);
+        }
+        return ti(CT_BOOL, l.nullable);
+    }
+    case EX_EXISTS:
+        analyze_select(an, sc, e->select);
+        return ti(CT_BOOL, false);
+    case EX_SUBQUERY: {
+        PtrList *cols = analyze_select(an, sc, e->select);
+        if (PTRLIST_LEN(cols) != 1) {
+            error_at(an, e->tok.pos, "a scalar subquery must return exactly one column");
+            return ti(CT_UNKNOWN, true);
+        }
+        OutColumn *c = cols->items[0];
+        return ti(c->ctype, true); /* no row is NULL */
+    }
+    case EX_BETWEEN: {
+        TypeInfo x = type_expr(an, sc, e->lhs);
+        TypeInfo lo = type_expr(an, sc, e->rhs);
+        TypeInfo hi = type_expr(an, sc, e->extra);
+        const char *base = column_name_of(&x);
+        hint_param(an, e->rhs, x, base ? arena_printf(an->arena, "%s_from", base) : NULL, false);
+        hint_param(an, e->extra, x, base ? arena_printf(an->arena, "%s_to", base) : NULL, false);
+        hint_param(an, e->lhs, lo.t != CT_UNKNOWN ? lo : hi, NULL, false);
+        return ti(CT_BOOL, x.nullable || lo.nullable || hi.nullable);
+    }
+    case EX_IS: {
+        TypeInfo l = type_expr(an, sc, e->lhs);
+        TypeInfo r = type_expr(an, sc, e->rhs);
+        /* IS compares NULLs too, so a parameter here may be NULL */
+        hint_param(an, e->lhs, r, column_name_of(&r), true);
+        hint_param(an, e->rhs, l, column_name_of(&l), true);
+        return ti(CT_BOOL, false);
+    }
+    case EX_ISNULL: {
+        type_expr(an, sc, e->lhs);
+        Expr *x = strip(e->lhs);
+        while (x->kind == EX_CAST)
+            x = strip(x->lhs);
+        if (is_param(x)) {
+            Param *p = param_of(an, x);
+            if (p)
+                p->nullable = true; /* (@x IS NULL OR col = @x): x is optional */
+        }
+        return ti(CT_BOOL, false);
+    }
+    case EX_LIKE: {
+        TypeInfo l = type_expr(an, sc, e->lhs);
+        TypeInfo r = type_expr(an, sc, e->rhs);
+        if (e->extra)
+            type_expr(an, sc, e->extra);
+        hint_param(an, e->rhs, ti(CT_TEXT, false), column_name_of(&l), false);
+        hint_param(an, e->lhs, ti(CT_TEXT, false), NULL, false);
+        hint_param(an, e->extra, ti(CT_TEXT, false), "escape", false);
+        return ti(CT_BOOL, l.nullable || r.nullable);
+    }
+    case EX_COLLATE: return type_expr(an, sc, e->lhs);
+    case EX_ROW:
+        for (int i = 0; i < e->list->n; i++)
+            type_expr(an, sc, e->list->items[i]);
+        return ti(CT_UNKNOWN, true);
+    }
+    return ti(CT_UNKNOWN, true);
+}

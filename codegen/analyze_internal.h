@@ -1,0 +1,90 @@
+/*
+ * Internal to the analyzer (analyze*.c): the state of one query's
+ * analysis, shared by its parts, one file per part of the language:
+ * parameters, scopes and names, functions, expressions, result columns,
+ * SELECT, DML, and the driver (analyze.c).
+ */
+#ifndef KEEL_CODEGEN_ANALYZE_INTERNAL_H
+#define KEEL_CODEGEN_ANALYZE_INTERNAL_H
+
+#include "analyze.h"
+
+/* The type of an expression as analysis sees it. */
+typedef struct TypeInfo {
+    CType t;
+    bool nullable;
+    const Column *col;  /* set when the expression is a plain column reference */
+} TypeInfo;
+
+/* A table-like thing in a FROM clause (table, view, CTE, subquery). */
+typedef struct Source {
+    char *name;         /* alias, or the table's own name */
+    char *table_name;   /* for messages */
+    PtrList *columns;   /* of Column* */
+    bool nullable;      /* on the optional side of an outer join */
+    bool has_rowid;
+} Source;
+
+typedef struct Scope {
+    struct Scope *parent;
+    PtrList *sources;   /* of Source* */
+    PtrList *ctes;      /* of Table*, visible to this scope and its children */
+    PtrList *aliases;   /* of OutColumn*: result columns ORDER BY / GROUP BY may name */
+    bool incomplete;    /* a FROM item failed to resolve: stay quiet about columns */
+} Scope;
+
+typedef struct Analyzer {
+    Arena *arena;
+    const Catalog *cat;
+    Query *q;
+    bool ok;
+    int depth;   /* SELECT nesting: names matter only for the outermost */
+    bool in_list_item;  /* typing the sole item of an IN list */
+    bool list_context;  /* typing the argument of ANY()/ALL() */
+} Analyzer;
+
+static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL}; }
+static inline const char *column_name_of(const TypeInfo *t) { return t->col ? t->col->name : NULL; }
+
+void error_at(Analyzer *an, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* analyze_params.c */
+bool is_c_identifier(const char *s);
+void number_params(Analyzer *an);
+bool is_sqlc_call(const Expr *e);
+bool is_param(const Expr *e);
+Param *param_of(Analyzer *an, const Expr *e);
+Expr *strip(Expr *e);
+void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, bool nullable);
+
+/* analyze_scope.c */
+Scope *scope_new(Analyzer *an, Scope *parent);
+PtrList *columns_from_outcols(Analyzer *an, PtrList *outs);
+Source *add_source(Analyzer *an, Scope *sc, char *name, char *table_name, PtrList *columns);
+Source *add_table_source(Analyzer *an, Scope *sc, const Token *schema, const Token *name, const Token *alias);
+Column *source_column(const Source *s, const char *name);
+TypeInfo column_type(const Column *c, const Source *s);
+TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e);
+
+/* analyze_functions.c */
+TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e);
+
+/* analyze_expr.c */
+TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e);
+
+/* analyze_result.c */
+char *c_field_name(Analyzer *an, const char *name);
+void push_out(Analyzer *an, PtrList *out, char *name, TypeInfo t, SrcPos pos);
+PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols);
+
+/* analyze_select.c */
+void add_from(Analyzer *an, Scope *sc, Scope *outer, PtrList *from);
+void add_ctes(Analyzer *an, Scope *sc, With *with);
+PtrList *analyze_select(Analyzer *an, Scope *parent, Select *s);
+
+/* analyze_dml.c */
+PtrList *analyze_insert(Analyzer *an, Stmt *stmt);
+PtrList *analyze_update(Analyzer *an, Stmt *stmt);
+PtrList *analyze_delete(Analyzer *an, Stmt *stmt);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * Scopes and names: FROM sources (tables, views, CTEs, subqueries), their
+ * columns, and resolving a column reference to one of them.
+ */
+#include "analyze_internal.h"
+
+#include <string.h>
+
+#include "sqlparse.h"
+#include "tokenize.h"
+
+/* ---------------------------------------------------------------- scopes */
+
+Scope *scope_new(Analyzer *an, Scope *parent)
+{
+    Scope *s = arena_alloc(an->arena, sizeof *s);
+    s->parent = parent;
+    s->sources = ptrlist_new(an->arena);
+    return s;
+}
+
+static const Table *find_cte(const Scope *sc, const char *name)
+{
+    for (; sc; sc = sc->parent)
+        for (int i = 0; i < PTRLIST_LEN(sc->ctes); i++) {
+            const Table *t = sc->ctes->items[i];
+            if (strcmp(t->name, name) == 0)
+                return t;
+        }
+    return NULL;
+}
+
+PtrList *columns_from_outcols(Analyzer *an, PtrList *outs)
+{
+    PtrList *cols = ptrlist_new(an->arena);
+    for (int i = 0; i < PTRLIST_LEN(outs); i++) {
+        OutColumn *o = outs->items[i];
+        Column *c = arena_alloc(an->arena, sizeof *c);
+        c->name = o->name;
+        c->ctype = o->ctype;
+        c->not_null = !o->nullable;
+        c->decl_type = o->origin ? o->origin->decl_type : "";
+        c->pos = o->pos;
+        ptrlist_push(an->arena, cols, c);
+    }
+    return cols;
+}
+
+/* Resolves a table name (CTE, view or table) to its columns. */
+static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, const Token *name_tok, char **table_name,
+                              bool *has_rowid)
+{
+    char *name = table_key(an->arena, an->cat->dialect, schema, name_tok);
+    *table_name = name;
+    *has_rowid = false;
+    const Table *t = TOKEN_SET(*schema) ? NULL : find_cte(sc, name);
+    if (t)
+        return t->columns;
+    t = catalog_find_table(an->cat, name);
+    if (!t) {
+        error_at(an, name_tok->pos, "no table \"%s\"", name);
+        return NULL;
+    }
+    if (t->view) {
+        /* Views are typed on first use; the analysis result is cached. */
+        Table *vt = (Table *)t;
+        if (!vt->columns) {
+            Scope *top = scope_new(an, NULL);
+            vt->columns = columns_from_outcols(an, analyze_select(an, top, vt->view));
+        }
+        return vt->columns;
+    }
+    *has_rowid = an->cat->dialect == DIALECT_SQLITE;
+    return t->columns;
+}
+
+Source *add_source(Analyzer *an, Scope *sc, char *name, char *table_name, PtrList *columns)
+{
+    Source *s = arena_alloc(an->arena, sizeof *s);
+    s->name = name;
+    s->table_name = table_name;
+    s->columns = columns;
+    ptrlist_push(an->arena, sc->sources, s);
+    return s;
+}
+
+Source *add_table_source(Analyzer *an, Scope *sc, const Token *schema, const Token *name, const Token *alias)
+{
+    char *table_name;
+    bool has_rowid;
+    PtrList *cols = table_columns(an, sc, schema, name, &table_name, &has_rowid);
+    if (!cols)
+        return NULL;
+    /* FROM public.accounts is referred to as accounts */
+    char *ref = TOKEN_SET(*alias) ? token_name(an->arena, alias) : token_name(an->arena, name);
+    Source *s = add_source(an, sc, ref, table_name, cols);
+    s->has_rowid = has_rowid;
+    return s;
+}
+
+Column *source_column(const Source *s, const char *name)
+{
+    for (int i = 0; i < PTRLIST_LEN(s->columns); i++) {
+        Column *c = s->columns->items[i];
+        if (strcmp(c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}};
+
+static bool is_rowid_name(const char *n)
+{
+    return strcmp(n, "rowid") == 0 || strcmp(n, "oid") == 0 || strcmp(n, "_rowid_") == 0;
+}
+
+TypeInfo column_type(const Column *c, const Source *s)
+{
+    TypeInfo t = ti(c->ctype, !c->not_null || s->nullable);
+    t.col = c;
+    return t;
+}
+
+TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
+{
+    char *name = token_name(an->arena, &e->tok);
+    if (TOKEN_SET(e->table)) {
+        char *qual = token_name(an->arena, &e->table);
+        for (Scope *s = sc; s; s = s->parent)
+            for (int i = 0; i < s->sources->n; i++) {
+                Source *src = s->sources->items[i];
+                if (strcmp(src->name, qual) != 0)
+                    continue;
+                Column *c = source_column(src, name);
+                if (c)
+                    return column_type(c, src);
+                if (src->has_rowid && is_rowid_name(name))
+                    return column_type(&rowid_column, src);
+                error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name, src->table_name);
+                return ti(CT_UNKNOWN, true);
+            }
+        error_at(an, e->table.pos, "no table or alias \"%s\" in this query", qual);
+        return ti(CT_UNKNOWN, true);
+    }
+    for (Scope *s = sc; s; s = s->parent) {
+        Source *found = NULL;
+        Column *col = NULL;
+        for (int i = 0; i < s->sources->n; i++) {
+            Source *src = s->sources->items[i];
+            Column *c = source_column(src, name);
+            if (!c)
+                continue;
+            if (found) {
+                error_at(an, e->tok.pos, "column \"%s\" is ambiguous: it is in \"%s\" and \"%s\"; qualify it", name,
+                         found->name, src->name);
+                return ti(CT_UNKNOWN, true);
+            }
+            found = src;
+            col = c;
+        }
+        if (found)
+            return column_type(col, found);
+        const Source *only = s->sources->n == 1 ? s->sources->items[0] : NULL;
+        if (only && only->has_rowid && is_rowid_name(name))
+            return column_type(&rowid_column, only);
+        for (int i = 0; i < PTRLIST_LEN(s->aliases); i++) {
+            const OutColumn *o = s->aliases->items[i];
+            if (strcmp(o->name, name) == 0)
+                return ti(o->ctype, o->nullable);
+        }
+    }
+    for (Scope *s = sc; s; s = s->parent)
+        if (s->incomplete) {
+            an->ok = false;
+            return ti(CT_UNKNOWN, true);
+        }
+    if (sc && sc->sources->n == 1)
+        error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name,
+                 ((Source *)sc->sources->items[0])->table_name);
+    else
+        error_at(an, e->tok.pos, "no column \"%s\" in any table of this query", name);
+    return ti(CT_UNKNOWN, true);
+}
