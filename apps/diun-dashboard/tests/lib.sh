@@ -4,6 +4,8 @@
 #   start_server [ENV=VALUE...]          the service on 127.0.0.1, a free port; sets $base
 #   stop_server                          SIGTERM, wait; sets $server_status
 #   expect/expect_eq/fail                checks, counted; finish prints the total
+#   req/send, expect_code/expect_json    HTTP calls on $base and checks of their reply
+#   payload IMAGE [JQ-FILTER]            a Diun webhook payload
 #
 # Every process started here is stopped by the EXIT trap, by its pid.
 
@@ -101,4 +103,44 @@ stop_server() {
 finish() {
     echo "$1: $((checks - failures)) of $checks checks passed"
     [[ $failures == 0 ]]
+}
+
+# req METHOD PATH [CURL ARGS...]: sets $code and $body.
+req() {
+    local method=$1 path=$2
+    shift 2
+    last="$method $path"
+    code=$(curl -sS --path-as-is --max-time 20 -o "$work/body" -w '%{http_code}' -X "$method" "$@" "$base$path" 2>"$work/curl.err") ||
+        code="curl exit $? ($(cat "$work/curl.err"))"
+    body=$(cat "$work/body" 2>/dev/null)
+}
+# send METHOD PATH JSON-OR-@FILE: a JSON body with its content type.
+send() {
+    local data=$3
+    [[ $data == @* ]] || { printf '%s' "$data" >"$work/req.json" && data=@$work/req.json; }
+    req "$1" "$2" -H 'Content-Type: application/json' --data-binary "$data"
+}
+expect_code() {
+    checks=$((checks + 1))
+    [[ $code == "$1" ]] || fail "$last: status $code, expected $1; body: ${body:0:300}"
+}
+expect_json() { # FILTER [JQ ARGS...]: a jq filter that must hold on $body
+    checks=$((checks + 1))
+    jq -e "${@:2}" "$1" <<<"$body" >/dev/null 2>&1 || fail "$last: body does not satisfy $1: ${body:0:500}"
+}
+# The whole state visible through the API, normalised.
+snapshot() {
+    { curl -sS "$base/api/updates" | jq -S . && curl -sS "$base/api/tags" | jq -S .; } 2>&1
+}
+# payload IMAGE [JQ-FILTER]: a Diun webhook payload, optionally changed.
+example=$(jq -cn '{
+    diun_version: "4.0.0", hostname: "myserver", status: "new", provider: "file",
+    image: "", hub_link: "https://hub.docker.com/r/crazymax/diun",
+    mime_type: "application/vnd.docker.distribution.manifest.list.v2+json",
+    digest: "sha256:216e3ae7de4ca8b553eb11ef7abda00651e79e537e85c46108284e5e91673e01",
+    created: "2024-05-02T09:00:00Z", platform: "linux/amd64",
+    metadata: {ctn_names: "diun", ctn_id: "0123456789", ctn_state: "running", ctn_status: "Up 3 hours"}
+}')
+payload() {
+    jq -c --arg image "$1" ".image = \$image | ${2:-.}" <<<"$example"
 }
