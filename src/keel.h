@@ -77,6 +77,34 @@ typedef enum keel_dialect {
 typedef struct keel_options {
     int busy_timeout_ms; /* SQLite: wait for another process's lock; 0 means 5000 */
     int pool_size;       /* pg connections / SQLite readers; 0 means 8 / 4 */
+    /*
+     * PostgreSQL read replicas (streaming standbys): libpq DSNs, each with a
+     * pool of its own of up to pool_size connections. SQLite ignores them.
+     *
+     * Routing: a statement outside a transaction that reads (its SQL starts
+     * with SELECT, WITH, VALUES or TABLE), and keel_view, go to a healthy
+     * replica, round robin; writes, keel_update, keel_view_primary,
+     * keel_migrate and keel_ping go to the primary. A statement a replica
+     * refuses as a write (SELECT nextval(...), FOR UPDATE, a data-modifying
+     * WITH) is run on the primary instead and goes there from then on. A
+     * replica that cannot be reached is skipped for replica_retry_ms (0
+     * means 5000) while its reads go elsewhere, with no error: a read
+     * outside a transaction is retried on another server when its replica
+     * is lost before answering, and keel_view when it is lost at BEGIN.
+     *
+     * Consistency: replication is asynchronous, so a read served by a
+     * replica may not yet see what this handle (or anyone) just committed.
+     * Read your own writes inside keel_update or keel_view_primary.
+     *
+     * Failover needs no option: give the primary as a libpq multi-host DSN
+     * with target_session_attrs=read-write ("host=a,b ... target_session_
+     * attrs=read-write"). When the primary goes away, calls in flight get
+     * KEEL_CONNECTION_LOST; later calls reconnect to whichever host is
+     * writable (a promoted standby), re-preparing their statements.
+     */
+    const char *const *read_replicas;
+    int n_read_replicas;
+    int replica_retry_ms;
 } keel_options;
 
 /*
@@ -144,6 +172,8 @@ const char *keel_errmsg(const keel_db *db);
  * ------------------------------------------------------------------------- */
 int keel_update(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
 int keel_view(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
+/* keel_view on the primary, never a read replica: sees every committed write. */
+int keel_view_primary(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
 
 /* ---------------------------------------------------------------------------
  * Arenas: where :one and :many results put their variable-length data.

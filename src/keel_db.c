@@ -101,6 +101,7 @@ static keel_conn *conn_new(keel_db *root)
     if (c == NULL)
         return NULL;
     c->root = root;
+    c->replica = -1;
     atomic_init(&c->owner, 0);
     c->tx.is_tx = true;
     c->tx.dialect = root->dialect;
@@ -291,6 +292,8 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
             db->idle[db->n_idle++] = c;
         else if (rc == KEEL_OK)
             db->writer = c;
+        if (rc == KEEL_OK)
+            rc = keel_replicas_init(db, opt);
     }
     if (rc != KEEL_OK) {
         /* Keep the handle so keel_errmsg can explain; drop the engine side. */
@@ -329,6 +332,8 @@ void keel_close(keel_db *db)
     db->dsn = NULL;
     free(db->sqlite_path);
     db->sqlite_path = NULL;
+    keel_replicas_free(db);
+    db->n_replica_conns = 0;
     pthread_mutex_unlock(&db->state_lock);
 
     for (int i = 0; i < n; i++)
@@ -342,12 +347,25 @@ keel_dialect keel_db_dialect(const keel_db *db)
     return db ? db->dialect : KEEL_DIALECT_SQLITE;
 }
 
-/* A server restart kills the session; the next caller gets a fresh one. */
+static unsigned server_epoch(keel_db *root, const keel_conn *c)
+{
+    return c->replica >= 0 ? atomic_load(&root->replicas[c->replica].epoch) : atomic_load(&root->primary_epoch);
+}
+
+/*
+ * A server restart kills the session; the next caller gets a fresh one. So
+ * does a connection older than the last loss seen on its server: after a
+ * failover its server is gone too, even if libpq does not know it yet.
+ * PQreset reconnects with the same DSN, so a multi-host DSN with
+ * target_session_attrs=read-write finds whichever host is the primary now.
+ */
 static int pg_revive(keel_db *root, keel_conn *c, const char *ctx)
 {
-    if (PQstatus(c->pg) == CONNECTION_OK)
+    unsigned epoch = server_epoch(root, c);
+    if (PQstatus(c->pg) == CONNECTION_OK && c->epoch == epoch)
         return KEEL_OK;
     keel_cache_clear(&c->cache); /* prepared statements died with the session */
+    c->epoch = epoch;
     PQreset(c->pg);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         char msg[KEEL_ENGINE_MSG_MAX];
@@ -363,8 +381,14 @@ static void put_back(keel_db *db, keel_conn *c)
     if (--c->depth > 0)
         return;
     atomic_store(&c->owner, 0);
+    if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_BAD)
+        keel_server_lost(db, c->replica);
     if (c == db->writer) {
         pthread_cond_signal(&db->writer_free);
+    } else if (c->replica >= 0) {
+        keel_replica *r = &db->replicas[c->replica];
+        r->idle[r->n_idle++] = c;
+        pthread_cond_broadcast(&db->reader_free); /* waiters may want another server */
     } else {
         db->idle[db->n_idle++] = c;
         pthread_cond_signal(&db->reader_free);
@@ -378,20 +402,81 @@ static void leave_locked(keel_db *db)
         pthread_cond_broadcast(&db->state_idle);
 }
 
-/* Opens one more pooled connection; called without state_lock. */
-static int open_pooled(keel_db *db, const char *ctx, keel_conn **out)
+/* Opens one more pooled connection (to replica index, or -1: the primary); called without state_lock. */
+static int open_pooled(keel_db *db, const char *ctx, int replica, keel_conn **out)
 {
     keel_conn *c = conn_new(db);
     if (c == NULL)
         return keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
-    int rc = db->dialect == KEEL_DIALECT_POSTGRES ? pg_connect(db, c, db->dsn, ctx)
-                                                  : sqlite_reader_connect(db, c, ctx);
+    c->replica = replica;
+    const char *dsn = replica >= 0 ? db->replicas[replica].dsn : db->dsn;
+    int rc = db->dialect == KEEL_DIALECT_POSTGRES ? pg_connect(db, c, dsn, ctx) : sqlite_reader_connect(db, c, ctx);
     if (rc != KEEL_OK) {
         conn_free(c);
         return rc;
     }
     *out = c;
     return KEEL_OK;
+}
+
+/* The next healthy replica, round robin; -1 when none is. The caller holds state_lock. */
+static int pick_replica_locked(keel_db *db)
+{
+    int64_t now = keel_now_ms();
+    for (int i = 0; i < db->n_replicas; i++) {
+        int r = (int)(db->next_replica++ % (unsigned)db->n_replicas);
+        if (db->replicas[r].down_until <= now)
+            return r;
+    }
+    return -1;
+}
+
+/*
+ * A connection to a healthy replica: an idle one, or a new one while its
+ * pool has room, else waits for one to come back. *out stays NULL when no
+ * replica is healthy (the caller falls back to the primary). The caller
+ * holds state_lock, which is released while connecting.
+ */
+static int take_replica_locked(keel_db *db, const char *ctx, keel_conn **out)
+{
+    *out = NULL;
+    for (int full = 0;; full++) {
+        if (db->closed)
+            return KEEL_CLOSED;
+        int r = pick_replica_locked(db);
+        if (r < 0)
+            return KEEL_OK;
+        keel_replica *rep = &db->replicas[r];
+        if (rep->n_idle > 0) {
+            *out = rep->idle[--rep->n_idle];
+            return KEEL_OK;
+        }
+        if (rep->n_conns + rep->opening < db->pool_size) {
+            rep->opening++;
+            pthread_mutex_unlock(&db->state_lock);
+            keel_conn *fresh = NULL;
+            int rc = open_pooled(db, ctx, r, &fresh);
+            pthread_mutex_lock(&db->state_lock);
+            rep->opening--;
+            if (rc == KEEL_OK && !conn_register(db, fresh)) {
+                conn_free(fresh);
+                rc = KEEL_NOMEM;
+            }
+            if (rc != KEEL_OK) {
+                keel_server_lost(db, r); /* unreachable: routed around, no error */
+                continue;
+            }
+            fresh->epoch = atomic_load(&rep->epoch);
+            rep->n_conns++;
+            db->n_replica_conns++;
+            *out = fresh;
+            return KEEL_OK;
+        }
+        if (full + 1 < db->n_replicas)
+            continue; /* another replica may have room */
+        full = -1;
+        pthread_cond_wait(&db->reader_free, &db->state_lock);
+    }
 }
 
 int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
@@ -431,7 +516,9 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
                                 "%s: called with the database handle inside keel_update/keel_view; "
                                 "pass the transaction handle instead", ctx);
         }
-        if (!want_writer || mine == db->writer) {
+        /* Any held connection serves a read a replica could; only a primary one anything else. */
+        bool fits = want_writer ? mine == db->writer : kind == KEEL_ACQUIRE_REPLICA || mine->replica < 0;
+        if (fits) {
             c = mine;
             break;
         }
@@ -444,6 +531,27 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
     }
 
     int rc = KEEL_OK;
+    if (kind == KEEL_ACQUIRE_REPLICA && db->n_replicas > 0) {
+        rc = take_replica_locked(db, ctx, &c);
+        if (c != NULL) {
+            atomic_store(&c->owner, me);
+            c->depth = 1;
+            pthread_mutex_unlock(&db->state_lock);
+            if (pg_revive(db, c, ctx) == KEEL_OK) {
+                *out = c;
+                return KEEL_OK;
+            }
+            /* Released as lost, that replica is skipped now: pick again. */
+            keel_conn_release(db, c);
+            return keel_conn_acquire(db, ctx, kind, out);
+        }
+        if (rc != KEEL_OK) { /* closed while waiting */
+            leave_locked(db);
+            pthread_mutex_unlock(&db->state_lock);
+            return keel_err_set(db, KEEL_CLOSED, "%s: the handle is closed", ctx);
+        }
+        /* No healthy replica: the primary serves the read. */
+    }
     for (;;) {
         if (db->closed) {
             rc = KEEL_CLOSED;
@@ -461,12 +569,12 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             c = db->idle[--db->n_idle];
             break;
         }
-        int pooled = db->n_conns + db->opening - (db->writer != NULL);
+        int pooled = db->n_conns - db->n_replica_conns + db->opening - (db->writer != NULL);
         if (pooled < db->pool_size) {
             db->opening++;
             pthread_mutex_unlock(&db->state_lock);
             keel_conn *fresh = NULL;
-            rc = open_pooled(db, ctx, &fresh);
+            rc = open_pooled(db, ctx, -1, &fresh);
             pthread_mutex_lock(&db->state_lock);
             db->opening--;
             if (rc == KEEL_OK && !conn_register(db, fresh)) {
@@ -479,6 +587,7 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
                 pthread_cond_signal(&db->reader_free); /* another waiter may try */
                 break;
             }
+            fresh->epoch = atomic_load(&db->primary_epoch);
             c = fresh;
             break;
         }
@@ -595,9 +704,9 @@ static int commit(keel_db *db, keel_conn *c, const char *what)
     return rc;
 }
 
-static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool read_only)
+static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool read_only, bool on_primary)
 {
-    const char *what = read_only ? "keel_view" : "keel_update";
+    const char *what = !read_only ? "keel_update" : on_primary ? "keel_view_primary" : "keel_view";
     if (db == NULL || fn == NULL)
         return db ? keel_err_set(db, KEEL_MISUSE, "%s: fn is NULL", what) : KEEL_MISUSE;
     if (db->is_tx) {
@@ -606,8 +715,9 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
         return fn(db, ctx); /* already inside: join it */
     }
 
+    int kind = !read_only ? KEEL_ACQUIRE_WRITE : on_primary ? KEEL_ACQUIRE_READ : KEEL_ACQUIRE_REPLICA;
     keel_conn *c = NULL;
-    int rc = keel_conn_acquire(db, what, read_only ? KEEL_ACQUIRE_READ : KEEL_ACQUIRE_WRITE, &c);
+    int rc = keel_conn_acquire(db, what, kind, &c);
     if (rc != KEEL_OK || c == NULL)
         return rc != KEEL_OK ? rc : KEEL_MISUSE;
 
@@ -626,6 +736,13 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
         begin = read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
     }
     rc = keel_conn_exec(db, c, what, begin);
+    for (int retry = 0; rc == KEEL_CONNECTION_LOST && c->replica >= 0 && retry < db->n_replicas; retry++) {
+        /* The replica went away before fn ran: released as lost, another server serves the view. */
+        keel_conn_release(db, c);
+        if ((rc = keel_conn_acquire(db, what, kind, &c)) != KEEL_OK)
+            return rc;
+        rc = keel_conn_exec(db, c, what, begin);
+    }
     if (rc == KEEL_OK) {
         c->tx.tx_active = true;
         c->tx.tx_read_only = read_only;
@@ -649,10 +766,15 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
 
 int keel_update(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx)
 {
-    return run_tx(db, fn, ctx, false);
+    return run_tx(db, fn, ctx, false, false);
 }
 
 int keel_view(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx)
 {
-    return run_tx(db, fn, ctx, true);
+    return run_tx(db, fn, ctx, true, false);
+}
+
+int keel_view_primary(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx)
+{
+    return run_tx(db, fn, ctx, true, true);
 }

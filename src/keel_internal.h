@@ -36,6 +36,20 @@ typedef struct keel_cached_stmt {
     bool busy;               /* SQLite: a keel_stmt is using it right now */
 } keel_cached_stmt;
 
+/*
+ * A PostgreSQL read replica (keel_options.read_replicas): its own small
+ * pool. A replica that fails is skipped until down_until, then tried again.
+ */
+typedef struct keel_replica {
+    char *dsn;
+    keel_conn **idle;    /* its connections not in use */
+    int n_idle;
+    int n_conns;         /* open connections to it, idle or in use */
+    int opening;         /* being opened outside the lock */
+    int64_t down_until;  /* keel_now_ms() before which it is skipped; 0: healthy */
+    _Atomic unsigned epoch; /* bumped when it is lost: older connections reconnect */
+} keel_replica;
+
 typedef struct keel_stmt_cache {
     keel_cached_stmt *slots; /* open addressing, power-of-two capacity */
     size_t capacity;
@@ -78,6 +92,22 @@ struct keel_db {
     int opening;                /* connections being opened outside the lock */
     keel_conn **idle;           /* pooled connections not in use (not the writer) */
     int n_idle;
+
+    /* PostgreSQL read replicas (keel_replica.c); none on SQLite. */
+    keel_replica *replicas;
+    int n_replicas;
+    int n_replica_conns;        /* of n_conns, how many are replicas' */
+    unsigned next_replica;      /* round robin */
+    int replica_retry_ms;
+    const keel_query **writes;  /* queries a replica refused: open addressing set */
+    size_t writes_capacity, n_writes;
+    /*
+     * Bumped when a primary connection is found lost: every other primary
+     * connection opened before it is reset on its next use (after a
+     * failover their server is gone too), so one loss is reported, not one
+     * per pooled connection.
+     */
+    _Atomic unsigned primary_epoch;
 };
 
 struct keel_conn {
@@ -92,6 +122,8 @@ struct keel_conn {
     _Atomic uint64_t owner; /* keel_thread_id() of the holder, 0 when free */
     int depth;
     bool reader; /* SQLite: a query_only reader connection */
+    int replica; /* PostgreSQL: index into root->replicas, -1 for the primary */
+    unsigned epoch; /* the root's primary_epoch when this connection was (re)made */
 
     sqlite3 *sqlite;
     PGconn *pg;
@@ -118,13 +150,31 @@ void keel_pg_message(const PGresult *res, const PGconn *conn, char *buf, size_t 
 /*
  * ctx names the operation in error messages (a query name, "keel_update"...).
  * KEEL_ACQUIRE_READ may hand out a SQLite reader; KEEL_ACQUIRE_WRITE always
- * the writer. PostgreSQL connections serve both.
+ * the writer. PostgreSQL primary connections serve both. KEEL_ACQUIRE_REPLICA
+ * is a read that a PostgreSQL read replica may serve (a healthy one, round
+ * robin; the primary when there is none); elsewhere it is KEEL_ACQUIRE_READ.
  */
-enum { KEEL_ACQUIRE_READ = 0, KEEL_ACQUIRE_WRITE = 1 };
+enum { KEEL_ACQUIRE_READ = 0, KEEL_ACQUIRE_WRITE = 1, KEEL_ACQUIRE_REPLICA = 2 };
 int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out);
 void keel_conn_release(keel_db *db, keel_conn *conn);
 /* Runs SQL without results on an acquired connection; maps and records errors. */
 int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);
+
+/* ---- read replicas (keel_replica.c) ---- */
+int64_t keel_now_ms(void);
+int keel_replicas_init(keel_db *db, const keel_options *opt);
+void keel_replicas_free(keel_db *db);
+/* Whether q, run outside a transaction, may go to a replica. */
+bool keel_replica_may_run(keel_db *db, const keel_query *q);
+/* A replica refused q as a write: from now on it goes to the primary. */
+void keel_replica_learn_write(keel_db *db, const keel_query *q);
+/*
+ * A connection to replica index (or, for -1, to the primary) was found lost:
+ * the replica is skipped for replica_retry_ms, and every connection to that
+ * server opened before now reconnects on its next use. The caller holds
+ * state_lock.
+ */
+void keel_server_lost(keel_db *db, int index);
 
 /* ---- statement cache (keel_stmt.c) ---- */
 keel_cached_stmt *keel_cache_find(keel_stmt_cache *c, const keel_query *q);

@@ -185,12 +185,11 @@ static int sqlite_open_stmt(keel_stmt *st)
     return KEEL_OK;
 }
 
-static int pg_open_stmt(keel_stmt *st)
+/* Prepares st's query on its connection, once per connection. */
+static int pg_prepare(keel_stmt *st)
 {
     keel_conn *c = st->conn;
     const keel_query *q = st->query;
-    if (q->n_params < 0)
-        return stmt_fail(st, KEEL_MISUSE, "n_params is negative");
     keel_cached_stmt *e = keel_cache_find(&c->cache, q);
     if (e == NULL) {
         unsigned id = ++c->pg_next_id;
@@ -216,6 +215,17 @@ static int pg_open_stmt(keel_stmt *st)
     } else {
         snprintf(st->pg_name, sizeof st->pg_name, "keel_%u", e->pg_id);
     }
+    return KEEL_OK;
+}
+
+static int pg_open_stmt(keel_stmt *st)
+{
+    const keel_query *q = st->query;
+    if (q->n_params < 0)
+        return stmt_fail(st, KEEL_MISUSE, "n_params is negative");
+    int rc = pg_prepare(st);
+    if (rc != KEEL_OK)
+        return rc;
 
     int n = q->n_params;
     st->n_params = n;
@@ -306,7 +316,8 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
 
     keel_conn *c;
     const char *name = q->name ? q->name : "query";
-    int rc = keel_conn_acquire(db, name, KEEL_ACQUIRE_READ, &c);
+    int kind = keel_replica_may_run(db, q) ? KEEL_ACQUIRE_REPLICA : KEEL_ACQUIRE_READ;
+    int rc = keel_conn_acquire(db, name, kind, &c);
     if (rc != KEEL_OK)
         return rc;
     if (c->reader && !reader_can_run(c, q)) {
@@ -615,6 +626,34 @@ static int sqlite_step(keel_stmt *st)
     return engine_fail(st, keel_sqlite_code(rc), sqlite3_errmsg(st->conn->sqlite));
 }
 
+/*
+ * A read on a replica outside a transaction that the replica did not
+ * answer: lost (the replica went away) or refused as a write (SQLSTATE
+ * 25006: nextval(), FOR UPDATE, a data-modifying WITH). Nothing ran, so it
+ * moves to another server, which prepares it again: true when it moved.
+ */
+static bool pg_move_off_replica(keel_stmt *st, int code)
+{
+    if (st->conn->replica < 0 || st->db->is_tx)
+        return false;
+    const char *state = st->result ? PQresultErrorField(st->result, PG_DIAG_SQLSTATE) : NULL;
+    bool refused = state != NULL && strcmp(state, "25006") == 0;
+    if (code != KEEL_CONNECTION_LOST && !refused)
+        return false;
+    if (refused)
+        keel_replica_learn_write(st->db, st->query);
+    keel_conn *c = NULL;
+    const char *name = st->query->name ? st->query->name : "query";
+    int kind = refused ? KEEL_ACQUIRE_READ : KEEL_ACQUIRE_REPLICA;
+    if (keel_conn_acquire(st->db, name, kind, &c) != KEEL_OK)
+        return false;
+    keel_conn_release(st->db, st->conn); /* a lost one is marked so as it goes back */
+    st->conn = c;
+    PQclear(st->result);
+    st->result = NULL;
+    return pg_prepare(st) == KEEL_OK;
+}
+
 static int pg_step(keel_stmt *st)
 {
     free_unescaped(st);
@@ -626,6 +665,13 @@ static int pg_step(keel_stmt *st)
         st->result = PQexecPrepared(pg, st->pg_name, st->n_params, st->values, st->lengths,
                                     st->formats, 0);
         ExecStatusType status = PQresultStatus(st->result);
+        for (int moves = 0; status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && moves <= st->db->n_replicas &&
+                            pg_move_off_replica(st, keel_pg_code(st->result, pg));
+             moves++) {
+            pg = st->conn->pg;
+            st->result = PQexecPrepared(pg, st->pg_name, st->n_params, st->values, st->lengths, st->formats, 0);
+            status = PQresultStatus(st->result);
+        }
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
             st->done = true;
             char msg[KEEL_ENGINE_MSG_MAX];

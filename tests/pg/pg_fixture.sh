@@ -8,6 +8,11 @@
 # stop:  stops the cluster start made and removes it.
 # server-stop / server-start: stop the server of the cluster start made and
 #        start it again (same data, socket and DSN), for restart tests.
+# start-standby <dir> <primary-dir>: a streaming standby of the cluster
+#        recorded in <primary-dir> (pg_basebackup -R over its unix socket),
+#        recorded in <dir> like a cluster of its own (stop removes it).
+# promote <dir>: promotes the standby in <dir> and waits until it is a
+#        primary.
 #        start records what they need next to the DSN: base (the cluster's
 #        directory: data/, the socket, server.log) and bindir.
 #
@@ -17,9 +22,11 @@ set -euo pipefail
 
 die() { echo "pg_fixture: $*" >&2; exit 1; }
 
-[ $# -eq 2 ] || die "usage: $0 start|stop|server-stop|server-start <dir>"
+usage="usage: $0 start|stop|server-stop|server-start|promote <dir> | start-standby <dir> <primary-dir>"
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = start-standby ]; } || die "$usage"
 action=$1
 dir=$2
+primary_dir=${3:-}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
@@ -90,17 +97,8 @@ start() {
     local bindir base data
     bindir=$(find_bindir) || die "no PostgreSQL server binaries (initdb, pg_ctl) found; install postgresql or set KEEL_TEST_PG_DSN"
 
-    if [ "$(id -u)" -eq 0 ]; then
-        id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user to own the cluster"
-        # /tmp, not $TMPDIR: every parent must be traversable by postgres.
-        base=$(mktemp -d /tmp/keel-pg.XXXXXX)
-        chmod 755 "$base"
-        chown postgres: "$base"
-    else
-        base=$(mktemp -d "${TMPDIR:-/tmp}/keel-pg.XXXXXX")
-    fi
+    base=$(new_base) || exit 1
     data=$base/data
-    echo "$base" >"$dir/base"
     echo "$bindir" >"$dir/bindir"
 
     if ! as_server_user "$bindir/initdb" -D "$data" -A trust -U postgres --no-sync \
@@ -125,8 +123,63 @@ start() {
     echo "pg_fixture: cluster in $base, DSN in $dir/dsn"
 }
 
+# new_base: a private directory the server user can use, recorded in $dir.
+new_base() {
+    local base
+    if [ "$(id -u)" -eq 0 ]; then
+        id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user to own the cluster"
+        # /tmp, not $TMPDIR: every parent must be traversable by postgres.
+        base=$(mktemp -d /tmp/keel-pg.XXXXXX)
+        chmod 755 "$base"
+        chown postgres: "$base"
+    else
+        base=$(mktemp -d "${TMPDIR:-/tmp}/keel-pg.XXXXXX")
+    fi
+    echo "$base" >"$dir/base"
+    echo "$base"
+}
+
+start_standby() {
+    [ -f "$primary_dir/base" ] && [ -f "$primary_dir/bindir" ] || die "no primary recorded in $primary_dir"
+    stop_cluster
+    local bindir primary base
+    bindir=$(cat "$primary_dir/bindir")
+    primary=$(cat "$primary_dir/base")
+    base=$(new_base) || exit 1
+    echo "$bindir" >"$dir/bindir"
+    if ! as_server_user "$bindir/pg_basebackup" -h "$primary" -U postgres -D "$base/data" -R -X stream \
+        --no-sync >"$dir/basebackup.log" 2>&1; then
+        cat "$dir/basebackup.log" >&2
+        stop_cluster
+        die "pg_basebackup failed (log above)"
+    fi
+    if ! server_start "$bindir" "$base"; then
+        cat "$dir/pg_ctl.log" "$base/server.log" >&2 2>/dev/null || true
+        stop_cluster
+        die "the standby did not start (logs above)"
+    fi
+    # Ready once it accepts connections and is replaying.
+    local i
+    for i in $(seq 300); do
+        if [ "$(as_server_user "$bindir/psql" -X -At -h "$base" -U postgres -d postgres \
+            -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ]; then
+            echo "host=$base user=postgres dbname=postgres" >"$dir/dsn"
+            echo "pg_fixture: standby in $base, DSN in $dir/dsn"
+            return 0
+        fi
+        sleep 0.1
+    done
+    cat "$base/server.log" >&2 || true
+    stop_cluster
+    die "the standby does not accept connections"
+}
+
 case "$action" in
     start) start ;;
+    start-standby) start_standby ;;
+    promote)
+        recorded
+        as_server_user "$(cat "$dir/bindir")/pg_ctl" -D "$(cat "$dir/base")/data" -w -t 60 promote >/dev/null ;;
     stop) stop_cluster ;;
     server-stop)
         recorded
@@ -134,5 +187,5 @@ case "$action" in
     server-start)
         recorded
         server_start "$(cat "$dir/bindir")" "$(cat "$dir/base")" || { cat "$dir/pg_ctl.log" >&2; die "restart failed"; } ;;
-    *) die "usage: $0 start|stop|server-stop|server-start <dir>" ;;
+    *) die "$usage" ;;
 esac
