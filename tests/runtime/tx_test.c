@@ -227,6 +227,73 @@ static void lost_postgres_session_is_reported_then_replaced(keel_db *db)
     CHECK_INT_EQ(hits(db), 1);
 }
 
+/* ---- read replicas: used for reads on PostgreSQL, ignored by SQLite ---- */
+static int count_into(keel_db *tx, void *ctx)
+{
+    return query_int64(tx, &count_hits, ctx);
+}
+
+/*
+ * A "replica" that is the test's own database (PostgreSQL) serves the reads
+ * a replica may serve; SQLite ignores the option. Either way every call
+ * behaves as without replicas.
+ */
+static void reads_through_a_replica_see_the_same_data(keel_db *db)
+{
+    const char *replicas[] = { keel_test_dsn() };
+    keel_options opt = { .read_replicas = replicas, .n_read_replicas = 1 };
+    keel_db *h = NULL;
+    REQUIRE_OK(keel_open(&h, keel_test_dsn(), &opt));
+    if (strcmp(keel_test_target(), "sqlite-memory") == 0) { /* another :memory: is another database */
+        REQUIRE_OK(keel_migrate(h, &counter_schema));
+        db = h;
+    }
+    CHECK_CODE(exec_text(db, &add_hit, "writer"), KEEL_OK);
+    int64_t n = -1, in_view = -1, in_primary_view = -1;
+    CHECK_CODE(query_int64(h, &count_hits, &n), KEEL_OK);
+    CHECK_CODE(keel_view(h, count_into, &in_view), KEEL_OK);
+    CHECK_CODE(keel_view_primary(h, count_into, &in_primary_view), KEEL_OK);
+    CHECK_INT_EQ(n, 1);
+    CHECK_INT_EQ(in_view, 1);
+    CHECK_INT_EQ(in_primary_view, 1);
+    CHECK_CODE(exec_text(h, &add_hit, "through the handle with a replica"), KEEL_OK);
+    CHECK_INT_EQ(hits(h), 2);
+    keel_close(h);
+}
+
+/* A replica that cannot be reached is routed around: no call fails. */
+static void unreachable_replica_is_routed_around(keel_db *db)
+{
+    const char *replicas[] = { "host=/nonexistent-keel-replica dbname=x connect_timeout=2" };
+    keel_options opt = { .read_replicas = replicas, .n_read_replicas = 1, .replica_retry_ms = 60000 };
+    keel_db *h = NULL;
+    REQUIRE_OK(keel_open(&h, keel_test_dsn(), &opt));
+    if (strcmp(keel_test_target(), "sqlite-memory") == 0) {
+        REQUIRE_OK(keel_migrate(h, &counter_schema));
+        db = h;
+    }
+    CHECK_CODE(exec_text(db, &add_hit, "x"), KEEL_OK);
+    for (int i = 0; i < 3; i++) {
+        int64_t n = -1, in_view = -1;
+        CHECK_CODE(query_int64(h, &count_hits, &n), KEEL_OK);
+        CHECK_CODE(keel_view(h, count_into, &in_view), KEEL_OK);
+        CHECK_INT_EQ(n, 1);
+        CHECK_INT_EQ(in_view, 1);
+    }
+    keel_close(h);
+}
+
+static void replica_that_is_not_postgres_is_refused(keel_db *db)
+{
+    (void)db;
+    const char *replicas[] = { "/tmp/not-a-server.db" };
+    keel_options opt = { .read_replicas = replicas, .n_read_replicas = 1 };
+    keel_db *h = NULL;
+    /* SQLite ignores replicas altogether; PostgreSQL refuses a SQLite path as one. */
+    CHECK_CODE(keel_open(&h, keel_test_dsn(), &opt), on_postgres(db) ? KEEL_BAD_DSN : KEEL_OK);
+    keel_close(h);
+}
+
 static const keel_test_case cases[] = {
     KEEL_TEST(nested_transaction_joins_the_outer_one),
     KEEL_TEST(transaction_handle_used_after_its_transaction_is_closed),
@@ -235,6 +302,9 @@ static const keel_test_case cases[] = {
     KEEL_TEST(one_handle_is_shared_by_threads),
     KEEL_TEST(writer_blocked_by_another_connection_gets_busy),
     KEEL_TEST(lost_postgres_session_is_reported_then_replaced),
+    KEEL_TEST(reads_through_a_replica_see_the_same_data),
+    KEEL_TEST(unreachable_replica_is_routed_around),
+    KEEL_TEST(replica_that_is_not_postgres_is_refused),
 };
 
 int main(int argc, char **argv)
