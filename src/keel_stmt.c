@@ -630,28 +630,29 @@ static int sqlite_step(keel_stmt *st)
  * A read on a replica outside a transaction that the replica did not
  * answer: lost (the replica went away) or refused as a write (SQLSTATE
  * 25006: nextval(), FOR UPDATE, a data-modifying WITH). Nothing ran, so it
- * moves to another server, which prepares it again: true when it moved.
+ * moves to another server, which prepares it again. KEEL_OK when it moved,
+ * KEEL_DONE when it does not apply, else the error that stopped the move
+ * (then st holds no connection).
  */
-static bool pg_move_off_replica(keel_stmt *st, int code)
+static int pg_move_off_replica(keel_stmt *st, int code)
 {
     if (st->conn->replica < 0 || st->db->is_tx)
-        return false;
+        return KEEL_DONE;
     const char *state = st->result ? PQresultErrorField(st->result, PG_DIAG_SQLSTATE) : NULL;
     bool refused = state != NULL && strcmp(state, "25006") == 0;
     if (code != KEEL_CONNECTION_LOST && !refused)
-        return false;
+        return KEEL_DONE;
     if (refused)
         keel_replica_learn_write(st->db, st->query);
-    keel_conn *c = NULL;
-    const char *name = st->query->name ? st->query->name : "query";
-    int kind = refused ? KEEL_ACQUIRE_READ : KEEL_ACQUIRE_REPLICA;
-    if (keel_conn_acquire(st->db, name, kind, &c) != KEEL_OK)
-        return false;
-    keel_conn_release(st->db, st->conn); /* a lost one is marked so as it goes back */
-    st->conn = c;
+    /* Given back first (a lost one is marked so as it goes), or this thread would be handed it again. */
+    keel_conn_release(st->db, st->conn);
+    st->conn = NULL;
     PQclear(st->result);
     st->result = NULL;
-    return pg_prepare(st) == KEEL_OK;
+    const char *name = st->query->name ? st->query->name : "query";
+    int kind = refused ? KEEL_ACQUIRE_READ : KEEL_ACQUIRE_REPLICA;
+    int rc = keel_conn_acquire(st->db, name, kind, &st->conn);
+    return rc != KEEL_OK ? rc : pg_prepare(st);
 }
 
 static int pg_step(keel_stmt *st)
@@ -665,9 +666,15 @@ static int pg_step(keel_stmt *st)
         st->result = PQexecPrepared(pg, st->pg_name, st->n_params, st->values, st->lengths,
                                     st->formats, 0);
         ExecStatusType status = PQresultStatus(st->result);
-        for (int moves = 0; status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && moves <= st->db->n_replicas &&
-                            pg_move_off_replica(st, keel_pg_code(st->result, pg));
+        for (int moves = 0; status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && moves <= st->db->n_replicas;
              moves++) {
+            int rc = pg_move_off_replica(st, keel_pg_code(st->result, pg));
+            if (rc == KEEL_DONE)
+                break;
+            if (rc != KEEL_OK) {
+                st->done = true;
+                return rc; /* its message is recorded */
+            }
             pg = st->conn->pg;
             st->result = PQexecPrepared(pg, st->pg_name, st->n_params, st->values, st->lengths, st->formats, 0);
             status = PQresultStatus(st->result);
