@@ -74,6 +74,22 @@ typedef enum keel_dialect {
  *     KEEL_BUSY.
  *   - SQLite in memory: one connection (a second would be another database).
  */
+/*
+ * Tracing: with keel_options.trace set, keel calls it once for every
+ * statement of the statement API (every generated query call), from the
+ * calling thread, after the statement ended (keel_stmt_close), and also when
+ * one fails to open. Not for keel's own BEGIN/COMMIT or migrations. Costs
+ * nothing when unset; never allocates. ev and its strings are valid only
+ * during the call.
+ */
+typedef struct keel_trace_event {
+    const char *query;    /* keel_query.name, e.g. "GetUpdates" */
+    int dialect;          /* keel_dialect of the handle */
+    int64_t duration_ns;  /* from keel_stmt_open to keel_stmt_close */
+    int64_t rows;         /* rows returned, or for a statement that returns none, rows affected */
+    int code;             /* KEEL_OK, or the statement's first error */
+} keel_trace_event;
+
 typedef struct keel_options {
     int busy_timeout_ms; /* SQLite: wait for another process's lock; 0 means 5000 */
     int pool_size;       /* pg connections / SQLite readers; 0 means 8 / 4 */
@@ -105,6 +121,9 @@ typedef struct keel_options {
     const char *const *read_replicas;
     int n_read_replicas;
     int replica_retry_ms;
+    /* See keel_trace_event. */
+    void (*trace)(void *ctx, const keel_trace_event *ev);
+    void *trace_ctx;
 } keel_options;
 
 /*

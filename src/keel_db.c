@@ -262,6 +262,8 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
     }
     db->err_id = keel_new_err_id();
     db->busy_timeout_ms = (opt && opt->busy_timeout_ms > 0) ? opt->busy_timeout_ms : 5000;
+    db->trace = opt ? opt->trace : NULL;
+    db->trace_ctx = opt ? opt->trace_ctx : NULL;
     pthread_mutex_init(&db->state_lock, NULL);
     pthread_cond_init(&db->state_idle, NULL);
     pthread_cond_init(&db->writer_free, NULL);

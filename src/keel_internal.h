@@ -93,6 +93,9 @@ struct keel_db {
     keel_conn **idle;           /* pooled connections not in use (not the writer) */
     int n_idle;
 
+    void (*trace)(void *ctx, const keel_trace_event *ev); /* keel_options.trace */
+    void *trace_ctx;
+
     /* PostgreSQL read replicas (keel_replica.c); none on SQLite. */
     keel_replica *replicas;
     int n_replicas;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------------------
  * Per-connection cache, keyed by the keel_query's address.
@@ -98,6 +99,11 @@ struct keel_stmt {
     int bind_error;
     char bind_message[256];
 
+    /* Tracing (only read when the root handle has a trace hook) */
+    int64_t started_ns;
+    int64_t rows;
+    int first_error;
+
     /* SQLite */
     sqlite3_stmt *sqlite; /* the cache entry's, or private (see sqlite_open_stmt) */
     bool done;            /* both engines: stepping past the end stays DONE */
@@ -118,6 +124,31 @@ struct keel_stmt {
 };
 
 static const char empty_bytes[1] = { 0 };
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static keel_db *root_of(keel_db *db)
+{
+    return db->is_tx ? db->root : db;
+}
+
+static void trace(keel_db *db, const keel_query *q, int64_t started_ns, int64_t rows, int code)
+{
+    keel_db *root = root_of(db);
+    keel_trace_event ev = {
+        .query = q->name ? q->name : "query",
+        .dialect = (int)root->dialect,
+        .duration_ns = now_ns() - started_ns,
+        .rows = rows,
+        .code = code,
+    };
+    root->trace(root->trace_ctx, &ev);
+}
 
 static int stmt_fail(keel_stmt *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int stmt_fail(keel_stmt *st, int code, const char *fmt, ...)
@@ -260,6 +291,12 @@ static void free_unescaped(keel_stmt *st)
 
 static void stmt_free(keel_stmt *st)
 {
+    if (root_of(st->db)->trace != NULL && st->started_ns != 0) {
+        /* A statement that returned no rows reports the rows it changed. */
+        bool writes = st->sqlite != NULL ? !sqlite3_stmt_readonly(st->sqlite) : st->result != NULL;
+        int64_t rows = st->rows == 0 && writes && st->first_error == KEEL_OK ? keel_stmt_changes(st) : st->rows;
+        trace(st->db, st->query, st->started_ns, rows, st->first_error);
+    }
     if (st->sqlite != NULL) {
         sqlite3_reset(st->sqlite);
         sqlite3_clear_bindings(st->sqlite);
@@ -316,26 +353,31 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
 
     keel_conn *c;
     const char *name = q->name ? q->name : "query";
+    int64_t started = root_of(db)->trace != NULL ? now_ns() : 0;
     int kind = keel_replica_may_run(db, q) ? KEEL_ACQUIRE_REPLICA : KEEL_ACQUIRE_READ;
     int rc = keel_conn_acquire(db, name, kind, &c);
-    if (rc != KEEL_OK)
-        return rc;
-    if (c->reader && !reader_can_run(c, q)) {
+    if (rc == KEEL_OK && c->reader && !reader_can_run(c, q)) {
         /* A write: it goes to the writer, and waits for it. */
         keel_conn_release(db, c);
-        if ((rc = keel_conn_acquire(db, name, KEEL_ACQUIRE_WRITE, &c)) != KEEL_OK)
-            return rc;
+        rc = keel_conn_acquire(db, name, KEEL_ACQUIRE_WRITE, &c);
     }
-    keel_stmt *st = calloc(1, sizeof *st);
-    if (st == NULL) {
+    keel_stmt *st = NULL;
+    if (rc == KEEL_OK && (st = calloc(1, sizeof *st)) == NULL) {
         keel_conn_release(db, c);
-        return keel_err_set(db, KEEL_NOMEM, "%s: out of memory", q->name ? q->name : "query");
+        rc = keel_err_set(db, KEEL_NOMEM, "%s: out of memory", name);
+    }
+    if (rc != KEEL_OK) {
+        if (started != 0)
+            trace(db, q, started, 0, rc);
+        return rc;
     }
     st->db = db;
     st->conn = c;
     st->query = q;
+    st->started_ns = started;
     rc = c->sqlite != NULL ? sqlite_open_stmt(st) : pg_open_stmt(st);
     if (rc != KEEL_OK) {
+        st->first_error = rc;
         stmt_free(st);
         return rc;
     }
@@ -707,11 +749,18 @@ int keel_stmt_step(keel_stmt *st)
 {
     if (st == NULL)
         return KEEL_MISUSE;
+    int rc;
     if (st->bind_error != KEEL_OK) {
         st->done = true;
-        return stmt_fail(st, st->bind_error, "%s", st->bind_message);
+        rc = stmt_fail(st, st->bind_error, "%s", st->bind_message);
+    } else {
+        rc = st->sqlite != NULL ? sqlite_step(st) : pg_step(st);
     }
-    return st->sqlite != NULL ? sqlite_step(st) : pg_step(st);
+    if (rc == KEEL_ROW)
+        st->rows++;
+    else if (rc != KEEL_DONE && st->first_error == KEEL_OK)
+        st->first_error = rc;
+    return rc;
 }
 
 /* ---------------------------------------------------------------------------
