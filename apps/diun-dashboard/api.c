@@ -10,6 +10,7 @@
  *   PUT    /api/tag-assignments     {image, tag_id}
  *   DELETE /api/tag-assignments     {image, tag_id}
  *   GET    /healthz                 a round trip to the database
+ *   GET    /metrics                 Prometheus text format (metrics.c)
  *   GET    /, /app.js, /style.css   the web page
  *
  * Routing works on the raw path: {image} is everything after
@@ -21,6 +22,7 @@
  */
 #include "dashboard.h"
 #include "diun.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -611,6 +613,16 @@ void dash_api_handle(const dash_api *api, const dash_request *rq, dash_reply *re
             tag_assignment(api, rq, is(rq, "PUT"), reply);
         else
             reply_method_not_allowed(reply, "PUT, DELETE");
+    } else if (strcmp(path, "/metrics") == 0) {
+        size_t len = 0;
+        char *text = is_get(rq) ? metrics_render(&len) : NULL;
+        if (!is_get(rq))
+            reply_method_not_allowed(reply, "GET, HEAD");
+        else if (text == NULL)
+            dash_reply_error(reply, 500, "out of memory");
+        else
+            *reply = (dash_reply){ .status = 200, .body = text, .body_len = len,
+                                   .content_type = "text/plain; version=0.0.4; charset=utf-8" };
     } else if (strcmp(path, "/healthz") == 0) {
         int rc = keel_ping(api->db);
         if (rc != KEEL_OK)

@@ -15,6 +15,7 @@
  * "Connection: close"), and exits 0.
  */
 #include "dashboard.h"
+#include "metrics.h"
 #include "diun.h"
 
 #include <arpa/inet.h>
@@ -38,7 +39,6 @@
 
 typedef struct server {
     dash_api api;
-    atomic_int in_flight; /* requests received and not yet fully answered */
     atomic_bool closing;
 } server;
 
@@ -133,7 +133,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (rc == NULL)
             return MHD_NO;
         *con_cls = rc;
-        atomic_fetch_add(&s->in_flight, 1);
+        metrics_request_started();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL) {
             errno = 0;
@@ -143,6 +143,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 /* Answered before the body is read; libmicrohttpd then
                  * closes the connection instead of reading it. */
                 rc->too_large = true;
+                metrics_count_request(url, method, 413);
                 return send_error(s, c, 413, "the body is larger than 64 KiB");
             }
         }
@@ -180,8 +181,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
 
-    if (rc->too_large)
+    if (rc->too_large) {
+        metrics_count_request(url, method, 413);
         return send_error(s, c, 413, "the body is larger than 64 KiB");
+    }
 
     dash_request rq = {
         .method = method,
@@ -193,14 +196,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     };
     dash_reply reply;
     dash_api_handle(&s->api, &rq, &reply);
+    metrics_count_request(url, method, reply.status);
     return send_reply(s, c, &reply);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    server *s = cls;
     request_ctx *rc = *con_cls;
+    (void)cls;
     (void)c;
     (void)toe;
     if (rc == NULL)
@@ -208,7 +212,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     free(rc->body);
     free(rc);
     *con_cls = NULL;
-    atomic_fetch_sub(&s->in_flight, 1);
+    metrics_request_finished();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -307,7 +311,8 @@ int main(int argc, char **argv)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = ncpu > 2 ? (unsigned)(ncpu * 2 > 16 ? 16 : ncpu * 2) : 4;
     keel_db *db = NULL;
-    int rc = keel_open(&db, from_url ? url : path, &(keel_options){ .pool_size = (int)threads });
+    int rc = keel_open(&db, from_url ? url : path,
+                       &(keel_options){ .pool_size = (int)threads, .trace = metrics_trace });
     if (rc != KEEL_OK) {
         fprintf(stderr, PROG ": error: cannot open %s: %s\n", where,
                 db != NULL ? keel_errmsg(db) : keel_code_name(rc));
@@ -325,7 +330,6 @@ int main(int argc, char **argv)
         return 1;
     }
     s->api = (dash_api){ .db = db, .webhook_secret = getenv("WEBHOOK_SECRET") };
-    atomic_init(&s->in_flight, 0);
     atomic_init(&s->closing, false);
 
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
@@ -358,17 +362,17 @@ int main(int argc, char **argv)
     /* Stop accepting, then let what was received finish. */
     atomic_store(&s->closing, true);
     fprintf(stderr, PROG ": %s: finishing %d request(s) in progress\n",
-            sig == SIGTERM ? "SIGTERM" : "SIGINT", atomic_load(&s->in_flight));
+            sig == SIGTERM ? "SIGTERM" : "SIGINT", metrics_in_flight());
     MHD_socket listener = MHD_quiesce_daemon(d);
     if (listener != MHD_INVALID_SOCKET)
         drain_backlog(d, listener);
     double deadline = now_seconds() + SHUTDOWN_GRACE_SECONDS;
     int quiet = 0; /* consecutive checks with nothing in flight */
     while (quiet < 5 && now_seconds() < deadline) {
-        quiet = atomic_load(&s->in_flight) == 0 ? quiet + 1 : 0;
+        quiet = metrics_in_flight() == 0 ? quiet + 1 : 0;
         sleep_ms(20);
     }
-    int left = atomic_load(&s->in_flight);
+    int left = metrics_in_flight();
     MHD_stop_daemon(d);
     /* Only now: a pool thread could still have been using it. */
     if (listener != MHD_INVALID_SOCKET)

@@ -308,25 +308,41 @@ req GET /api/updates # the API itself is not behind the secret
 expect_code 200
 
 # --- SIGTERM loses no request --------------------------------------------
-# A slow upload (about 2 s at 16 KiB/s) is in progress when SIGTERM comes,
-# and a burst of webhooks races it: each is answered 200 and stored, or
-# refused at connect (curl exit 7) -- never cut off halfway.
+# An upload the test itself paces (chunked, from a FIFO) is in progress
+# when SIGTERM comes, and a burst of webhooks races it: each is answered
+# 200 and stored, or refused at connect (curl exit 7) -- never cut off
+# halfway. The rest of the slow body is sent only once the server has said
+# it is finishing the requests in progress.
 for i in $(seq 1 30); do
     jq -c ".image = \"docker.io/test/burst:$i\"" "$work/p.json" >"$work/burst-$i.json"
 done
 jq -c '.image = "docker.io/test/slow:1"' "$work/p.json" >"$work/slow.json"
 printf '%*s' 30000 '' >>"$work/slow.json" # trailing whitespace is valid JSON
-curl -sS -o /dev/null -w '%{http_code}' --limit-rate 16k -H 'Authorization: s3cr3t-Tøken' \
-    --data-binary "@$work/slow.json" "$base/webhook" >"$work/slow.code" 2>"$work/slow.err" &
+rm -f "$work/slow.fifo" && mkfifo "$work/slow.fifo"
+curl -sS -o /dev/null -w '%{http_code}' -X POST -T - -H 'Content-Type: application/json' \
+    -H 'Authorization: s3cr3t-Tøken' "$base/webhook" <"$work/slow.fifo" >"$work/slow.code" 2>"$work/slow.err" &
 slow_pid=$!
+exec {slow_fd}>"$work/slow.fifo"
+head -c 1000 "$work/slow.json" >&"$slow_fd"
+# Until the server counts it in flight (the /metrics request itself is the other one).
+for _ in $(seq 400); do
+    [[ $(curl -sS --max-time 5 "$base/metrics" | awk '$1 == "diun_dashboard_requests_in_flight" { print $2 }') -ge 2 ]] && break
+    sleep 0.05
+done
 burst_pids=()
-sleep 0.5
 for i in $(seq 1 30); do
     curl -sS -o /dev/null -w '%{http_code}' --max-time 20 -H 'Authorization: s3cr3t-Tøken' \
         --data-binary "@$work/burst-$i.json" "$base/webhook" >"$work/burst-$i.code" 2>"$work/burst-$i.err" &
     burst_pids+=($!)
 done
 sleep 0.05 # some of the burst connected, some not yet
+kill -TERM "$server_pid"
+for _ in $(seq 400); do
+    grep -q '^diun-dashboard: SIGTERM: finishing' "$server_log" && break
+    sleep 0.05
+done
+tail -c +1001 "$work/slow.json" >&"$slow_fd"
+exec {slow_fd}>&-
 stop_server # SIGTERM again is harmless; waits for the exit
 expect_eq "exit status after SIGTERM during requests" "$server_status" 0
 expect_eq "requests in progress at SIGTERM" "$(grep -c '^diun-dashboard: SIGTERM: finishing [1-9][0-9]* request' "$server_log")" 1
@@ -352,6 +368,50 @@ for image in docker.io/test/slow:1 "${answered[@]}"; do
 done
 stop_server
 expect_eq "exit status" "$server_status" 0
+
+# --- /metrics: counters from a fresh start -----------------------------
+start_server
+for i in 1 2 3; do
+    send POST /webhook "$(payload docker.io/library/metrics-$i:1)"
+    expect_code 200
+done
+req GET /api/updates
+expect_code 200
+req GET /no-such-route
+expect_code 404
+send POST /api/tags '{"name": "metrics-tag"}'
+expect_code 201
+send POST /api/tags '{"name": "metrics-tag"}'
+expect_code 409
+req POST /metrics
+expect_code 405
+req GET /metrics
+expect_code 200
+metrics=$body
+expect_eq "metrics content type" "$(curl -sS -o /dev/null -w '%{content_type}' "$base/metrics")" \
+    "text/plain; version=0.0.4; charset=utf-8"
+metric() { # NAME{LABELS}: its value, or "missing"
+    awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print "missing" }' <<<"$metrics"
+}
+expect_eq "webhooks counted" "$(metric 'diun_dashboard_requests_total{route="/webhook",method="POST",status="200"}')" 3
+expect_eq "updates counted" "$(metric 'diun_dashboard_requests_total{route="/api/updates",method="GET",status="200"}')" 1
+expect_eq "404 counted" "$(metric 'diun_dashboard_requests_total{route="other",method="GET",status="404"}')" 1
+expect_eq "201 counted" "$(metric 'diun_dashboard_requests_total{route="/api/tags",method="POST",status="201"}')" 1
+expect_eq "409 counted" "$(metric 'diun_dashboard_requests_total{route="/api/tags",method="POST",status="409"}')" 1
+expect_eq "405 counted" "$(metric 'diun_dashboard_requests_total{route="/metrics",method="POST",status="405"}')" 1
+expect_eq "UpsertEvent calls" "$(metric 'diun_dashboard_query_duration_seconds_count{query="UpsertEvent"}')" 3
+expect_eq "GetUpdates calls" "$(metric 'diun_dashboard_query_duration_seconds_count{query="GetUpdates"}')" 1
+expect_eq "CreateTag calls" "$(metric 'diun_dashboard_query_duration_seconds_count{query="CreateTag"}')" 2
+expect_eq "CreateTag errors" \
+    "$(metric 'diun_dashboard_query_errors_total{query="CreateTag",code="KEEL_UNIQUE_VIOLATION"}')" 1
+expect_eq "UpsertEvent +Inf bucket" \
+    "$(metric 'diun_dashboard_query_duration_seconds_bucket{query="UpsertEvent",le="+Inf"}')" 3
+# Every histogram's buckets only grow, up to its count.
+checks=$((checks + 1))
+awk -F'[{}]' '/_bucket\{/ { split($2, l, ","); q = l[1]; v = $3 + 0
+                             if (q in last && v < last[q]) bad = 1; last[q] = v }
+              END { exit bad }' <<<"$metrics" || fail "a histogram's buckets decrease: $metrics"
+stop_server
 
 # --- configuration errors, the default database ------------------------
 checks=$((checks + 2))
