@@ -41,6 +41,8 @@ typedef enum keel_code {
     KEEL_MIGRATION_TOO_NEW,     /* the database is newer than this binary */
     KEEL_MIGRATION_DIRTY,       /* golang-migrate left the database dirty */
     KEEL_MIGRATION_UNTRACKED,   /* the tables exist but keel has no history: baseline */
+    KEEL_INTERRUPTED,           /* keel_interrupt stopped the call */
+    KEEL_TIMEOUT,               /* the statement ran longer than its statement timeout */
 
     /* Step results of the statement API, never returned by other calls. */
     KEEL_ROW = 100,
@@ -121,6 +123,13 @@ typedef struct keel_options {
     const char *const *read_replicas;
     int n_read_replicas;
     int replica_retry_ms;
+    /*
+     * Ends any statement that runs longer than this (0: no limit) with
+     * KEEL_TIMEOUT; keel_tx_set_statement_timeout overrides it for one
+     * transaction. PostgreSQL: the session's statement_timeout; SQLite: a
+     * deadline checked while the statement runs.
+     */
+    int statement_timeout_ms;
     /* See keel_trace_event. */
     void (*trace)(void *ctx, const keel_trace_event *ev);
     void *trace_ctx;
@@ -191,6 +200,24 @@ const char *keel_errmsg(const keel_db *db);
  * ------------------------------------------------------------------------- */
 int keel_update(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
 int keel_view(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
+/*
+ * From any thread: stops the calls running on db (each statement running
+ * on one of its connections, and any statement those calls start until
+ * they return) with KEEL_INTERRUPTED; sqlite3_interrupt on SQLite, a
+ * cancel request (PQcancel) on PostgreSQL. Calls that start afterwards are
+ * not affected, and the handle stays usable. Inside keel_update the
+ * transaction then rolls back. With a transaction handle, stops that
+ * transaction's statements only.
+ */
+void keel_interrupt(keel_db *db);
+
+/*
+ * Inside keel_update/keel_view's fn: the statement timeout for the rest of
+ * this transaction, instead of keel_options.statement_timeout_ms (0: no
+ * limit). KEEL_MISUSE on a database handle.
+ */
+int keel_tx_set_statement_timeout(keel_db *tx, int timeout_ms);
+
 /* keel_view on the primary, never a read replica: sees every committed write. */
 int keel_view_primary(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx);
 

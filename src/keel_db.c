@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------------------
  * Root handles. keel.h promises that every call on a closed handle answers
@@ -102,6 +103,7 @@ static keel_conn *conn_new(keel_db *root)
         return NULL;
     c->root = root;
     c->replica = -1;
+    c->tx_timeout_ms = -1;
     atomic_init(&c->owner, 0);
     c->tx.is_tx = true;
     c->tx.dialect = root->dialect;
@@ -121,6 +123,7 @@ static void conn_free(keel_conn *c)
         sqlite3_close_v2(c->sqlite);
     if (c->pg != NULL)
         PQfinish(c->pg);
+    PQfreeCancel(c->cancel);
     free(c);
 }
 
@@ -139,6 +142,24 @@ static bool conn_register(keel_db *db, keel_conn *c)
     return true;
 }
 
+/*
+ * Every SQLITE_PROGRESS_OPS virtual machine steps of a running statement:
+ * stops it for keel_interrupt (which may come just before sqlite3_step
+ * begins, when sqlite3_interrupt alone would be lost) or its deadline.
+ */
+enum { SQLITE_PROGRESS_OPS = 1000 };
+static int sqlite_progress(void *arg)
+{
+    keel_conn *c = arg;
+    if (atomic_load(&c->interrupted))
+        return 1;
+    if (c->deadline_ns != 0 && keel_now_ns() > c->deadline_ns) {
+        c->timed_out = true;
+        return 1;
+    }
+    return 0;
+}
+
 static int sqlite_writer_connect(keel_db *db, keel_conn *c, const char *dsn)
 {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
@@ -150,6 +171,7 @@ static int sqlite_writer_connect(keel_db *db, keel_conn *c, const char *dsn)
     }
     sqlite3_extended_result_codes(c->sqlite, 1);
     sqlite3_busy_timeout(c->sqlite, db->busy_timeout_ms);
+    sqlite3_progress_handler(c->sqlite, SQLITE_PROGRESS_OPS, sqlite_progress, c);
 
     const char *file = sqlite3_db_filename(c->sqlite, "main");
     db->single = true;
@@ -193,6 +215,7 @@ static int sqlite_reader_connect(keel_db *db, keel_conn *c, const char *ctx)
                             db->sqlite_path, c->sqlite ? sqlite3_errmsg(c->sqlite) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(c->sqlite, 1);
     sqlite3_busy_timeout(c->sqlite, db->busy_timeout_ms);
+    sqlite3_progress_handler(c->sqlite, SQLITE_PROGRESS_OPS, sqlite_progress, c);
     c->reader = true;
     /* query_only: a write on a reader (inside keel_view) is KEEL_READ_ONLY. */
     return keel_conn_exec(db, c, ctx, "PRAGMA query_only=1; PRAGMA foreign_keys=ON");
@@ -206,6 +229,19 @@ static int pg_session_setup(keel_db *db, keel_conn *c, const char *ctx)
     if (PQsetClientEncoding(c->pg, "UTF8") != 0)
         return keel_err_set(db, KEEL_ERROR, "%s: cannot set client_encoding to UTF8: %s", ctx,
                             PQerrorMessage(c->pg));
+    /* A cancel handle for keel_interrupt, made again for every new session. */
+    PGcancel *cancel = PQgetCancel(c->pg);
+    pthread_mutex_lock(&db->cancel_lock);
+    PQfreeCancel(c->cancel);
+    c->cancel = cancel;
+    pthread_mutex_unlock(&db->cancel_lock);
+    if (db->statement_timeout_ms > 0) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
+        int rc = keel_conn_exec(db, c, ctx, sql);
+        if (rc != KEEL_OK)
+            return rc;
+    }
     /* Timestamps read the same whatever the server's or the DSN's zone. */
     return keel_conn_exec(db, c, ctx, "SET TimeZone TO 'UTC'");
 }
@@ -263,6 +299,8 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
     db->err_id = keel_new_err_id();
     db->busy_timeout_ms = (opt && opt->busy_timeout_ms > 0) ? opt->busy_timeout_ms : 5000;
     db->trace = opt ? opt->trace : NULL;
+    db->statement_timeout_ms = opt && opt->statement_timeout_ms > 0 ? opt->statement_timeout_ms : 0;
+    pthread_mutex_init(&db->cancel_lock, NULL);
     db->trace_ctx = opt ? opt->trace_ctx : NULL;
     pthread_mutex_init(&db->state_lock, NULL);
     pthread_cond_init(&db->state_idle, NULL);
@@ -383,6 +421,7 @@ static void put_back(keel_db *db, keel_conn *c)
     if (--c->depth > 0)
         return;
     atomic_store(&c->owner, 0);
+    atomic_store(&c->interrupted, false); /* the call it stopped is over */
     if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_BAD)
         keel_server_lost(db, c->replica);
     if (c == db->writer) {
@@ -648,6 +687,72 @@ int keel_conn_exec(keel_db *db, keel_conn *c, const char *ctx, const char *sql)
     return code;
 }
 
+int64_t keel_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int keel_conn_timeout_ms(const keel_conn *c)
+{
+    return c->tx_timeout_ms >= 0 ? c->tx_timeout_ms : c->root->statement_timeout_ms;
+}
+
+/* The caller holds state_lock (and, for PostgreSQL, cancel_lock). */
+static void interrupt_conn(keel_conn *c)
+{
+    atomic_store(&c->interrupted, true);
+    if (c->sqlite != NULL) {
+        sqlite3_interrupt(c->sqlite);
+    } else if (c->cancel != NULL) {
+        char err[256];
+        PQcancel(c->cancel, err, sizeof err); /* best effort: the server may already be done */
+    }
+}
+
+void keel_interrupt(keel_db *db)
+{
+    if (db == NULL)
+        return;
+    if (db->is_tx) {
+        if (db->tx_active && db->conn != NULL) {
+            pthread_mutex_lock(&db->root->cancel_lock);
+            interrupt_conn(db->conn);
+            pthread_mutex_unlock(&db->root->cancel_lock);
+        }
+        return;
+    }
+    pthread_mutex_lock(&db->state_lock);
+    pthread_mutex_lock(&db->cancel_lock);
+    for (int i = 0; i < db->n_conns; i++)
+        if (atomic_load(&db->conns[i]->owner) != 0)
+            interrupt_conn(db->conns[i]);
+    pthread_mutex_unlock(&db->cancel_lock);
+    pthread_mutex_unlock(&db->state_lock);
+}
+
+int keel_tx_set_statement_timeout(keel_db *tx, int timeout_ms)
+{
+    if (tx == NULL)
+        return KEEL_MISUSE;
+    if (!tx->is_tx || !tx->tx_active)
+        return keel_err_set(tx, KEEL_MISUSE, "keel_tx_set_statement_timeout: needs the transaction handle of a "
+                                             "running keel_update/keel_view");
+    keel_conn *c = tx->conn;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    if (c->pg != NULL) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SET LOCAL statement_timeout = %d", timeout_ms);
+        int rc = keel_conn_exec(tx, c, "keel_tx_set_statement_timeout", sql);
+        if (rc != KEEL_OK)
+            return rc;
+    }
+    c->tx_timeout_ms = timeout_ms;
+    return KEEL_OK;
+}
+
 int keel_ping(keel_db *db)
 {
     keel_conn *c;
@@ -751,6 +856,7 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
         c->tx.tx_failed = false;
         rc = fn(&c->tx, ctx);
         c->tx.tx_active = false;
+        c->tx_timeout_ms = -1; /* SET LOCAL ends with the transaction too */
         if (rc == KEEL_OK) {
             rc = commit(db, c, what);
         } else if (c->sqlite != NULL) {

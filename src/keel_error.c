@@ -30,6 +30,8 @@ const char *keel_code_name(int code)
     case KEEL_MIGRATION_TOO_NEW: return "KEEL_MIGRATION_TOO_NEW";
     case KEEL_MIGRATION_DIRTY: return "KEEL_MIGRATION_DIRTY";
     case KEEL_MIGRATION_UNTRACKED: return "KEEL_MIGRATION_UNTRACKED";
+    case KEEL_INTERRUPTED: return "KEEL_INTERRUPTED";
+    case KEEL_TIMEOUT: return "KEEL_TIMEOUT";
     case KEEL_ROW: return "KEEL_ROW";
     case KEEL_DONE: return "KEEL_DONE";
     default: return "KEEL_UNKNOWN_CODE";
@@ -140,6 +142,7 @@ int keel_sqlite_code(int rc)
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return KEEL_BUSY;
     case SQLITE_NOMEM: return KEEL_NOMEM;
+    case SQLITE_INTERRUPT: return KEEL_INTERRUPTED; /* keel_stmt.c tells a timeout apart */
     case SQLITE_IOERR: return KEEL_CONNECTION_LOST; /* the storage failed under the database */
     case SQLITE_MISUSE:
     case SQLITE_RANGE: return KEEL_MISUSE;
@@ -164,6 +167,7 @@ int keel_pg_code(const PGresult *res, const PGconn *conn)
         { "40P01", KEEL_BUSY }, /* deadlock_detected */
         { "55P03", KEEL_BUSY }, /* lock_not_available */
         { "53200", KEEL_NOMEM },
+        { "57014", KEEL_INTERRUPTED }, /* query_canceled; keel_stmt.c tells a timeout apart */
         { "57P01", KEEL_CONNECTION_LOST }, /* admin_shutdown */
         { "57P02", KEEL_CONNECTION_LOST }, /* crash_shutdown */
         { "57P03", KEEL_CONNECTION_LOST }, /* cannot_connect_now */

@@ -93,6 +93,8 @@ struct keel_db {
     keel_conn **idle;           /* pooled connections not in use (not the writer) */
     int n_idle;
 
+    int statement_timeout_ms;   /* keel_options.statement_timeout_ms */
+    pthread_mutex_t cancel_lock; /* keel_conn.cancel of every connection */
     void (*trace)(void *ctx, const keel_trace_event *ev); /* keel_options.trace */
     void *trace_ctx;
 
@@ -126,6 +128,12 @@ struct keel_conn {
     int depth;
     bool reader; /* SQLite: a query_only reader connection */
     int replica; /* PostgreSQL: index into root->replicas, -1 for the primary */
+    /* keel_interrupt: set on the connections of the calls running then, cleared when the call gives it back. */
+    _Atomic bool interrupted;
+    int tx_timeout_ms;    /* keel_tx_set_statement_timeout in the current transaction; -1: none */
+    int64_t deadline_ns;  /* SQLite: when the running statement times out (0: never) */
+    bool timed_out;       /* SQLite: the progress handler stopped it for the deadline */
+    PGcancel *cancel;     /* PostgreSQL: for keel_interrupt; guarded by root->cancel_lock */
     unsigned epoch; /* the root's primary_epoch when this connection was (re)made */
 
     sqlite3 *sqlite;
@@ -162,6 +170,10 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out);
 void keel_conn_release(keel_db *db, keel_conn *conn);
 /* Runs SQL without results on an acquired connection; maps and records errors. */
 int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);
+
+/* The statement timeout in force on c now: its transaction's, else the handle's. */
+int keel_conn_timeout_ms(const keel_conn *c);
+int64_t keel_now_ns(void);
 
 /* ---- read replicas (keel_replica.c) ---- */
 int64_t keel_now_ms(void);

@@ -106,6 +106,7 @@ struct keel_stmt {
 
     /* SQLite */
     sqlite3_stmt *sqlite; /* the cache entry's, or private (see sqlite_open_stmt) */
+    bool started;         /* SQLite: stepped once (its deadline is set) */
     bool done;            /* both engines: stepping past the end stays DONE */
 
     /* PostgreSQL */
@@ -125,13 +126,6 @@ struct keel_stmt {
 
 static const char empty_bytes[1] = { 0 };
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static keel_db *root_of(keel_db *db)
 {
     return db->is_tx ? db->root : db;
@@ -143,7 +137,7 @@ static void trace(keel_db *db, const keel_query *q, int64_t started_ns, int64_t 
     keel_trace_event ev = {
         .query = q->name ? q->name : "query",
         .dialect = (int)root->dialect,
-        .duration_ns = now_ns() - started_ns,
+        .duration_ns = keel_now_ns() - started_ns,
         .rows = rows,
         .code = code,
     };
@@ -353,7 +347,7 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
 
     keel_conn *c;
     const char *name = q->name ? q->name : "query";
-    int64_t started = root_of(db)->trace != NULL ? now_ns() : 0;
+    int64_t started = root_of(db)->trace != NULL ? keel_now_ns() : 0;
     int kind = keel_replica_may_run(db, q) ? KEEL_ACQUIRE_REPLICA : KEEL_ACQUIRE_READ;
     int rc = keel_conn_acquire(db, name, kind, &c);
     if (rc == KEEL_OK && c->reader && !reader_can_run(c, q)) {
@@ -655,17 +649,36 @@ void keel_bind_text_list(keel_stmt *st, int i, const char *const *items, size_t 
 /* ---------------------------------------------------------------------------
  * Stepping
  * ------------------------------------------------------------------------- */
+/* keel_interrupt came for the call this statement belongs to. */
+static int interrupted(keel_stmt *st)
+{
+    st->done = true;
+    return engine_fail(st, KEEL_INTERRUPTED, "interrupted by keel_interrupt");
+}
+
 static int sqlite_step(keel_stmt *st)
 {
     if (st->done)
         return KEEL_DONE; /* never let SQLite's auto-reset run the statement again */
+    keel_conn *c = st->conn;
+    if (!st->started) {
+        st->started = true;
+        if (atomic_load(&c->interrupted))
+            return interrupted(st);
+        int timeout_ms = keel_conn_timeout_ms(c);
+        c->deadline_ns = timeout_ms > 0 ? keel_now_ns() + (int64_t)timeout_ms * 1000000 : 0;
+        c->timed_out = false;
+    }
     int rc = sqlite3_step(st->sqlite);
     if (rc == SQLITE_ROW)
         return KEEL_ROW;
     st->done = true;
+    c->deadline_ns = 0;
     if (rc == SQLITE_DONE)
         return KEEL_DONE;
-    return engine_fail(st, keel_sqlite_code(rc), sqlite3_errmsg(st->conn->sqlite));
+    if ((rc & 0xff) == SQLITE_INTERRUPT && c->timed_out)
+        return engine_fail(st, KEEL_TIMEOUT, "the statement ran longer than its statement timeout");
+    return engine_fail(st, keel_sqlite_code(rc), sqlite3_errmsg(c->sqlite));
 }
 
 /*
@@ -704,6 +717,8 @@ static int pg_step(keel_stmt *st)
         return KEEL_DONE;
     if (!st->executed) {
         st->executed = true;
+        if (atomic_load(&st->conn->interrupted))
+            return interrupted(st);
         PGconn *pg = st->conn->pg;
         st->result = PQexecPrepared(pg, st->pg_name, st->n_params, st->values, st->lengths,
                                     st->formats, 0);
@@ -725,7 +740,11 @@ static int pg_step(keel_stmt *st)
             st->done = true;
             char msg[KEEL_ENGINE_MSG_MAX];
             keel_pg_message(st->result, pg, msg, sizeof msg);
-            return engine_fail(st, keel_pg_code(st->result, pg), msg);
+            int code = keel_pg_code(st->result, pg);
+            /* 57014 is both a cancel and statement_timeout: keel_interrupt marks its own. */
+            if (code == KEEL_INTERRUPTED && !atomic_load(&st->conn->interrupted) && keel_conn_timeout_ms(st->conn) > 0)
+                code = KEEL_TIMEOUT;
+            return engine_fail(st, code, msg);
         }
         st->n_rows = PQntuples(st->result);
         st->row = -1;

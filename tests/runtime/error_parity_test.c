@@ -10,6 +10,8 @@
 #include "kv_store.h"
 #include "runtime_util.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -183,6 +185,48 @@ static void lost_connection_is_connection_lost(keel_db *db)
     keel_close(h);
 }
 
+static const dual_query endless = DUAL("Endless", 0,
+                                       "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                                       "SELECT count(*) FROM c",
+                                       "SELECT pg_sleep(30)::text IS NULL");
+
+static void long_statement_past_its_timeout_is_timeout(keel_db *db)
+{
+    (void)db;
+    keel_db *h = NULL;
+    REQUIRE_OK(keel_open(&h, keel_test_dsn(), &(keel_options){ .statement_timeout_ms = 50 }));
+    CHECK_CODE(exec_query(h, &endless), KEEL_TIMEOUT);
+    keel_close(h);
+}
+
+typedef struct endless_call {
+    keel_db *db;
+    int rc;
+    _Atomic bool finished;
+} endless_call;
+
+static void *run_endless(void *arg)
+{
+    endless_call *call = arg;
+    call->rc = exec_query(call->db, &endless);
+    atomic_store(&call->finished, true);
+    return NULL;
+}
+
+static void interrupted_statement_is_interrupted(keel_db *db)
+{
+    endless_call call = { .db = db };
+    pthread_t t;
+    pthread_create(&t, NULL, run_endless, &call);
+    /* Until it returns: a request before the statement began is lost, the next one is not. */
+    for (int i = 0; i < 3000 && !atomic_load(&call.finished); i++) {
+        keel_interrupt(db);
+        usleep(10000);
+    }
+    pthread_join(t, NULL);
+    CHECK_CODE(call.rc, KEEL_INTERRUPTED);
+}
+
 static void closed_handle_is_closed(keel_db *db)
 {
     (void)db;
@@ -260,6 +304,8 @@ static const keel_test_case cases[] = {
     KEEL_TEST(lock_held_by_another_handle_is_busy),
     KEEL_TEST(serialization_failure_is_busy),
     KEEL_TEST(lost_connection_is_connection_lost),
+    KEEL_TEST(long_statement_past_its_timeout_is_timeout),
+    KEEL_TEST(interrupted_statement_is_interrupted),
     KEEL_TEST(closed_handle_is_closed),
     KEEL_TEST(unusable_dsn_is_bad_dsn),
     KEEL_TEST(migration_errors_have_one_code_each),
