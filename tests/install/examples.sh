@@ -20,6 +20,8 @@
 #       examples/notes with keel's source tree as a subdirectory: keel's
 #       tests, apps and reference repository must not be there, and keel's
 #       -Werror (forced on) must reach keel's sources only.
+#   examples.sh fetch_content    BUILD SOURCE WORK [CMAKE_ARG...]
+#       the same through FetchContent_MakeAvailable (pointed at SOURCE).
 #   examples.sh uninstall        BUILD SOURCE WORK
 #       removes every file install_manifest.txt lists; nothing may remain.
 #
@@ -261,53 +263,83 @@ mode_pkg_config() {
     run_both pkg-config "$dir/notes"
 }
 
-mode_add_subdirectory() {
-    local dir=$work/add_subdirectory
-    rm -rf "$dir"
+# check_embedded DIR KEEL_BUILD_DIR CONFIGURE_ARG...: configures a project
+# that builds keel's source tree inside it into DIR, checks what keel added
+# there, builds it and runs its notes.
+check_embedded() {
+    local dir=$1 keel_build=$2 label
+    label=$(basename "$1")
+    shift 2
     # KEEL_WERROR on: keel's sources get -Werror, and it must stop there.
-    step "$dir.configure.log" "$cmake" -S "$example" -B "$dir" "${generator[@]}" "${cc_args[@]}" \
-        -DKEEL_SOURCE_DIR="$source" -DKEEL_WERROR=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON "$@"
+    step "$dir.configure.log" "$cmake" "$@" -B "$dir" "${generator[@]}" "${cc_args[@]}" \
+        -DKEEL_WERROR=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
     # Only the generator, the runtime and the example are built here.
-    local targets
+    local targets t
     targets=$("$cmake" --build "$dir" --target help 2>/dev/null | sed -nE 's/^(\.\.\. )?([A-Za-z0-9_.+-]+)(:.*)?$/\2/p')
     for t in keel_codegen keel_runtime notes_repo; do
-        grep -qx "$t" <<<"$targets" || fail "no target $t in the add_subdirectory build"
+        grep -qx "$t" <<<"$targets" || fail "$label: no target $t"
     done
     for t in diun_repo diun_parity keel_test_support kv_store books_repo diun-dashboard diun-ingest \
         runtime_open regenerate fuzzers; do
-        grep -qx "$t" <<<"$targets" && fail "keel's $t is in the includer's build"
+        grep -qx "$t" <<<"$targets" && fail "$label: keel's $t is in the includer's build"
     done
-    [ -e "$dir/keel/tests" ] || [ -e "$dir/keel/apps" ] && fail "keel's tests/ or apps/ were configured"
-    grep -rl --include=CTestTestfile.cmake add_test "$dir" && fail "keel added tests to the includer's project"
+    [ -d "$keel_build/src" ] || fail "$label: keel's build is not in $keel_build"
+    [ -e "$keel_build/tests" ] || [ -e "$keel_build/apps" ] && fail "$label: keel's tests/ or apps/ were configured"
+    grep -rl --include=CTestTestfile.cmake add_test "$dir" && fail "$label: keel added tests to the includer's project"
 
     # Warnings: -Werror on keel's sources, not on the example's main.c nor
     # on the repository generated in the example's directory.
-    python3 - "$dir/compile_commands.json" "$source" "$dir" <<'EOF' || fail "compile flags leak (see above)"
-import json, sys
-entries, source, build = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
-bad = 0
-def check(cond, msg):
-    global bad
-    if not cond:
-        print(msg, file=sys.stderr)
-        bad += 1
-keel = [e for e in entries if e["file"].startswith(source + "/src/") or e["file"].startswith(source + "/codegen/")]
-check(keel, "no keel source in compile_commands.json")
-for e in keel:
-    check("-Werror" in e["command"] and "-Wextra" in e["command"], e["file"] + ": keel's own warnings are missing")
-mine = [e for e in entries if e["file"] == source + "/examples/notes/main.c" or e["file"].startswith(build + "/generated/notes/")]
-check(len(mine) == 4, "expected main.c and the three generated notes files, got %d" % len(mine))
-for e in mine:
-    check("-Werror" not in e["command"], e["file"] + ": keel's -Werror reached the includer")
-    if "/generated/" in e["file"]:
-        check("-Wextra" not in e["command"], e["file"] + ": keel's warnings reached the includer's repository")
-sys.exit(1 if bad else 0)
-EOF
+    local file cmd keel_files=0 includer_files=0
+    while IFS=$'\t' read -r file cmd; do
+        cmd=" $cmd "
+        case $file in
+            "$source"/src/* | "$source"/codegen/*)
+                keel_files=$((keel_files + 1))
+                [[ $cmd == *" -Werror "* && $cmd == *" -Wextra "* ]] || fail "$file: keel's own warnings are missing"
+                ;;
+            "$example/main.c" | "$dir"/generated/notes/*)
+                includer_files=$((includer_files + 1))
+                [[ $cmd == *" -Werror "* ]] && fail "$file: keel's -Werror reached the includer"
+                [[ $file == "$dir"/generated/* && $cmd == *" -Wextra "* ]] &&
+                    fail "$file: keel's warnings reached the repository generated in the includer"
+                ;;
+        esac
+    done < <(jq -r '.[] | [.file, .command] | @tsv' "$dir/compile_commands.json")
+    ((keel_files > 0)) || fail "$label: no keel source in compile_commands.json"
+    ((includer_files == 4)) || fail "$label: expected main.c and 3 generated files in compile_commands.json, got $includer_files"
+
     step "$dir.build.log" "$cmake" --build "$dir"
     grep -q "unused_on_purpose" "$dir.build.log" ||
-        fail "main.c's deliberately unused variable did not warn: the -Werror probe proves nothing"
-    run_both add-subdirectory "$dir/notes"
+        fail "$label: main.c's deliberately unused variable did not warn: the -Werror probe proves nothing"
+    run_both "${label//_/-}" "$dir/notes"
+}
+
+mode_add_subdirectory() {
+    local dir=$work/add_subdirectory
+    rm -rf "$dir"
+    check_embedded "$dir" "$dir/keel" -S "$example" -DKEEL_SOURCE_DIR="$source" "$@"
+}
+
+# The README's FetchContent declaration; FETCHCONTENT_SOURCE_DIR_KEEL (the
+# documented override for a local checkout) makes it use this tree, with no
+# download.
+mode_fetch_content() {
+    local dir=$work/fetch_content
+    rm -rf "$dir" "$dir-src"
+    mkdir -p "$dir-src"
+    cat >"$dir-src/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.21)
+project(notes LANGUAGES C)
+include(FetchContent)
+FetchContent_Declare(keel GIT_REPOSITORY https://keel.invalid/keel.git GIT_TAG v0.2.0)
+FetchContent_MakeAvailable(keel)
+keel_add_repository(notes SCHEMA "$example/db/schema" QUERIES "$example/db/queries")
+add_executable(notes "$example/main.c")
+target_compile_options(notes PRIVATE -Wall -Wextra)
+target_link_libraries(notes PRIVATE notes_repo)
+EOF
+    check_embedded "$dir" "$dir/_deps/keel-build" -S "$dir-src" -DFETCHCONTENT_SOURCE_DIR_KEEL="$source" "$@"
 }
 
 mode_uninstall() {
@@ -328,7 +360,7 @@ mode_uninstall() {
 }
 
 case $mode in
-    install | find_package | committed | pkg_config | add_subdirectory | uninstall) "mode_$mode" "$@" ;;
+    install | find_package | committed | pkg_config | add_subdirectory | fetch_content | uninstall) "mode_$mode" "$@" ;;
     *) die "unknown mode $mode" ;;
 esac
 finish
