@@ -28,13 +28,14 @@
 # WORK/prefix is shared by install, the examples that use it and uninstall
 # (the ctest fixture keel_installed orders them). The PostgreSQL runs use a
 # fresh database on the server whose DSN is in $KEEL_TEST_PG_DSN_FILE.
-# CMAKE (default cmake) and CC choose the tools of the nested builds.
+# CMAKE, CTEST (default: from PATH) and CC choose the tools of the nested
+# builds.
 set -uo pipefail
 
 [ $# -ge 4 ] || { echo "usage: $0 MODE BUILD SOURCE WORK [ARG...]" >&2; exit 2; }
 mode=$1 build=$(cd "$2" && pwd) source=$(cd "$3" && pwd) work=$4
 shift 4
-cmake=${CMAKE:-cmake}
+cmake=${CMAKE:-cmake} ctest=${CTEST:-ctest}
 mkdir -p "$work" && work=$(cd "$work" && pwd) || exit 1
 prefix=$work/prefix
 manifest=$work/install_manifest.txt
@@ -238,15 +239,15 @@ EOF
         -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
     step "$dir/build.log" "$cmake" --build "$dir/build"
     [ -f "$dir/build/generated-here/notes.h" ] || fail "OUT generated-here was not used"
-    ctest --test-dir "$dir/build" --no-tests=error -R notes_generated_is_fresh >"$dir/stale.log" 2>&1 &&
+    "$ctest" --test-dir "$dir/build" --no-tests=error -R notes_generated_is_fresh >"$dir/stale.log" 2>&1 &&
         fail "notes_generated_is_fresh passed before any copy was committed"
     step "$dir/regenerate.log" "$cmake" --build "$dir/build" --target regenerate
     for f in notes.h notes.c notes_sqlite.c notes_postgres.c; do
         cmp -s "$dir/build/generated-here/$f" "$copy/$f" || fail "regenerate did not copy $f"
     done
-    step "$dir/fresh.log" ctest --test-dir "$dir/build" --no-tests=error -R notes_generated_is_fresh --output-on-failure
+    step "$dir/fresh.log" "$ctest" --test-dir "$dir/build" --no-tests=error -R notes_generated_is_fresh --output-on-failure
     echo "/* edited */" >>"$copy/notes_sqlite.c"
-    if ctest --test-dir "$dir/build" --no-tests=error -R notes_generated_is_fresh --output-on-failure >"$dir/edited.log" 2>&1; then
+    if "$ctest" --test-dir "$dir/build" --no-tests=error -R notes_generated_is_fresh --output-on-failure >"$dir/edited.log" 2>&1; then
         fail "notes_generated_is_fresh passed on an edited copy"
     elif ! tr -s ' \n' ' ' <"$dir/edited.log" | grep -qF "$copy/notes_sqlite.c is stale"; then
         fail "notes_generated_is_fresh failed without naming the stale file: $(cat "$dir/edited.log")"
