@@ -7,9 +7,10 @@
 #       cmake --install BUILD into WORK/prefix; checks the layout, keel.pc,
 #       the CMake package files, the man page (against `keel --help`), and
 #       that install_manifest.txt lists exactly what is under the prefix.
-#   examples.sh find_package     BUILD SOURCE WORK
+#   examples.sh find_package     BUILD SOURCE WORK VERSION
 #       examples/notes with find_package(keel) + keel_add_repository, with
-#       keel::runtime static (default) and shared (KEEL_RUNTIME_SHARED).
+#       keel::runtime static (default) and shared (KEEL_RUNTIME_SHARED); and
+#       find_package(keel X.Y) takes VERSION for its own minor only.
 #   examples.sh committed        BUILD SOURCE WORK
 #       keel_add_repository's COMMITTED from the install: `regenerate`
 #       writes the copy, <name>_generated_is_fresh passes, then fails once
@@ -200,6 +201,7 @@ $(cat "$work/manifest.diff")"
 
 mode_find_package() {
     needs_install
+    local version=$1
     local kind dir args
     for kind in static shared; do
         dir=$work/find_package-$kind
@@ -220,6 +222,28 @@ mode_find_package() {
         fi
         run_both "find-package-$kind" "$dir/notes"
     done
+    local major=${version%%.*} minor
+    minor=${version#*.}
+    minor=${minor%%.*}
+    check_version_request "$major.$minor" found
+    check_version_request "$version" found
+    check_version_request "$major.$((minor + 1))" not-found
+    ((minor > 0)) && check_version_request "$major.$((minor - 1))" not-found
+}
+
+# find_package(keel <version>) takes 0.<minor>.* for 0.<minor> only.
+check_version_request() { # REQUESTED found|not-found
+    local dir=$work/version-$1
+    rm -rf "$dir"
+    mkdir -p "$dir/src"
+    printf 'cmake_minimum_required(VERSION 3.21)\nproject(v LANGUAGES C)\nfind_package(keel %s REQUIRED)\n' "$1" \
+        >"$dir/src/CMakeLists.txt"
+    if "$cmake" -S "$dir/src" -B "$dir/build" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF >"$dir.log" 2>&1; then
+        [ "$2" = found ] || fail "find_package(keel $1) accepted keel $version"
+    else
+        [ "$2" = not-found ] || fail "find_package(keel $1) refused keel $version: $(cat "$dir.log")"
+    fi
 }
 
 mode_committed() {
