@@ -365,8 +365,9 @@ static const char *sqlite_affinity_name(const char *decl)
 }
 
 /* CREATE TABLE AS SELECT: the SELECT's columns, typed by the query
- * analyzer; neither engine copies NOT NULL, so all are nullable. */
-static bool columns_from_select(Catalog *cat, Table *t, Select *s, SrcPos pos)
+ * analyzer; neither engine copies NOT NULL, so all are nullable. A
+ * materialized view keeps what the analyzer inferred, as a view does. */
+static bool columns_from_select(Catalog *cat, Table *t, Select *s, SrcPos pos, bool keep_not_null)
 {
     PtrList *outs = analyze_select_columns(cat->arena, cat, s);
     if (!outs)
@@ -377,6 +378,7 @@ static bool columns_from_select(Catalog *cat, Table *t, Select *s, SrcPos pos)
         Column *c = arena_alloc(cat->arena, sizeof *c);
         c->name = o->name;
         c->ctype = o->ctype;
+        c->not_null = keep_not_null && !o->nullable;
         c->pos = o->pos;
         const char *decl = "";
         if (o->origin)
@@ -403,7 +405,7 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
     t->pos = ct->name.pos;
     t->columns = ptrlist_new(cat->arena);
     if (ct->as_select) {
-        if (!columns_from_select(cat, t, ct->as_select, ct->name.pos))
+        if (!columns_from_select(cat, t, ct->as_select, ct->name.pos, false))
             return false;
         ptrlist_push(cat->arena, cat->tables, t);
         return true;
@@ -649,7 +651,7 @@ static bool create_view(Catalog *cat, const CreateView *cv)
     if (cv->materialized) {
         /* typed now: indexes and later migrations name its columns */
         t->columns = ptrlist_new(cat->arena);
-        if (!columns_from_select(cat, t, cv->select, cv->name.pos))
+        if (!columns_from_select(cat, t, cv->select, cv->name.pos, true))
             return false;
         if (cv->columns) {
             if (cv->columns->n != t->columns->n) {

@@ -46,6 +46,12 @@ static bool check_postgres(const Token *t, int n, bool is_query)
             depth++;
         else if (t[i].type == TK_RP)
             depth--;
+        /* not a dialect matter, but as static: keel applies each migration in one transaction */
+        if (!is_query && t[i].type == TK_INDEX && i + 1 < n && word_is(&t[i + 1], "concurrently")) {
+            diag_error(t[i + 1].pos, "%s INDEX CONCURRENTLY cannot run inside a transaction, and keel applies each "
+                       "migration in one; drop CONCURRENTLY", t[0].type == TK_DROP ? "DROP" : "CREATE");
+            return false;
+        }
         if (t[i].type == TK_AUTOINCR)
             return foreign_syntax(&t[i], d, is_query, "AUTOINCREMENT",
                                   "write an identity column: BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY (or BIGSERIAL)");

@@ -460,6 +460,9 @@ alter_action(A) ::= NO(T) ID ID ID ID.               { A = mk_alter_action(p, AL
 alter_action(A) ::= ID(T) ID nm.                     { A = mk_alter_action(p, ALTER_NOOP, T); }
 alter_action(A) ::= ID(T) ID ALL.                    { A = mk_alter_action(p, ALTER_NOOP, T); }
 alter_action(A) ::= ID(T) IDENTITY ID.               { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) IDENTITY FULL.             { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) IDENTITY DEFAULT.          { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) IDENTITY USING INDEX nm.   { A = mk_alter_action(p, ALTER_NOOP, T); }
 alter_action(A) ::= ID(T) xfullname.                 { A = mk_alter_action(p, ALTER_NOOP, T); }
 alter_action(A) ::= NO(T) ID xfullname.              { A = mk_alter_action(p, ALTER_NOOP, T); }
 alter_action(A) ::= SET(T) ID.                       { A = mk_alter_action(p, ALTER_NOOP, T); }
