@@ -257,8 +257,8 @@ static bool check_reference_target(Catalog *cat, const Table *target, const Fore
 
 /* REFERENCES t: t must exist (or be the table itself). PostgreSQL needs it
  * created first; SQLite only resolves it when rows are written, so a
- * SQLite migration may reference a table it creates further down, and
- * keel checks when the file ends. */
+ * SQLite migration may reference a table created further down (cycles
+ * need that), and keel checks after the last migration. */
 static bool check_reference(Catalog *cat, const Table *self, const ForeignKey *fk)
 {
     if (!fk)
@@ -279,7 +279,7 @@ static bool check_reference(Catalog *cat, const Table *self, const ForeignKey *f
     return false;
 }
 
-bool catalog_end_migration(Catalog *cat)
+bool catalog_finish(Catalog *cat)
 {
     bool ok = true;
     for (int i = 0; i < cat->pending_refs->n; i++) {

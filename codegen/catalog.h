@@ -74,7 +74,7 @@ typedef struct Catalog {
     PtrList *types;    /* of TypeDef* */
     PtrList *functions; /* of Function*, overloads side by side */
     PtrList *extensions; /* of char*: CREATE EXTENSION names */
-    PtrList *pending_refs; /* of const ForeignKey*: SQLite references checked when the migration ends */
+    PtrList *pending_refs; /* SQLite's forward references, checked after the last migration */
 } Catalog;
 
 Catalog *catalog_new(Arena *arena, Dialect dialect);
@@ -93,9 +93,9 @@ CType ctype_from_decl(Dialect dialect, const char *decl);
  * types of its extensions. */
 CType catalog_ctype(const Catalog *cat, const char *decl);
 
-/* The end of one migration file: SQLite's forward references must have
+/* After the last migration: SQLite's forward references must have
  * resolved by then. */
-bool catalog_end_migration(Catalog *cat);
+bool catalog_finish(Catalog *cat);
 
 /* A column as a column definition declares it (type, NOT NULL, DEFAULT...). */
 Column *catalog_make_column(Catalog *cat, const ColumnDef *def);
