@@ -16,6 +16,22 @@ static bool foreign_syntax(const Token *at, Dialect dialect, bool is_query, cons
     return false;
 }
 
+/* "INSERT OR REPLACE", "GRANT": the statement's words as written, upper case */
+static const char *words_upper(char *buf, size_t size, const Token *t, int count)
+{
+    size_t k = 0;
+    for (int i = 0; i < count && k + 1 < size; i++) {
+        if (i > 0)
+            buf[k++] = ' ';
+        for (int j = 0; j < t[i].n && k + 1 < size; j++) {
+            char c = t[i].z[j];
+            buf[k++] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+        }
+    }
+    buf[k] = 0;
+    return buf;
+}
+
 static bool is_create_table(const Token *t, int n)
 {
     if (n < 2 || t[0].type != TK_CREATE)
@@ -29,9 +45,10 @@ static bool is_create_table(const Token *t, int n)
 static bool check_postgres(const Token *t, int n, bool is_query)
 {
     const Dialect d = DIALECT_POSTGRES;
-    if (t[0].type == TK_INSERT && n > 1 && t[1].type == TK_OR) {
-        bool ignore = n > 2 && t[2].type == TK_IGNORE;
-        return foreign_syntax(&t[1], d, is_query, ignore ? "INSERT OR IGNORE" : "INSERT OR ...", ignore
+    char what[64];
+    if (t[0].type == TK_INSERT && n > 2 && t[1].type == TK_OR) {
+        bool ignore = t[2].type == TK_IGNORE;
+        return foreign_syntax(&t[1], d, is_query, words_upper(what, sizeof what, t, 3), ignore
                               ? "write INSERT ... ON CONFLICT DO NOTHING"
                               : "write INSERT ... ON CONFLICT (key) DO UPDATE SET ...");
     }
@@ -77,21 +94,21 @@ static bool check_sqlite(const Token *t, int n, bool is_query)
             i += 2;
         for (size_t k = 0; i < n && k < sizeof pg_only_creates / sizeof pg_only_creates[0]; k++)
             if (word_is(&t[i], pg_only_creates[k])) {
-                char what[64];
-                snprintf(what, sizeof what, "CREATE %.*s", t[i].n > 20 ? 20 : t[i].n, t[i].z);
-                for (char *c = what; *c; c++)
-                    *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+                char what[64] = "CREATE ";
+                words_upper(what + 7, sizeof what - 7, &t[i], 1);
                 return foreign_syntax(&t[i], d, is_query, what, "SQLite has no such object: drop it or model it with tables");
             }
     }
+    char what[64];
     if ((t[0].type == TK_ALTER || t[0].type == TK_DROP) && n > 1 &&
         (word_is(&t[1], "type") || word_is(&t[1], "domain") || word_is(&t[1], "sequence") || word_is(&t[1], "extension") ||
          word_is(&t[1], "function") || word_is(&t[1], "schema")))
-        return foreign_syntax(&t[1], d, is_query, t[0].type == TK_ALTER ? "ALTER of this object" : "DROP of this object",
+        return foreign_syntax(&t[1], d, is_query, words_upper(what, sizeof what, t, 2),
                               "SQLite has no such object: drop the statement");
     for (size_t k = 0; k < sizeof pg_only_statements / sizeof pg_only_statements[0]; k++)
         if (word_is(&t[0], pg_only_statements[k]))
-            return foreign_syntax(&t[0], d, is_query, "this statement", "SQLite does not run it: drop it");
+            return foreign_syntax(&t[0], d, is_query, words_upper(what, sizeof what, t, 1),
+                                  "SQLite does not run it: drop it");
     bool alter_table = t[0].type == TK_ALTER && n > 1 && t[1].type == TK_TABLE;
     bool table = is_create_table(t, n) || alter_table;
     int depth = 0;
