@@ -283,6 +283,7 @@ defaultvalue(A) ::= PLUS term(Z9). { A = Z9; }
 defaultvalue(A) ::= MINUS(O) term(X).          { A = mk_unary(p, O, X); }
 defaultvalue(A) ::= ID(N).                     { A = mk_column(p, NULL, N); }
 defaultvalue(A) ::= ID(N) LP exprlist(L) RP.   { A = mk_func(p, NULL, N, L, false, false); }
+defaultvalue(A) ::= nm(S) DOT nm(N) LP exprlist(L) RP. { A = mk_func(p, &S, N, L, false, false); }
 defaultvalue(A) ::= defaultvalue(X) CAST_OP(O) casttype(T). { A = mk_cast(p, O, X, T); }
 
 %type autoinc {bool}
