@@ -82,8 +82,9 @@ bool type_user_function(Analyzer *an, Expr *e, const TypeInfo *args, int n, Type
     const Function *f = resolve(an, name, e->tok.pos, args, n < 8 ? n : 8, false, &known);
     if (f) {
         hint_arguments(an, f, e->list);
-        /* a row-valued call in an expression is a record keel has no C type for */
-        *out = ti(f->columns ? CT_UNKNOWN : f->result, true);
+        /* a call returning an unnamed row (TABLE, OUT arguments) is a record
+         * keel has no C type for; a named row type is its text form */
+        *out = ti(f->result, true);
         return true;
     }
     if (known) {

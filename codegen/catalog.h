@@ -58,7 +58,7 @@ typedef struct Function {
     bool procedure;
     PtrList *params;   /* of FuncParam*, as declared */
     int min_args, max_args; /* input arguments a call may pass; max_args -1: VARIADIC */
-    CType result;      /* a scalar result (CT_UNKNOWN for a row, void or trigger) */
+    CType result;      /* as a value: a scalar, text for a named row type, CT_UNKNOWN for a record, void or trigger */
     bool returns_set;  /* SETOF / TABLE: usable in FROM */
     PtrList *columns;  /* a row result: RETURNS TABLE, SETOF table or composite, OUT arguments; of Column* */
     char *language;

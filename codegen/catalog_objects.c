@@ -177,12 +177,15 @@ static Column *result_column(Catalog *cat, const char *name, const TypeName *typ
     return c;
 }
 
-static PtrList *copy_columns(Catalog *cat, const PtrList *from)
+/* SETOF a table: its rows, NOT NULL as declared; one row-typed result
+ * (not SETOF) is all NULL when the function finds nothing. */
+static PtrList *copy_columns(Catalog *cat, const PtrList *from, bool keep_not_null)
 {
     PtrList *cols = ptrlist_new(cat->arena);
     for (int i = 0; i < PTRLIST_LEN(from); i++) {
         Column *c = arena_alloc(cat->arena, sizeof *c);
         *c = *(const Column *)from->items[i];
+        c->not_null &= keep_not_null;
         ptrlist_push(cat->arena, cols, c);
     }
     return cols;
@@ -222,14 +225,17 @@ static void function_result(Catalog *cat, Function *f, const CreateFunction *cf)
         return;
     }
     if (!cf->returns->array) {
+        /* a named row type: its columns in FROM, its text form "(1,abc)" as a value */
         const Table *t = catalog_find_table(cat, r);
         if (t && t->columns) {
-            f->columns = copy_columns(cat, t->columns);
+            f->columns = copy_columns(cat, t->columns, cf->returns_setof);
+            f->result = CT_TEXT;
             return;
         }
         const TypeDef *td = catalog_find_type(cat, r);
         if (td && td->fields) {
-            f->columns = copy_columns(cat, td->fields);
+            f->columns = copy_columns(cat, td->fields, cf->returns_setof);
+            f->result = CT_TEXT;
             return;
         }
     }
