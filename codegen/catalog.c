@@ -613,7 +613,7 @@ static bool create_index(Catalog *cat, const CreateIndex *ci)
         return false;
     }
     bool ok = true;
-    for (int i = 0; i < ci->columns->n; i++) {
+    for (int i = 0; i < ci->columns->n && t->columns; i++) {
         ResultCol *rc = ci->columns->items[i];
         /* Expression indexes are checked by the engine; plain columns here. */
         if (rc->expr && rc->expr->kind == EX_COLUMN && !TOKEN_SET(rc->expr->table)) {
@@ -649,11 +649,15 @@ static bool create_view(Catalog *cat, const CreateView *cv)
     t->columns = NULL;
     t->materialized = cv->materialized;
     if (cv->materialized) {
-        /* typed now: indexes and later migrations name its columns */
+        /* typed now, as indexes and later migrations name its columns; a
+         * SELECT keel cannot type is left to the queries that read it */
         t->columns = ptrlist_new(cat->arena);
-        if (!columns_from_select(cat, t, cv->select, cv->name.pos, true))
-            return false;
-        if (cv->columns) {
+        diag_quiet_begin();
+        bool typed = columns_from_select(cat, t, cv->select, cv->name.pos, true);
+        typed = diag_quiet_end() == 0 && typed;
+        if (!typed)
+            t->columns = NULL;
+        if (t->columns && cv->columns) {
             if (cv->columns->n != t->columns->n) {
                 diag_error(cv->name.pos, "view \"%s\" names %d columns but its query returns %d", name,
                            cv->columns->n, t->columns->n);
@@ -715,10 +719,14 @@ static bool drop_one(Catalog *cat, const Drop *d, const DropName *dn)
 
 static bool drop(Catalog *cat, const Drop *d)
 {
-    if (d->what == DROP_TYPE)
-        return catalog_drop_types(cat, d);
-    if (d->what == DROP_FUNCTION)
-        return catalog_drop_functions(cat, d);
+    if (d->what == DROP_TYPE) {
+        catalog_drop_types(cat, d);
+        return true;
+    }
+    if (d->what == DROP_FUNCTION) {
+        catalog_drop_functions(cat, d);
+        return true;
+    }
     bool ok = true;
     for (int i = 0; i < d->names->n; i++)
         ok = drop_one(cat, d, d->names->items[i]) && ok;

@@ -107,9 +107,9 @@ char *catalog_renamed_key(Catalog *cat, const char *old, const char *schema, con
 TypeDef *catalog_find_type(const Catalog *cat, const char *name);
 bool catalog_create_type(Catalog *cat, const CreateType *ct);
 bool catalog_alter_type(Catalog *cat, const AlterType *at);
-bool catalog_drop_types(Catalog *cat, const Drop *d);
+void catalog_drop_types(Catalog *cat, const Drop *d);
 bool catalog_create_function(Catalog *cat, const CreateFunction *cf);
-bool catalog_drop_functions(Catalog *cat, const Drop *d);
+void catalog_drop_functions(Catalog *cat, const Drop *d);
 bool catalog_create_extension(Catalog *cat, const CreateExtension *ce);
 bool catalog_has_extension(const Catalog *cat, const char *name);
 /* The type an extension the catalog loaded defines (citext, hstore, ltree...), or CT_UNKNOWN. */

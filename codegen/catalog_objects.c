@@ -140,24 +140,19 @@ bool catalog_alter_type(Catalog *cat, const AlterType *at)
     return true;
 }
 
-bool catalog_drop_types(Catalog *cat, const Drop *d)
+/* A type or function keel keeps opaque (a range type, a signature it
+ * cannot read) may be dropped too: an unknown name is the server's to judge. */
+void catalog_drop_types(Catalog *cat, const Drop *d)
 {
-    bool ok = true;
     for (int k = 0; k < d->names->n; k++) {
         const DropName *dn = d->names->items[k];
         char *name = table_key(cat->arena, cat->dialect, &dn->schema, &dn->name);
-        bool found = false;
-        for (int i = 0; i < cat->types->n && !found; i++)
+        for (int i = 0; i < cat->types->n; i++)
             if (strcmp(((TypeDef *)cat->types->items[i])->name, name) == 0) {
                 ptrlist_remove(cat->types, i);
-                found = true;
+                break;
             }
-        if (!found && !d->if_exists) {
-            diag_error(dn->name.pos, "no type \"%s\"", name);
-            ok = false;
-        }
     }
-    return ok;
 }
 
 /* ------------------------------------------------------------ functions */
@@ -314,26 +309,17 @@ static int input_count(const Function *f)
     return n;
 }
 
-bool catalog_drop_functions(Catalog *cat, const Drop *d)
+void catalog_drop_functions(Catalog *cat, const Drop *d)
 {
-    bool ok = true;
     for (int k = 0; k < d->names->n; k++) {
         const DropName *dn = d->names->items[k];
         char *name = table_key(cat->arena, cat->dialect, &dn->schema, &dn->name);
-        bool found = false;
         for (int i = cat->functions->n - 1; i >= 0; i--) {
             Function *f = cat->functions->items[i];
-            if (strcmp(f->name, name) == 0 && (dn->nargs < 0 || input_count(f) == dn->nargs)) {
+            if (strcmp(f->name, name) == 0 && (dn->nargs < 0 || input_count(f) == dn->nargs))
                 ptrlist_remove(cat->functions, i);
-                found = true;
-            }
-        }
-        if (!found && !d->if_exists) {
-            diag_error(dn->name.pos, "no function \"%s\"%s", name, dn->nargs >= 0 ? " with these arguments" : "");
-            ok = false;
         }
     }
-    return ok;
 }
 
 PtrList *catalog_functions_named(const Catalog *cat, Arena *arena, const char *name)
