@@ -127,16 +127,22 @@ static bool is_block_statement(const TokenVec *v)
     return is_routine(v);
 }
 
-/* CONCURRENTLY (CREATE INDEX, DROP INDEX, REFRESH MATERIALIZED VIEW) only
- * says how the server takes its locks: the grammar never sees it. */
-static void drop_concurrently(TokenVec *v)
+/* Words that say only how the server works, which the grammar never sees:
+ * CONCURRENTLY (CREATE / DROP INDEX, REFRESH MATERIALIZED VIEW) and the
+ * GLOBAL / LOCAL PostgreSQL ignores before TEMPORARY. */
+static void drop_noise_words(TokenVec *v)
 {
-    for (int i = 1; i < v->n; i++)
-        if (word_is(&v->items[i], "concurrently") && (v->items[i - 1].type == TK_INDEX || v->items[i - 1].type == TK_VIEW)) {
+    for (int i = 1; i < v->n; i++) {
+        const Token *t = &v->items[i];
+        bool noise = (word_is(t, "concurrently") && (t[-1].type == TK_INDEX || t[-1].type == TK_VIEW)) ||
+                     (i == 1 && i + 1 < v->n && v->items[0].type == TK_CREATE && t[1].type == TK_TEMP &&
+                      (word_is(t, "global") || word_is(t, "local")));
+        if (noise) {
             memmove(&v->items[i], &v->items[i + 1], (size_t)(v->n - i - 1) * sizeof v->items[0]);
             v->n--;
             return;
         }
+    }
 }
 
 static void describe_token(StrBuf *b, const Token *t)
@@ -180,7 +186,7 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
         return false;
     }
     Parse p = {.arena = arena, .dialect = dialect};
-    drop_concurrently(v);
+    drop_noise_words(v);
     if (mode == PARSE_MIGRATION && is_routine(v)) {
         /* a signature keel cannot read stays opaque, as all functions were */
         diag_quiet_begin();
