@@ -71,6 +71,7 @@ bool type_user_function(Analyzer *an, Expr *e, const TypeInfo *args, int n, Type
 Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it);
 PtrList *analyze_call(Analyzer *an, Stmt *stmt);
 PtrList *analyze_refresh(Analyzer *an, Stmt *stmt);
+bool name_view_columns(Analyzer *an, Table *view, SrcPos use);
 
 /* analyze_functions.c */
 TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e);

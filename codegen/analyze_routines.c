@@ -158,6 +158,21 @@ PtrList *analyze_call(Analyzer *an, Stmt *stmt)
     return NULL;
 }
 
+/* CREATE VIEW v (a, b) AS ...: the names the view gives its columns */
+bool name_view_columns(Analyzer *an, Table *view, SrcPos use)
+{
+    if (!view->column_names || !an->ok)
+        return true;
+    if (view->column_names->n != PTRLIST_LEN(view->columns)) {
+        error_at(an, use, "view \"%s\" names %d columns but its query returns %d", view->name,
+                 view->column_names->n, PTRLIST_LEN(view->columns));
+        return false;
+    }
+    for (int i = 0; i < view->column_names->n; i++)
+        ((Column *)view->columns->items[i])->name = view->column_names->items[i];
+    return true;
+}
+
 PtrList *analyze_refresh(Analyzer *an, Stmt *stmt)
 {
     SrcItem *it = stmt->u.target;

@@ -582,18 +582,21 @@ static bool alter_table(Catalog *cat, const AlterTable *a)
     Table *t = require_table(cat, &a->schema, &a->name);
     if (!t)
         return false;
-    if (t->view && !a->view) {
-        diag_error(a->name.pos, "\"%s\" is a view, not a table; use ALTER VIEW", t->name);
+    /* PostgreSQL lets ALTER TABLE rename a view too; SQLite does not, and
+     * ALTER VIEW of a table neither does */
+    bool view = t->view != NULL;
+    if (view && !a->view && cat->dialect == DIALECT_SQLITE) {
+        diag_error(a->name.pos, "\"%s\" is a view; SQLite cannot alter a view: drop and create it again", t->name);
         return false;
     }
-    if (!t->view && a->view) {
+    if (!view && a->view) {
         diag_error(a->name.pos, "\"%s\" is a table, not a view; use ALTER TABLE", t->name);
         return false;
     }
     bool ok = true;
     for (int i = 0; i < a->actions->n && ok; i++) {
         const AlterAction *act = a->actions->items[i];
-        if (a->view && act->kind != ALTER_RENAME_TABLE && act->kind != ALTER_SET_SCHEMA && act->kind != ALTER_NOOP &&
+        if (view && act->kind != ALTER_RENAME_TABLE && act->kind != ALTER_SET_SCHEMA && act->kind != ALTER_NOOP &&
             !(act->kind == ALTER_RENAME_COLUMN && t->columns)) {
             diag_error(act->tok.pos, "keel does not model this change to a view; drop and create the view again");
             return false;
@@ -648,6 +651,12 @@ static bool create_view(Catalog *cat, const CreateView *cv)
     t->view = cv->select;
     t->columns = NULL;
     t->materialized = cv->materialized;
+    t->column_names = NULL;
+    if (cv->columns) {
+        t->column_names = ptrlist_new(cat->arena);
+        for (int i = 0; i < cv->columns->n; i++)
+            ptrlist_push(cat->arena, t->column_names, token_name(cat->arena, cv->columns->items[i]));
+    }
     if (cv->materialized) {
         /* typed now, as indexes and later migrations name its columns; a
          * SELECT keel cannot type is left to the queries that read it */
@@ -657,14 +666,14 @@ static bool create_view(Catalog *cat, const CreateView *cv)
         typed = diag_quiet_end() == 0 && typed;
         if (!typed)
             t->columns = NULL;
-        if (t->columns && cv->columns) {
-            if (cv->columns->n != t->columns->n) {
+        if (t->columns && t->column_names) {
+            if (t->column_names->n != t->columns->n) {
                 diag_error(cv->name.pos, "view \"%s\" names %d columns but its query returns %d", name,
-                           cv->columns->n, t->columns->n);
+                           t->column_names->n, t->columns->n);
                 return false;
             }
-            for (int i = 0; i < cv->columns->n; i++)
-                ((Column *)t->columns->items[i])->name = token_name(cat->arena, cv->columns->items[i]);
+            for (int i = 0; i < t->column_names->n; i++)
+                ((Column *)t->columns->items[i])->name = t->column_names->items[i];
         }
     }
     if (!old)

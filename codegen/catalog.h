@@ -28,6 +28,7 @@ typedef struct Table {
     Select *view;      /* the defining SELECT of a view */
     SrcPos pos;
     bool materialized; /* a materialized view: its columns typed when created */
+    PtrList *column_names; /* of char*: CREATE VIEW v (a, b), applied when the view is typed */
 } Table;
 
 typedef struct Index {

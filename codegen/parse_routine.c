@@ -30,11 +30,12 @@ static const Token *peek_at(const Reader *r, int ahead)
 
 static bool is_word(const Token *t, const char *w) { return t->type != TK_STRING && t->n > 0 && str_ieq_n(t->z, (size_t)t->n, w); }
 
-static bool fail(Reader *r, const Token *at, const char *what)
+/* Reports at `at` (or the statement's last token) and returns NULL. */
+static void *fail(Reader *r, const Token *at, const char *what)
 {
     const Token *pos = at->n > 0 ? at : &r->t[r->n - 1];
     build_error(r->p, *pos, "%s", what);
-    return false;
+    return NULL;
 }
 
 /* A name may be any identifier, or a keyword the grammar lets fall back to one. */
@@ -75,7 +76,7 @@ static TypeName *read_type(Reader *r)
 {
     const Token *first = peek_at(r, 0);
     if (first->type != TK_ID)
-        return fail(r, first, "expected a type name"), NULL;
+        return fail(r, first, "expected a type name");
     TypeName *t;
     if (peek_at(r, 1)->type == TK_DOT && peek_at(r, 2)->type == TK_ID) {
         t = mk_qualified_typename(r->p, *first, *peek_at(r, 2));
@@ -146,7 +147,7 @@ static PtrList *read_args(Reader *r)
 {
     PtrList *args = ptrlist_new(r->p->arena);
     if (peek_at(r, 0)->type != TK_LP)
-        return fail(r, peek_at(r, 0), "expected ( after the function name"), NULL;
+        return fail(r, peek_at(r, 0), "expected ( after the function name");
     r->i++;
     if (peek_at(r, 0)->type == TK_RP) {
         r->i++;
@@ -162,7 +163,7 @@ static PtrList *read_args(Reader *r)
         if (sep->type == TK_RP)
             return args;
         if (sep->type != TK_COMMA)
-            return fail(r, sep, "expected , or ) in the argument list"), NULL;
+            return fail(r, sep, "expected , or ) in the argument list");
     }
 }
 
@@ -186,7 +187,7 @@ Stmt *parse_routine(Parse *p, const Token *toks, int n)
     r.i++;
     const Token *name = peek_at(&r, 0);
     if (!is_name(name) && name->type != TK_STRING)
-        return fail(&r, name, "expected a function name"), NULL;
+        return fail(&r, name, "expected a function name");
     r.i++;
     if (peek_at(&r, 0)->type == TK_DOT) {
         f->schema = *name;
@@ -228,7 +229,7 @@ Stmt *parse_routine(Parse *p, const Token *toks, int n)
         }
     }
     if (!TOKEN_SET(f->body))
-        return fail(&r, &toks[n - 1], "CREATE FUNCTION without a body (AS '...' or BEGIN ATOMIC ... END)"), NULL;
+        return fail(&r, &toks[n - 1], "CREATE FUNCTION without a body (AS '...' or BEGIN ATOMIC ... END)");
     Stmt *s = mk_stmt(p, STMT_CREATE_FUNCTION);
     s->u.create_function = f;
     return s;

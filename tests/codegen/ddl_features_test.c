@@ -1,6 +1,6 @@
 /*
  * Runs what keel generates for the DDL it models, against PostgreSQL (the
- * features are PostgreSQL's; cases/ddl_features): a citext column compared
+ * features are PostgreSQL's; tests/codegen/ddl_features): a citext column compared
  * case-insensitively, a composite column read back in the server's text
  * form, a user-defined function in an expression and in FROM, CALL of a
  * procedure and REFRESH MATERIALIZED VIEW as :exec queries.
