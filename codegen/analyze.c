@@ -74,6 +74,19 @@ static void name_params(Analyzer *an)
     }
 }
 
+PtrList *analyze_select_columns(Arena *arena, const Catalog *cat, Select *s)
+{
+    /* a SELECT of a migration has no parameters: an empty query holds the state */
+    Query *q = arena_alloc(arena, sizeof *q);
+    q->name = "";
+    q->dialect = cat->dialect;
+    q->params = ptrlist_new(arena);
+    q->uses = ptrlist_new(arena);
+    Analyzer an = {.arena = arena, .cat = cat, .q = q, .ok = true};
+    PtrList *cols = analyze_select(&an, NULL, s);
+    return an.ok ? cols : NULL;
+}
+
 bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
 {
     Analyzer an = {.arena = arena, .cat = cat, .q = q, .ok = true};
@@ -98,8 +111,10 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
     case STMT_INSERT: cols = analyze_insert(&an, q->stmt); break;
     case STMT_UPDATE: cols = analyze_update(&an, q->stmt); break;
     case STMT_DELETE: cols = analyze_delete(&an, q->stmt); break;
+    case STMT_CALL: cols = analyze_call(&an, q->stmt); break;
+    case STMT_REFRESH: cols = analyze_refresh(&an, q->stmt); break;
     default:
-        diag_error(q->stmt->first.pos, "query %s must be SELECT, INSERT, UPDATE or DELETE", q->name);
+        diag_error(q->stmt->first.pos, "query %s must be SELECT, INSERT, UPDATE, DELETE, CALL or REFRESH MATERIALIZED VIEW", q->name);
         return false;
     }
     if (!an.ok)

@@ -8,6 +8,10 @@
 
 #include "query.h"
 
+/* The result columns of a migration's SELECT (CREATE TABLE AS, materialized
+ * views): of OutColumn*, or NULL after reporting errors. */
+PtrList *analyze_select_columns(Arena *arena, const Catalog *cat, Select *s);
+
 /* Parses and analyses one query; reports errors and returns false. */
 bool analyze_query(Arena *arena, const Catalog *cat, Query *q);
 

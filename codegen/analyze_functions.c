@@ -146,6 +146,10 @@ TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
         any_nullable |= a.nullable;
         all_nullable &= a.nullable;
     }
+    /* user-defined and extension functions first (analyze_routines.c) */
+    TypeInfo user;
+    if (type_user_function(an, e, args, n, &user))
+        return user;
     const FnDef *def = find_function(name, an->cat->dialect);
     if (!def)
         return ti(CT_UNKNOWN, true);

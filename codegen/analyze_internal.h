@@ -66,6 +66,13 @@ Column *source_column(const Source *s, const char *name);
 TypeInfo column_type(const Column *c, const Source *s);
 TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e);
 
+/* analyze_routines.c: the catalog's functions, before the built-in ones */
+bool type_user_function(Analyzer *an, Expr *e, const TypeInfo *args, int n, TypeInfo *out);
+Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it);
+PtrList *analyze_call(Analyzer *an, Stmt *stmt);
+PtrList *analyze_refresh(Analyzer *an, Stmt *stmt);
+bool name_view_columns(Analyzer *an, Table *view, SrcPos use);
+
 /* analyze_functions.c */
 TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e);
 

@@ -67,6 +67,10 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
         if (!vt->columns) {
             Scope *top = scope_new(an, NULL);
             vt->columns = columns_from_outcols(an, analyze_select(an, top, vt->view));
+            if (!name_view_columns(an, vt, name_tok->pos)) {
+                vt->columns = NULL; /* every query reading it says so */
+                return NULL;
+            }
         }
         return vt->columns;
     }

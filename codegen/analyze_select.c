@@ -20,6 +20,8 @@ void add_from(Analyzer *an, Scope *sc, Scope *outer, PtrList *from)
             PtrList *cols = analyze_select(an, outer, it->subquery);
             char *alias = TOKEN_SET(it->alias) ? token_name(an->arena, &it->alias) : arena_strdup(an->arena, "");
             src = add_source(an, sc, alias, alias, columns_from_outcols(an, cols));
+        } else if (it->func_args) {
+            src = add_function_source(an, sc, it);
         } else {
             src = add_table_source(an, sc, &it->schema, &it->name, &it->alias);
         }

@@ -92,6 +92,7 @@ typedef struct SrcItem {
     bool natural;
     Expr *on;
     PtrList *using_cols; /* of Token* */
+    PtrList *func_args;  /* FROM f(args): a set-returning function; of Expr* */
 } SrcItem;
 
 typedef struct Cte {
@@ -161,6 +162,7 @@ typedef struct ForeignKey {
     Token ref_table;
     PtrList *ref_columns; /* of Token* */
     FkAction on_delete, on_update;
+    Token ref_schema;     /* REFERENCES s.t */
 } ForeignKey;
 
 typedef struct ColumnDef {
@@ -170,9 +172,11 @@ typedef struct ColumnDef {
     Expr *default_value;
     Expr *check;
     ForeignKey *fk;
+    struct SrcItem *like;  /* LIKE other [INCLUDING ...]: the table whose columns this element copies */
+    bool like_defaults, like_identity, like_generated, like_constraints;
 } ColumnDef;
 
-typedef enum ConstraintKind { CONS_PRIMARY_KEY, CONS_UNIQUE, CONS_FOREIGN_KEY, CONS_CHECK } ConstraintKind;
+typedef enum ConstraintKind { CONS_PRIMARY_KEY, CONS_UNIQUE, CONS_FOREIGN_KEY, CONS_CHECK, CONS_EXCLUDE } ConstraintKind;
 
 typedef struct TableConstraint {
     ConstraintKind kind;
@@ -196,12 +200,20 @@ typedef struct CreateTable {
     PtrList *columns;     /* of ColumnDef* */
     PtrList *constraints; /* of TableConstraint* */
     Select *as_select;
+    Token keyword;        /* TEMP / UNLOGGED, when given */
+    PtrList *inherits;    /* of SrcItem*: INHERITS (parents) */
+    SrcItem *partition_of; /* PARTITION OF parent */
+    bool partitioned;     /* PARTITION BY ... */
+    Token strict_tok, without_rowid_tok; /* where the SQLite-only options are written */
 } CreateTable;
 
 typedef enum AlterKind {
     ALTER_ADD_COLUMN, ALTER_DROP_COLUMN, ALTER_RENAME_COLUMN, ALTER_RENAME_TABLE,
     ALTER_ADD_CONSTRAINT, ALTER_DROP_CONSTRAINT, ALTER_RENAME_CONSTRAINT,
-    ALTER_COLUMN_TYPE, ALTER_SET_NOT_NULL, ALTER_DROP_NOT_NULL, ALTER_SET_DEFAULT, ALTER_DROP_DEFAULT
+    ALTER_COLUMN_TYPE, ALTER_SET_NOT_NULL, ALTER_DROP_NOT_NULL, ALTER_SET_DEFAULT, ALTER_DROP_DEFAULT,
+    ALTER_SET_SCHEMA,      /* new_name: the schema */
+    ALTER_ADD_IDENTITY, ALTER_DROP_IDENTITY,
+    ALTER_NOOP             /* OWNER TO, ENABLE ROW LEVEL SECURITY, SET (storage)...: nothing the catalog models */
 } AlterKind;
 
 typedef struct AlterAction {
@@ -218,6 +230,7 @@ typedef struct AlterTable {
     Token schema, name;
     bool if_exists;
     PtrList *actions;      /* of AlterAction*, applied in order */
+    bool view;             /* ALTER VIEW / ALTER MATERIALIZED VIEW */
 } AlterTable;
 
 /* CREATE TYPE ... AS ENUM and CREATE DOMAIN (PostgreSQL). */
@@ -226,6 +239,7 @@ typedef struct CreateType {
     bool is_enum;
     TypeName *base;        /* domain: its base type */
     bool not_null;         /* domain: NOT NULL */
+    PtrList *fields;       /* composite: CREATE TYPE t AS (a int, ...), of ColumnDef* */
 } CreateType;
 
 typedef struct CreateIndex {
@@ -240,20 +254,75 @@ typedef struct CreateView {
     bool if_not_exists;
     PtrList *columns;     /* of Token*, optional */
     Select *select;
+    bool materialized, or_replace;
 } CreateView;
 
-typedef enum DropKind { DROP_TABLE, DROP_INDEX, DROP_VIEW } DropKind;
+typedef enum DropKind { DROP_TABLE, DROP_INDEX, DROP_VIEW, DROP_TYPE, DROP_MATVIEW, DROP_FUNCTION } DropKind;
+
+/* One name of DROP ... a, b, c; nargs: DROP FUNCTION f(int, text), -1 without a list */
+typedef struct DropName {
+    Token schema, name;
+    int nargs;
+} DropName;
 
 typedef struct Drop {
     DropKind what;
-    Token schema, name;
+    Token schema, name;   /* the first name */
     bool if_exists;
+    PtrList *names;       /* of DropName*, every name */
+    Token keyword;        /* TYPE / DOMAIN / FUNCTION / PROCEDURE as written */
 } Drop;
+
+/* ALTER TYPE (PostgreSQL enums and composites). */
+typedef enum AlterTypeKind {
+    ALTER_TYPE_RENAME, ALTER_TYPE_SET_SCHEMA, ALTER_TYPE_ADD_VALUE, ALTER_TYPE_RENAME_VALUE,
+    ALTER_TYPE_ADD_ATTRIBUTE, ALTER_TYPE_DROP_ATTRIBUTE, ALTER_TYPE_ALTER_ATTRIBUTE, ALTER_TYPE_RENAME_ATTRIBUTE,
+    ALTER_TYPE_NOOP
+} AlterTypeKind;
+
+typedef struct AlterType {
+    Token schema, name;
+    AlterTypeKind kind;
+    Token tok;             /* where the action starts */
+    Token old_name, new_name; /* RENAME [ATTRIBUTE] / SET SCHEMA */
+    ColumnDef *attribute;  /* ADD ATTRIBUTE */
+    TypeName *type;        /* ALTER ATTRIBUTE ... TYPE */
+    bool if_exists;
+} AlterType;
+
+typedef struct CreateExtension {
+    Token name;
+    bool if_not_exists;
+} CreateExtension;
+
+/* An argument of CREATE FUNCTION / PROCEDURE. */
+typedef enum ArgMode { ARG_IN, ARG_OUT, ARG_INOUT, ARG_VARIADIC } ArgMode;
+
+typedef struct FuncArg {
+    Token name;            /* unset for an unnamed argument */
+    ArgMode mode;
+    TypeName *type;
+    bool has_default;
+} FuncArg;
+
+typedef struct CreateFunction {
+    Token schema, name;
+    bool procedure, or_replace;
+    PtrList *args;         /* of FuncArg* */
+    TypeName *returns;     /* NULL: a procedure, or only OUT arguments */
+    bool returns_setof;
+    PtrList *returns_table; /* RETURNS TABLE (...): of FuncArg* */
+    Token body;            /* the body as written: 'text', $$text$$, BEGIN ATOMIC ... END or RETURN expr */
+    char *language;        /* lower case; "sql" when not given */
+} CreateFunction;
 
 typedef enum StmtKind {
     STMT_SELECT, STMT_INSERT, STMT_UPDATE, STMT_DELETE,
     STMT_CREATE_TABLE, STMT_ALTER_TABLE, STMT_CREATE_INDEX, STMT_CREATE_VIEW, STMT_DROP, STMT_CREATE_TYPE,
-    STMT_OTHER            /* consumed, kept in the migration, not modelled */
+    STMT_OTHER,           /* consumed, kept in the migration, not modelled */
+    STMT_ALTER_TYPE, STMT_CREATE_EXTENSION, STMT_CREATE_FUNCTION,
+    STMT_REFRESH,         /* REFRESH MATERIALIZED VIEW [CONCURRENTLY] x: a query (:exec) */
+    STMT_CALL             /* CALL proc(args): a query (:exec) */
 } StmtKind;
 
 typedef struct Stmt {
@@ -271,6 +340,10 @@ typedef struct Stmt {
         CreateView *create_view;
         Drop *drop;
         CreateType *create_type;
+        AlterType *alter_type;
+        CreateExtension *create_extension;
+        CreateFunction *create_function;
+        SrcItem *target;  /* STMT_REFRESH: the view; STMT_CALL: the procedure, func_args its arguments */
     } u;
 } Stmt;
 

@@ -1,7 +1,9 @@
 #include "catalog.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "sqlparse.h"
 
 const char *ctype_name(CType t)
@@ -24,6 +26,9 @@ Catalog *catalog_new(Arena *arena, Dialect dialect)
     c->tables = ptrlist_new(arena);
     c->indexes = ptrlist_new(arena);
     c->types = ptrlist_new(arena);
+    c->functions = ptrlist_new(arena);
+    c->extensions = ptrlist_new(arena);
+    c->pending_refs = ptrlist_new(arena);
     return c;
 }
 
@@ -38,6 +43,24 @@ char *table_key(Arena *arena, Dialect d, const Token *schema, const Token *name)
     return arena_printf(arena, "%s.%s", s, n);
 }
 
+/* table.column%TYPE (PL/pgSQL argument types): that column's type */
+static CType column_type_ref(const Catalog *cat, const char *decl)
+{
+    size_t n = strlen(decl);
+    if (n < 6 || strcmp(decl + n - 5, "%type") != 0)
+        return CT_UNKNOWN;
+    const char *dot = strrchr(decl, '.');
+    if (!dot)
+        return CT_UNKNOWN;
+    char table[256];
+    snprintf(table, sizeof table, "%.*s", (int)(dot - decl), decl);
+    char column[256];
+    snprintf(column, sizeof column, "%.*s", (int)(decl + n - 5 - dot - 1), dot + 1);
+    const Table *t = catalog_find_table(cat, table);
+    const Column *c = t ? table_find_column(t, column) : NULL;
+    return c ? c->ctype : CT_UNKNOWN;
+}
+
 CType catalog_ctype(const Catalog *cat, const char *decl)
 {
     for (int i = 0; i < cat->types->n; i++) {
@@ -45,7 +68,10 @@ CType catalog_ctype(const Catalog *cat, const char *decl)
         if (strcmp(t->name, decl) == 0)
             return t->ctype;
     }
-    return ctype_from_decl(cat->dialect, decl);
+    CType t = extension_type(cat, decl);
+    if (t == CT_UNKNOWN)
+        t = column_type_ref(cat, decl);
+    return t != CT_UNKNOWN ? t : ctype_from_decl(cat->dialect, decl);
 }
 
 Table *catalog_find_table(const Catalog *cat, const char *name)
@@ -158,15 +184,35 @@ static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowi
     return c;
 }
 
-static bool add_column(Catalog *cat, Table *t, const ColumnDef *def, bool without_rowid)
+Column *catalog_make_column(Catalog *cat, const ColumnDef *def) { return make_column(cat, def, false); }
+
+char *catalog_renamed_key(Catalog *cat, const char *old, const char *schema, const char *name)
 {
-    Column *c = make_column(cat, def, without_rowid);
+    const char *dot = strchr(old, '.');
+    if (!schema) {
+        if (!dot)
+            return arena_strdup(cat->arena, name);
+        return arena_printf(cat->arena, "%.*s.%s", (int)(dot - old), old, name);
+    }
+    const char *base = dot ? dot + 1 : old;
+    if (strcmp(schema, cat->dialect == DIALECT_POSTGRES ? "public" : "main") == 0)
+        return arena_strdup(cat->arena, base);
+    return arena_printf(cat->arena, "%s.%s", schema, base);
+}
+
+static bool push_column(Catalog *cat, Table *t, Column *c, SrcPos pos)
+{
     if (table_find_column(t, c->name)) {
-        diag_error(def->name.pos, "duplicate column \"%s\" in table \"%s\"", c->name, t->name);
+        diag_error(pos, "duplicate column \"%s\" in table \"%s\"", c->name, t->name);
         return false;
     }
     ptrlist_push(cat->arena, t->columns, c);
     return true;
+}
+
+static bool add_column(Catalog *cat, Table *t, const ColumnDef *def, bool without_rowid)
+{
+    return push_column(cat, t, make_column(cat, def, without_rowid), def->name.pos);
 }
 
 static bool check_columns_exist(Catalog *cat, const Table *t, PtrList *names)
@@ -183,6 +229,168 @@ static bool check_columns_exist(Catalog *cat, const Table *t, PtrList *names)
     return ok;
 }
 
+static Table *require_table(Catalog *cat, const Token *schema, const Token *name_tok)
+{
+    char *name = table_key(cat->arena, cat->dialect, schema, name_tok);
+    Table *t = catalog_find_table(cat, name);
+    if (!t)
+        diag_error(name_tok->pos, "no table \"%s\"", name);
+    return t;
+}
+
+/* ----------------------------------------------------------- references */
+
+typedef struct PendingRef {
+    const ForeignKey *fk;
+    char *from;            /* the referencing table, for the message */
+} PendingRef;
+
+static bool check_reference_target(Catalog *cat, const Table *target, const ForeignKey *fk)
+{
+    if (target->view && !target->materialized) {
+        diag_error(fk->ref_table.pos, "REFERENCES \"%s\", which is a view; a foreign key references a table",
+                   target->name);
+        return false;
+    }
+    return check_columns_exist(cat, target, fk->ref_columns);
+}
+
+/* REFERENCES t: t must exist (or be the table itself). PostgreSQL needs it
+ * created first; SQLite only resolves it when rows are written, so a
+ * SQLite migration may reference a table created further down (cycles
+ * need that), and keel checks after the last migration. */
+static bool check_reference(Catalog *cat, const Table *self, const ForeignKey *fk)
+{
+    if (!fk)
+        return true;
+    char *name = table_key(cat->arena, cat->dialect, &fk->ref_schema, &fk->ref_table);
+    const Table *target = strcmp(name, self->name) == 0 ? self : catalog_find_table(cat, name);
+    if (target)
+        return check_reference_target(cat, target, fk);
+    if (cat->dialect == DIALECT_SQLITE) {
+        PendingRef *r = arena_alloc(cat->arena, sizeof *r);
+        r->fk = fk;
+        r->from = self->name;
+        ptrlist_push(cat->arena, cat->pending_refs, r);
+        return true;
+    }
+    diag_error(fk->ref_table.pos, "REFERENCES \"%s\", which does not exist at this point (create a table before another references it)",
+               name);
+    return false;
+}
+
+bool catalog_finish(Catalog *cat)
+{
+    bool ok = true;
+    for (int i = 0; i < cat->pending_refs->n; i++) {
+        const PendingRef *r = cat->pending_refs->items[i];
+        char *name = table_key(cat->arena, cat->dialect, &r->fk->ref_schema, &r->fk->ref_table);
+        const Table *target = catalog_find_table(cat, name);
+        if (target) {
+            ok = check_reference_target(cat, target, r->fk) && ok;
+            continue;
+        }
+        diag_error(r->fk->ref_table.pos, "table \"%s\" REFERENCES \"%s\", which no migration creates (SQLite would accept it and fail on the first write)",
+                   r->from, name);
+        ok = false;
+    }
+    cat->pending_refs->n = 0;
+    return ok;
+}
+
+/* --------------------------------------------------------------- tables */
+
+static Column *copy_column(Catalog *cat, const Column *from)
+{
+    Column *c = arena_alloc(cat->arena, sizeof *c);
+    *c = *from;
+    return c;
+}
+
+/* INHERITS (parents): their columns first, a column of the same name merged */
+static bool inherit_columns(Catalog *cat, Table *t, const PtrList *parents)
+{
+    for (int i = 0; i < PTRLIST_LEN(parents); i++) {
+        const SrcItem *it = parents->items[i];
+        Table *parent = require_table(cat, &it->schema, &it->name);
+        if (!parent || !parent->columns)
+            return false;
+        for (int j = 0; j < parent->columns->n; j++) {
+            const Column *pc = parent->columns->items[j];
+            if (table_find_column(t, pc->name))
+                continue;
+            Column *c = copy_column(cat, pc);
+            c->primary_key = false; /* a parent's keys and indexes are not inherited */
+            ptrlist_push(cat->arena, t->columns, c);
+        }
+    }
+    return true;
+}
+
+/* LIKE other: names, types and NOT NULL; defaults, identity and keys when INCLUDED */
+static bool like_columns(Catalog *cat, Table *t, const ColumnDef *def)
+{
+    Table *src = require_table(cat, &def->like->schema, &def->like->name);
+    if (!src)
+        return false;
+    if (!src->columns) {
+        diag_error(def->like->name.pos, "LIKE \"%s\": keel knows the columns of a view only where a query reads it",
+                   src->name);
+        return false;
+    }
+    bool ok = true;
+    for (int j = 0; j < src->columns->n; j++) {
+        Column *c = copy_column(cat, src->columns->items[j]);
+        c->has_default &= def->like_defaults || def->like_identity || def->like_generated;
+        c->primary_key &= def->like_constraints;
+        c->pos = def->like->name.pos;
+        ok = push_column(cat, t, c, def->like->name.pos) && ok;
+    }
+    return ok;
+}
+
+/* SQLite's declared type of a CREATE TABLE AS column: its expression's
+ * affinity (INT, TEXT, REAL, NUM, or none) */
+static const char *sqlite_affinity_name(const char *decl)
+{
+    if (strstr(decl, "int"))
+        return "INT";
+    if (strstr(decl, "char") || strstr(decl, "clob") || strstr(decl, "text"))
+        return "TEXT";
+    if (!decl[0] || strstr(decl, "blob"))
+        return "";
+    if (strstr(decl, "real") || strstr(decl, "floa") || strstr(decl, "doub"))
+        return "REAL";
+    return "NUM";
+}
+
+/* CREATE TABLE AS SELECT: the SELECT's columns, typed by the query
+ * analyzer; neither engine copies NOT NULL, so all are nullable. A
+ * materialized view keeps what the analyzer inferred, as a view does. */
+static bool columns_from_select(Catalog *cat, Table *t, Select *s, SrcPos pos, bool keep_not_null)
+{
+    PtrList *outs = analyze_select_columns(cat->arena, cat, s);
+    if (!outs)
+        return false;
+    bool ok = true;
+    for (int i = 0; i < outs->n; i++) {
+        const OutColumn *o = outs->items[i];
+        Column *c = arena_alloc(cat->arena, sizeof *c);
+        c->name = o->name;
+        c->ctype = o->ctype;
+        c->not_null = keep_not_null && !o->nullable;
+        c->pos = o->pos;
+        const char *decl = "";
+        if (o->origin)
+            decl = cat->dialect == DIALECT_SQLITE ? sqlite_affinity_name(o->origin->decl_type) : o->origin->decl_type;
+        c->decl_type = arena_strdup(cat->arena, decl);
+        for (char *p = c->decl_type; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        ok = push_column(cat, t, c, pos) && ok;
+    }
+    return ok;
+}
+
 static bool create_table(Catalog *cat, const CreateTable *ct)
 {
     char *name = table_key(cat->arena, cat->dialect, &ct->schema, &ct->name);
@@ -192,17 +400,45 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
         diag_error(ct->name.pos, "table \"%s\" already exists", name);
         return false;
     }
-    if (ct->as_select) {
-        diag_error(ct->name.pos, "CREATE TABLE ... AS SELECT is not supported yet; list the columns");
-        return false;
-    }
     Table *t = arena_alloc(cat->arena, sizeof *t);
     t->name = name;
     t->pos = ct->name.pos;
     t->columns = ptrlist_new(cat->arena);
+    if (ct->as_select) {
+        if (!columns_from_select(cat, t, ct->as_select, ct->name.pos, false))
+            return false;
+        ptrlist_push(cat->arena, cat->tables, t);
+        return true;
+    }
     bool ok = true;
-    for (int i = 0; i < ct->columns->n; i++)
-        ok = add_column(cat, t, ct->columns->items[i], ct->without_rowid) && ok;
+    if (ct->partition_of) {
+        /* a partition has its parent's columns, keys and defaults */
+        Table *parent = require_table(cat, &ct->partition_of->schema, &ct->partition_of->name);
+        if (!parent)
+            return false;
+        for (int i = 0; i < PTRLIST_LEN(parent->columns); i++)
+            ptrlist_push(cat->arena, t->columns, copy_column(cat, parent->columns->items[i]));
+    }
+    if (!inherit_columns(cat, t, ct->inherits))
+        return false;
+    for (int i = 0; i < ct->columns->n; i++) {
+        const ColumnDef *def = ct->columns->items[i];
+        if (def->like) {
+            ok = like_columns(cat, t, def) && ok;
+            continue;
+        }
+        if (ct->inherits) {
+            /* a column the parents have already is merged with theirs */
+            Column *inherited = table_find_column(t, token_name(cat->arena, &def->name));
+            if (inherited) {
+                Column *c = make_column(cat, def, ct->without_rowid);
+                inherited->not_null |= c->not_null;
+                inherited->has_default |= c->has_default;
+                continue;
+            }
+        }
+        ok = add_column(cat, t, def, ct->without_rowid) && ok;
+    }
     for (int i = 0; i < PTRLIST_LEN(ct->constraints); i++) {
         TableConstraint *k = ct->constraints->items[i];
         if (!check_columns_exist(cat, t, k->columns)) {
@@ -218,17 +454,14 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
             }
         }
     }
+    if (ok) {
+        for (int i = 0; i < ct->columns->n; i++)
+            ok = check_reference(cat, t, ((ColumnDef *)ct->columns->items[i])->fk) && ok;
+        for (int i = 0; i < PTRLIST_LEN(ct->constraints); i++)
+            ok = check_reference(cat, t, ((TableConstraint *)ct->constraints->items[i])->fk) && ok;
+    }
     ptrlist_push(cat->arena, cat->tables, t);
     return ok;
-}
-
-static Table *require_table(Catalog *cat, const Token *schema, const Token *name_tok)
-{
-    char *name = table_key(cat->arena, cat->dialect, schema, name_tok);
-    Table *t = catalog_find_table(cat, name);
-    if (!t)
-        diag_error(name_tok->pos, "no table \"%s\"", name);
-    return t;
 }
 
 static Column *require_column(Catalog *cat, Table *t, const Token *name_tok)
@@ -239,6 +472,24 @@ static Column *require_column(Catalog *cat, Table *t, const Token *name_tok)
     return c;
 }
 
+static bool rename_table(Catalog *cat, Table *t, char *new_name, SrcPos pos)
+{
+    if (strcmp(new_name, t->name) == 0)
+        return true;
+    if (catalog_find_table(cat, new_name)) {
+        diag_error(pos, "table \"%s\" already exists", new_name);
+        return false;
+    }
+    /* indexes follow their table into another schema */
+    for (int i = 0; i < cat->indexes->n; i++) {
+        Index *ix = cat->indexes->items[i];
+        if (strcmp(ix->table, t->name) == 0)
+            ix->table = new_name;
+    }
+    t->name = new_name;
+    return true;
+}
+
 static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
 {
     Column *c;
@@ -246,7 +497,7 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
     case ALTER_ADD_COLUMN:
         if (a->if_exists && table_find_column(t, token_name(cat->arena, &a->column->name)))
             return true;
-        return add_column(cat, t, a->column, false);
+        return add_column(cat, t, a->column, false) && check_reference(cat, t, a->column->fk);
     case ALTER_DROP_COLUMN: {
         char *name = token_name(cat->arena, &a->old_name);
         for (int i = 0; i < t->columns->n; i++) {
@@ -272,15 +523,12 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
         c->name = new_name;
         return true;
     }
-    case ALTER_RENAME_TABLE: {
-        char *new_name = token_name(cat->arena, &a->new_name);
-        if (catalog_find_table(cat, new_name)) {
-            diag_error(a->new_name.pos, "table \"%s\" already exists", new_name);
-            return false;
-        }
-        t->name = new_name;
-        return true;
-    }
+    case ALTER_RENAME_TABLE:
+        return rename_table(cat, t, catalog_renamed_key(cat, t->name, NULL, token_name(cat->arena, &a->new_name)),
+                            a->new_name.pos);
+    case ALTER_SET_SCHEMA:
+        return rename_table(cat, t, catalog_renamed_key(cat, t->name, token_name(cat->arena, &a->new_name), NULL),
+                            a->new_name.pos);
     case ALTER_ADD_CONSTRAINT: {
         const TableConstraint *k = a->constraint;
         if (!check_columns_exist(cat, t, k->columns))
@@ -291,7 +539,7 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
                 c->primary_key = true;
                 c->not_null = true;
             }
-        return true;
+        return check_reference(cat, t, k->fk);
     }
     case ALTER_DROP_CONSTRAINT:
     case ALTER_RENAME_CONSTRAINT:
@@ -310,10 +558,19 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
         return true;
     case ALTER_SET_DEFAULT:
     case ALTER_DROP_DEFAULT:
+    case ALTER_DROP_IDENTITY:
         if (!(c = require_column(cat, t, &a->old_name)))
             return false;
         c->has_default = a->kind == ALTER_SET_DEFAULT;
         return true;
+    case ALTER_ADD_IDENTITY:
+        if (!(c = require_column(cat, t, &a->old_name)))
+            return false;
+        c->has_default = true;
+        c->not_null = true;
+        return true;
+    case ALTER_NOOP:
+        return !TOKEN_SET(a->old_name) || require_column(cat, t, &a->old_name);
     }
     return false;
 }
@@ -325,32 +582,28 @@ static bool alter_table(Catalog *cat, const AlterTable *a)
     Table *t = require_table(cat, &a->schema, &a->name);
     if (!t)
         return false;
-    if (t->view) {
-        diag_error(a->name.pos, "\"%s\" is a view, not a table", t->name);
+    /* PostgreSQL lets ALTER TABLE rename a view too; SQLite does not, and
+     * ALTER VIEW of a table neither does */
+    bool view = t->view != NULL;
+    if (view && !a->view && cat->dialect == DIALECT_SQLITE) {
+        diag_error(a->name.pos, "\"%s\" is a view; SQLite cannot alter a view: drop and create it again", t->name);
+        return false;
+    }
+    if (!view && a->view) {
+        diag_error(a->name.pos, "\"%s\" is a table, not a view; use ALTER TABLE", t->name);
         return false;
     }
     bool ok = true;
-    for (int i = 0; i < a->actions->n && ok; i++)
-        ok = alter_action(cat, t, a->actions->items[i]);
-    return ok;
-}
-
-static bool create_type(Catalog *cat, const CreateType *ct)
-{
-    TypeDef *t = arena_alloc(cat->arena, sizeof *t);
-    t->name = table_key(cat->arena, cat->dialect, &ct->schema, &ct->name);
-    for (int i = 0; i < cat->types->n; i++)
-        if (strcmp(((TypeDef *)cat->types->items[i])->name, t->name) == 0) {
-            diag_error(ct->name.pos, "type \"%s\" already exists", t->name);
+    for (int i = 0; i < a->actions->n && ok; i++) {
+        const AlterAction *act = a->actions->items[i];
+        if (view && act->kind != ALTER_RENAME_TABLE && act->kind != ALTER_SET_SCHEMA && act->kind != ALTER_NOOP &&
+            !(act->kind == ALTER_RENAME_COLUMN && t->columns)) {
+            diag_error(act->tok.pos, "keel does not model this change to a view; drop and create the view again");
             return false;
         }
-    if (ct->is_enum) {
-        t->ctype = CT_TEXT;
-    } else {
-        t->ctype = ct->base->array ? CT_UNKNOWN : catalog_ctype(cat, ct->base->text);
+        ok = alter_action(cat, t, act);
     }
-    ptrlist_push(cat->arena, cat->types, t);
-    return true;
+    return ok;
 }
 
 static bool create_index(Catalog *cat, const CreateIndex *ci)
@@ -358,8 +611,12 @@ static bool create_index(Catalog *cat, const CreateIndex *ci)
     Table *t = require_table(cat, &ci->schema, &ci->table);
     if (!t)
         return false;
+    if (t->view && !t->materialized) {
+        diag_error(ci->table.pos, "\"%s\" is a view; only tables and materialized views have indexes", t->name);
+        return false;
+    }
     bool ok = true;
-    for (int i = 0; i < ci->columns->n; i++) {
+    for (int i = 0; i < ci->columns->n && t->columns; i++) {
         ResultCol *rc = ci->columns->items[i];
         /* Expression indexes are checked by the engine; plain columns here. */
         if (rc->expr && rc->expr->kind == EX_COLUMN && !TOKEN_SET(rc->expr->table)) {
@@ -371,7 +628,8 @@ static bool create_index(Catalog *cat, const CreateIndex *ci)
         }
     }
     Index *ix = arena_alloc(cat->arena, sizeof *ix);
-    ix->name = token_name(cat->arena, &ci->name);
+    /* an index lives in its table's schema */
+    ix->name = TOKEN_SET(ci->name) ? catalog_renamed_key(cat, t->name, NULL, token_name(cat->arena, &ci->name)) : "";
     ix->table = t->name;
     ptrlist_push(cat->arena, cat->indexes, ix);
     return ok;
@@ -380,23 +638,67 @@ static bool create_index(Catalog *cat, const CreateIndex *ci)
 static bool create_view(Catalog *cat, const CreateView *cv)
 {
     char *name = table_key(cat->arena, cat->dialect, &cv->schema, &cv->name);
-    if (catalog_find_table(cat, name)) {
+    Table *old = catalog_find_table(cat, name);
+    if (old && !(cv->or_replace && old->view && !old->materialized)) {
         if (cv->if_not_exists)
             return true;
         diag_error(cv->name.pos, "table or view \"%s\" already exists", name);
         return false;
     }
-    Table *t = arena_alloc(cat->arena, sizeof *t);
+    Table *t = old ? old : arena_alloc(cat->arena, sizeof *t);
     t->name = name;
     t->pos = cv->name.pos;
     t->view = cv->select;
-    ptrlist_push(cat->arena, cat->tables, t);
+    t->columns = NULL;
+    t->materialized = cv->materialized;
+    t->column_names = NULL;
+    if (cv->columns) {
+        t->column_names = ptrlist_new(cat->arena);
+        for (int i = 0; i < cv->columns->n; i++)
+            ptrlist_push(cat->arena, t->column_names, token_name(cat->arena, cv->columns->items[i]));
+    }
+    if (cv->materialized) {
+        /* typed now, as indexes and later migrations name its columns; a
+         * SELECT keel cannot type is left to the queries that read it */
+        t->columns = ptrlist_new(cat->arena);
+        diag_quiet_begin();
+        bool typed = columns_from_select(cat, t, cv->select, cv->name.pos, true);
+        typed = diag_quiet_end() == 0 && typed;
+        if (!typed)
+            t->columns = NULL;
+        if (t->columns && t->column_names) {
+            if (t->column_names->n != t->columns->n) {
+                diag_error(cv->name.pos, "view \"%s\" names %d columns but its query returns %d", name,
+                           t->column_names->n, t->columns->n);
+                return false;
+            }
+            for (int i = 0; i < t->column_names->n; i++)
+                ((Column *)t->columns->items[i])->name = t->column_names->items[i];
+        }
+    }
+    if (!old)
+        ptrlist_push(cat->arena, cat->tables, t);
     return true;
 }
 
-static bool drop(Catalog *cat, const Drop *d)
+static const char *drop_kind_name(DropKind k)
 {
-    char *name = table_key(cat->arena, cat->dialect, &d->schema, &d->name);
+    switch (k) {
+    case DROP_INDEX: return "index";
+    case DROP_VIEW: return "view";
+    case DROP_MATVIEW: return "materialized view";
+    default: return "table";
+    }
+}
+
+static const char *table_kind_name(const Table *t)
+{
+    return t->materialized ? "materialized view" : t->view ? "view" : "table";
+}
+
+static bool drop_one(Catalog *cat, const Drop *d, const DropName *dn)
+{
+    char *name = table_key(cat->arena, cat->dialect, &dn->schema, &dn->name);
     if (d->what == DROP_INDEX) {
         for (int i = 0; i < cat->indexes->n; i++) {
             Index *ix = cat->indexes->items[i];
@@ -408,21 +710,36 @@ static bool drop(Catalog *cat, const Drop *d)
     } else {
         for (int i = 0; i < cat->tables->n; i++) {
             Table *t = cat->tables->items[i];
-            if (strcmp(t->name, name) == 0) {
-                if ((d->what == DROP_VIEW) != (t->view != NULL)) {
-                    diag_error(d->name.pos, "\"%s\" is a %s", name, t->view ? "view" : "table");
-                    return false;
-                }
-                ptrlist_remove(cat->tables, i);
-                return true;
+            if (strcmp(t->name, name) != 0)
+                continue;
+            if (strcmp(table_kind_name(t), drop_kind_name(d->what)) != 0) {
+                diag_error(dn->name.pos, "\"%s\" is a %s", name, table_kind_name(t));
+                return false;
             }
+            ptrlist_remove(cat->tables, i);
+            return true;
         }
     }
     if (d->if_exists)
         return true;
-    diag_error(d->name.pos, "no %s \"%s\"", d->what == DROP_INDEX ? "index" : d->what == DROP_VIEW ? "view" : "table",
-               name);
+    diag_error(dn->name.pos, "no %s \"%s\"", drop_kind_name(d->what), name);
     return false;
+}
+
+static bool drop(Catalog *cat, const Drop *d)
+{
+    if (d->what == DROP_TYPE) {
+        catalog_drop_types(cat, d);
+        return true;
+    }
+    if (d->what == DROP_FUNCTION) {
+        catalog_drop_functions(cat, d);
+        return true;
+    }
+    bool ok = true;
+    for (int i = 0; i < d->names->n; i++)
+        ok = drop_one(cat, d, d->names->items[i]) && ok;
+    return ok;
 }
 
 bool catalog_apply(Catalog *cat, const Stmt *stmt)
@@ -433,7 +750,10 @@ bool catalog_apply(Catalog *cat, const Stmt *stmt)
     case STMT_CREATE_INDEX: return create_index(cat, stmt->u.create_index);
     case STMT_CREATE_VIEW: return create_view(cat, stmt->u.create_view);
     case STMT_DROP: return drop(cat, stmt->u.drop);
-    case STMT_CREATE_TYPE: return create_type(cat, stmt->u.create_type);
+    case STMT_CREATE_TYPE: return catalog_create_type(cat, stmt->u.create_type);
+    case STMT_ALTER_TYPE: return catalog_alter_type(cat, stmt->u.alter_type);
+    case STMT_CREATE_EXTENSION: return catalog_create_extension(cat, stmt->u.create_extension);
+    case STMT_CREATE_FUNCTION: return catalog_create_function(cat, stmt->u.create_function);
     default: return true; /* DML and opaque statements do not change the catalog */
     }
 }

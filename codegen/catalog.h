@@ -27,6 +27,8 @@ typedef struct Table {
     PtrList *columns;  /* of Column*; NULL for a view until analysed */
     Select *view;      /* the defining SELECT of a view */
     SrcPos pos;
+    bool materialized; /* a materialized view: its columns typed when created */
+    PtrList *column_names; /* of char*: CREATE VIEW v (a, b), applied when the view is typed */
 } Table;
 
 typedef struct Index {
@@ -34,11 +36,36 @@ typedef struct Index {
     char *table;
 } Index;
 
-/* A PostgreSQL enum (text in C) or domain (its base type). */
+/* A PostgreSQL enum (text in C), domain (its base type) or composite
+ * (text in C: the server's text form, "(1,abc)"). */
 typedef struct TypeDef {
     char *name;
     CType ctype;
+    PtrList *fields;   /* composite: of Column* */
+    bool is_enum;
 } TypeDef;
+
+/* An argument of a user-defined function or procedure. */
+typedef struct FuncParam {
+    char *name;        /* NULL when unnamed */
+    CType ctype;
+    ArgMode mode;
+    bool has_default;
+} FuncParam;
+
+/* A user-defined function or procedure (CREATE FUNCTION / PROCEDURE). */
+typedef struct Function {
+    char *name;        /* "f", or "s.f" in another schema, as table_key names tables */
+    bool procedure;
+    PtrList *params;   /* of FuncParam*, as declared */
+    int min_args, max_args; /* input arguments a call may pass; max_args -1: VARIADIC */
+    CType result;      /* as a value: a scalar, text for a named row type, CT_UNKNOWN for a record, void or trigger */
+    bool returns_set;  /* SETOF / TABLE: usable in FROM */
+    PtrList *columns;  /* a row result: RETURNS TABLE, SETOF table or composite, OUT arguments; of Column* */
+    char *language;
+    char *body;        /* as written, quotes included */
+    SrcPos pos;
+} Function;
 
 typedef struct Catalog {
     Dialect dialect;
@@ -46,6 +73,9 @@ typedef struct Catalog {
     PtrList *tables;   /* of Table* in creation order */
     PtrList *indexes;  /* of Index* */
     PtrList *types;    /* of TypeDef* */
+    PtrList *functions; /* of Function*, overloads side by side */
+    PtrList *extensions; /* of char*: CREATE EXTENSION names */
+    PtrList *pending_refs; /* SQLite's forward references, checked after the last migration */
 } Catalog;
 
 Catalog *catalog_new(Arena *arena, Dialect dialect);
@@ -60,8 +90,38 @@ Column *table_find_column(const Table *t, const char *name);
  * affinity; PostgreSQL's type names). */
 CType ctype_from_decl(Dialect dialect, const char *decl);
 
-/* The same, knowing the catalog's enums and domains. */
+/* The same, knowing the catalog's enums, domains, composites and the
+ * types of its extensions. */
 CType catalog_ctype(const Catalog *cat, const char *decl);
+
+/* After the last migration: SQLite's forward references must have
+ * resolved by then. */
+bool catalog_finish(Catalog *cat);
+
+/* A column as a column definition declares it (type, NOT NULL, DEFAULT...). */
+Column *catalog_make_column(Catalog *cat, const ColumnDef *def);
+
+/* The key of `old` renamed (schema NULL) or moved to another schema (name NULL). */
+char *catalog_renamed_key(Catalog *cat, const char *old, const char *schema, const char *name);
+
+/* catalog_objects.c: types, functions and extensions */
+TypeDef *catalog_find_type(const Catalog *cat, const char *name);
+bool catalog_create_type(Catalog *cat, const CreateType *ct);
+bool catalog_alter_type(Catalog *cat, const AlterType *at);
+void catalog_drop_types(Catalog *cat, const Drop *d);
+bool catalog_create_function(Catalog *cat, const CreateFunction *cf);
+void catalog_drop_functions(Catalog *cat, const Drop *d);
+bool catalog_create_extension(Catalog *cat, const CreateExtension *ce);
+bool catalog_has_extension(const Catalog *cat, const char *name);
+/* The type an extension the catalog loaded defines (citext, hstore, ltree...), or CT_UNKNOWN. */
+CType extension_type(const Catalog *cat, const char *decl);
+/* Any known extension's type by name, loaded or not (the engine check's view). */
+CType extension_type_named(const char *typname);
+/* An extension's function by name: its result type and the types of its
+ * first max_args arguments; false when none of the loaded extensions has it. */
+bool extension_function(const Catalog *cat, const char *name, CType *result, CType *args, int max_args);
+/* Functions named `name` a call with nargs arguments can reach. */
+PtrList *catalog_functions_named(const Catalog *cat, Arena *arena, const char *name);
 
 /* The catalog's name for a possibly qualified table: "accounts" for
  * accounts, public.accounts (PostgreSQL) and main.accounts (SQLite);

@@ -65,8 +65,25 @@ static void report(const char *kind, SrcPos pos, const char *fmt, va_list ap)
         show_source_line(pos);
 }
 
+/* Trial runs (diag_quiet_begin/end): errors are counted apart, never shown. */
+static int quiet_depth, quiet_errors;
+
+void diag_quiet_begin(void) { quiet_depth++; }
+
+int diag_quiet_end(void)
+{
+    int n = quiet_errors;
+    if (--quiet_depth == 0)
+        quiet_errors = 0;
+    return n;
+}
+
 void diag_error(SrcPos pos, const char *fmt, ...)
 {
+    if (quiet_depth > 0) {
+        quiet_errors++;
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     report("error", pos, fmt, ap);

@@ -29,6 +29,12 @@ SrcPos srcpos_at(const SrcFile *file, size_t offset);
 void diag_error(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);
+
+/* A trial: errors reported between begin and end are neither shown nor
+ * counted; end returns how many there were. For statements keel models
+ * when it can and keeps opaque otherwise. */
+void diag_quiet_begin(void);
+int diag_quiet_end(void);
 void diag_reset(void); /* for callers that run the pipeline repeatedly */
 void diag_set_output(FILE *f); /* default stderr; fuzzers silence it */
 

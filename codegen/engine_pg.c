@@ -35,7 +35,8 @@ static CType builtin_ctype(Oid oid)
     }
 }
 
-/* Enums are text; a domain is its base type. */
+/* Enums are text; a domain is its base type; a composite is text (its
+ * text form, "(1,abc)"); an extension's type as pg_extensions.def says. */
 static CType pg_ctype(PgCheck *c, Oid oid)
 {
     for (int depth = 0; depth < 8; depth++) {
@@ -45,7 +46,7 @@ static CType pg_ctype(PgCheck *c, Oid oid)
         char buf[32];
         snprintf(buf, sizeof buf, "%u", oid);
         const char *values[1] = {buf};
-        PGresult *r = PQexecParams(c->conn, "SELECT typtype, typbasetype FROM pg_type WHERE oid = $1::oid", 1, NULL,
+        PGresult *r = PQexecParams(c->conn, "SELECT typtype, typbasetype, typname FROM pg_type WHERE oid = $1::oid", 1, NULL,
                                    values, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
             PQclear(r);
@@ -53,9 +54,12 @@ static CType pg_ctype(PgCheck *c, Oid oid)
         }
         char kind = PQgetvalue(r, 0, 0)[0];
         Oid base = (Oid)strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+        CType ext = kind == 'b' ? extension_type_named(PQgetvalue(r, 0, 2)) : CT_UNKNOWN;
         PQclear(r);
-        if (kind == 'e')
+        if (kind == 'e' || kind == 'c')
             return CT_TEXT;
+        if (kind == 'b')
+            return ext;
         if (kind != 'd')
             return CT_UNKNOWN;
         oid = base;
@@ -90,14 +94,16 @@ static Oid array_element(PgCheck *c, Oid oid)
     return elem;
 }
 
-/* pg_attribute.attnotnull of a result column that is a plain table column */
+/* pg_attribute.attnotnull of a result column that is a plain table column;
+ * -1 (unknown) for a view's, whose attnotnull is always false */
 static int column_not_null(PgCheck *c, Oid table, int column)
 {
     char t[32], col[16];
     snprintf(t, sizeof t, "%u", table);
     snprintf(col, sizeof col, "%d", column);
     const char *values[2] = {t, col};
-    PGresult *r = PQexecParams(c->conn, "SELECT attnotnull FROM pg_attribute WHERE attrelid = $1::oid AND attnum = $2::int2",
+    PGresult *r = PQexecParams(c->conn, "SELECT attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                               "WHERE attrelid = $1::oid AND attnum = $2::int2 AND c.relkind IN ('r', 'p')",
                                2, NULL, values, NULL, NULL, 0);
     int result = -1;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
@@ -257,6 +263,12 @@ bool engine_check_postgres(Arena *arena, DialectRepo *repo, const char *dsn)
         exec_simple(c.conn, "SET client_min_messages = warning", NULL, arena);
     for (int i = 0; ok && i < repo->migrations->n; i++)
         ok = apply_migration(&c, repo->migrations->items[i]);
+    /* the application's queries run on fresh sessions: a migration's
+     * SET search_path (pg_dump writes one) must not follow them */
+    if (ok) {
+        exec_simple(c.conn, "RESET ALL", NULL, arena);
+        exec_simple(c.conn, "SET client_min_messages = warning", NULL, arena);
+    }
     for (int i = 0; ok && i < repo->queries->n; i++) {
         Query *q = repo->queries->items[i];
         if (q->stmt)

@@ -47,7 +47,7 @@
  * would read GENERATED as part of the type. */
 %fallback ID
   ABORT ACTION ALWAYS ASC AUTOINCR BY CASCADE COLUMN CONFLICT DEFERRED DESC
-  FAIL FILTER FIRST IDENTITY IF IGNORE INITIALLY KEY LAST NO
+  EXCLUDE FAIL FILTER FIRST IDENTITY IF IGNORE INCLUDE INITIALLY KEY LAST NO
   NOTHING NULLS OVER PARTITION RECURSIVE RENAME REPLACE RESTRICT ROLLBACK
   ROWID STORED STRICT TEMP VIRTUAL WITHOUT ZONE
   .
@@ -93,8 +93,25 @@ ifnotexists(A) ::= IF(A) NOT EXISTS.
 ifexists(A) ::= .                 { A.n = 0; }
 ifexists(A) ::= IF(A) EXISTS.
 
-temp_opt ::= .
-temp_opt ::= TEMP.
+/* TEMP, or a word the rule checks: UNLOGGED (tables), MATERIALIZED (views) */
+temp_opt(A) ::= .        { A.n = 0; }
+temp_opt(A) ::= TEMP(A).
+temp_opt(A) ::= ID(A).
+
+%type fullnamelist {PtrList *}
+fullnamelist(A) ::= xfullname(X).                       { A = list1(p, X); }
+fullnamelist(A) ::= fullnamelist(A) COMMA xfullname(X). { ptrlist_push(p->arena, A, X); }
+
+/* WITH (fillfactor = 70), SET (security_barrier): storage parameters, not modelled */
+storage_params ::= storage_param.
+storage_params ::= storage_params COMMA storage_param.
+storage_param ::= nm.
+storage_param ::= nm EQ storage_value.
+storage_param ::= nm DOT nm EQ storage_value.
+storage_value ::= term.
+storage_value ::= ID.
+storage_value ::= ON.
+storage_value ::= MINUS term.
 
 /* -------------------------------------------------------------- statements */
 cmd ::= select(S). {
@@ -103,47 +120,83 @@ cmd ::= select(S). {
 }
 
 /* -------------------------------------------------------------------- DDL */
-cmd ::= CREATE temp_opt TABLE ifnotexists(E) xfullname(N) LP columnlist(C) conslist_opt(K) RP table_options(O). {
-    Stmt *s = mk_stmt(p, STMT_CREATE_TABLE);
-    CreateTable *t = arena_alloc(p->arena, sizeof *t);
-    t->schema = N->schema;
-    t->name = N->name;
-    t->if_not_exists = TOKEN_SET(E);
+cmd ::= CREATE temp_opt(T) TABLE ifnotexists(E) xfullname(N) LP columnlist(C) conslist_opt(K) RP table_options(O). {
+    CreateTable *t = mk_create_table(p, T, E, N);
     t->columns = C;
     t->constraints = K;
-    t->without_rowid = (O & 1) != 0;
-    t->strict = (O & 2) != 0;
-    s->u.create_table = t;
+    apply_table_options(t, &O);
 }
-cmd ::= CREATE temp_opt TABLE ifnotexists(E) xfullname(N) AS select(S). {
-    Stmt *s = mk_stmt(p, STMT_CREATE_TABLE);
-    CreateTable *t = arena_alloc(p->arena, sizeof *t);
-    t->schema = N->schema;
-    t->name = N->name;
-    t->if_not_exists = TOKEN_SET(E);
+cmd ::= CREATE temp_opt(T) TABLE ifnotexists(E) xfullname(N) AS select(S) with_data. {
+    CreateTable *t = mk_create_table(p, T, E, N);
     t->as_select = S;
-    s->u.create_table = t;
 }
+/* CREATE TABLE x PARTITION OF parent FOR VALUES ...: the parent's columns */
+cmd ::= CREATE temp_opt(T) TABLE ifnotexists(E) xfullname(N) PARTITION ID(K) xfullname(P) partition_bound table_options(O). {
+    expect_word(p, K, "of");
+    CreateTable *t = mk_create_table(p, T, E, N);
+    t->columns = ptrlist_new(p->arena);
+    t->partition_of = P;
+    apply_table_options(t, &O);
+}
+partition_bound ::= FOR VALUES IN LP exprlist RP.
+partition_bound ::= FOR VALUES FROM LP exprlist RP TO LP exprlist RP.
+partition_bound ::= FOR VALUES WITH LP ID INTEGER COMMA ID INTEGER RP.
+partition_bound ::= DEFAULT.
 
-%type table_options {int}
-table_options(A) ::= .                                  { A = 0; }
-table_options(A) ::= table_option(A).
-table_options(A) ::= table_options(X) COMMA table_option(Y). { A = X | Y; }
-%type table_option {int}
+/* WITH [NO] DATA after CREATE TABLE AS / MATERIALIZED VIEW; WITH [..] CHECK OPTION after a view */
+with_data ::= .
+with_data ::= WITH ID.
+with_data ::= WITH NO ID.
+with_data ::= WITH CHECK ID.
+with_data ::= WITH ID CHECK ID.
+
+/* SQLite's options are comma separated, PostgreSQL's clauses follow each other */
+%type table_options {TableOpts}
+table_options(A) ::= .                                  { memset(&A, 0, sizeof A); }
+table_options(A) ::= table_option_list(A).
+%type table_option_list {TableOpts}
+table_option_list(A) ::= table_option(A).
+table_option_list(A) ::= table_option_list(X) COMMA table_option(Y). { A = merge_table_opts(X, Y); }
+table_option_list(A) ::= table_option_list(X) table_option(Y).       { A = merge_table_opts(X, Y); }
+%type table_option {TableOpts}
 table_option(A) ::= WITHOUT nm(X). {
-    A = 0;
-    if (str_ieq_n(X.z, (size_t)X.n, "rowid")) A = 1;
-    else build_error(p, X, "unknown table option \"WITHOUT %.*s\"", X.n, X.z);
+    memset(&A, 0, sizeof A);
+    if (str_ieq_n(X.z, (size_t)X.n, "rowid")) { A.flags = 1; A.rowid_tok = X; }
+    else if (!str_ieq_n(X.z, (size_t)X.n, "oids")) build_error(p, X, "unknown table option \"WITHOUT %.*s\"", X.n, X.z);
 }
 table_option(A) ::= nm(X). {
-    A = 0;
-    if (str_ieq_n(X.z, (size_t)X.n, "strict")) A = 2;
+    memset(&A, 0, sizeof A);
+    if (str_ieq_n(X.z, (size_t)X.n, "strict")) { A.flags = 2; A.strict_tok = X; }
     else build_error(p, X, "unknown table option \"%.*s\"", X.n, X.z);
 }
+table_option(A) ::= ID(K) LP fullnamelist(L) RP. { memset(&A, 0, sizeof A); expect_word(p, K, "inherits"); A.inherits = L; }
+table_option(A) ::= PARTITION BY ID LP sortlist RP. { memset(&A, 0, sizeof A); A.partitioned = true; }
+table_option(A) ::= WITH LP storage_params RP.      { memset(&A, 0, sizeof A); }
+table_option(A) ::= USING ID.                       { memset(&A, 0, sizeof A); }
+table_option(A) ::= ON ID DROP.                     { memset(&A, 0, sizeof A); }
+table_option(A) ::= ON ID DELETE ID.                { memset(&A, 0, sizeof A); }
+table_option(A) ::= ON ID ID ID.                    { memset(&A, 0, sizeof A); }
 
 %type columnlist {PtrList *}
 columnlist(A) ::= columnlist(A) COMMA columndef(C). { ptrlist_push(p->arena, A, C); }
 columnlist(A) ::= columndef(C).                    { A = list1(p, C); }
+columnlist(A) ::= columnlist(A) COMMA likeclause(C). { ptrlist_push(p->arena, A, C); }
+columnlist(A) ::= likeclause(C).                   { A = list1(p, C); }
+
+/* LIKE other [INCLUDING ... | EXCLUDING ...]: the other table's columns */
+%type likeclause {ColumnDef *}
+likeclause(A) ::= LIKE_KW(L) xfullname(T) like_options(O). { A = mk_like(p, L, T, O); }
+%type like_options {int}
+like_options(A) ::= .                                 { A = 0; }
+like_options(A) ::= like_options(X) ID(K) like_what(W). {
+    if (str_ieq_n(K.z, (size_t)K.n, "including")) A = X | W;
+    else { expect_word(p, K, "excluding"); A = X & ~W; }
+}
+%type like_what {int}
+like_what(A) ::= ALL.        { A = LIKE_ALL; }
+like_what(A) ::= GENERATED.  { A = LIKE_GENERATED; }
+like_what(A) ::= IDENTITY.   { A = LIKE_IDENTITY; }
+like_what(A) ::= ID(W).      { A = like_option_bit(W); }
 
 %type columndef {ColumnDef *}
 columndef(A) ::= nm(N) typetoken_opt(T) carglist(C). { A = mk_columndef(p, N, T, C); }
@@ -161,6 +214,7 @@ typetoken(A) ::= typetoken(A) LBRACKET INTEGER RBRACKET.    { A->array = true; }
 
 %type typename {TypeName *}
 typename(A) ::= ID(X).                   { A = mk_typename(p, X); }
+typename(A) ::= ID(S) DOT ID(X).         { A = mk_qualified_typename(p, S, X); }
 typename(A) ::= typename(A) ID(X).       { typename_append(p, A, X); }
 /* timestamp with time zone / without time zone */
 typename(A) ::= typename(A) WITH(X) ID(Y) ZONE(Z).    { typename_append(p, A, X); typename_append(p, A, Y); typename_append(p, A, Z); }
@@ -169,6 +223,7 @@ typename(A) ::= typename(A) WITHOUT(X) ID(Y) ZONE(Z). { typename_append(p, A, X)
 /* A type after `::`: one word, so `x::text AS y` and `x::int + 1` stay unambiguous. */
 %type casttype {TypeName *}
 casttype(A) ::= ID(X).                        { A = mk_typename(p, X); }
+casttype(A) ::= ID(S) DOT ID(X).              { A = mk_qualified_typename(p, S, X); }
 casttype(A) ::= ID(X) LP signed RP.           { A = mk_typename(p, X); }
 casttype(A) ::= ID(X) LP signed COMMA signed RP. { A = mk_typename(p, X); }
 casttype(A) ::= casttype(A) LBRACKET RBRACKET. { A->array = true; }
@@ -189,17 +244,33 @@ ccons(A) ::= NOT NULL onconf.                 { A = mk_ccons(p, TK_NOT, NULL, NU
 ccons(A) ::= PRIMARY KEY sortorder onconf autoinc(I). { A = mk_ccons(p, TK_PRIMARY, NULL, NULL); A->flag = I; }
 ccons(A) ::= UNIQUE onconf.                   { A = mk_ccons(p, TK_UNIQUE, NULL, NULL); }
 ccons(A) ::= CHECK LP expr(E) RP.             { A = mk_ccons(p, TK_CHECK, E, NULL); }
-ccons(A) ::= REFERENCES nm(T) idlist_opt(C) refargs(R). {
-    R->ref_table = T;
+ccons(A) ::= REFERENCES(K) xfullname(T) idlist_opt(C) refargs(R). {
+    R->ref_schema = T->schema;
+    R->ref_table = T->name;
     R->ref_columns = C;
+    (void)K;
     A = mk_ccons(p, TK_REFERENCES, NULL, R);
 }
 ccons(A) ::= defer_subclause.                 { A = NULL; }
 ccons(A) ::= COLLATE ID.                      { A = NULL; }
 ccons(A) ::= GENERATED ALWAYS AS LP expr(E) RP generated_kind. { A = mk_ccons(p, TK_GENERATED, E, NULL); }
 ccons(A) ::= AS LP expr(E) RP generated_kind.                  { A = mk_ccons(p, TK_GENERATED, E, NULL); }
-ccons(A) ::= GENERATED ALWAYS AS IDENTITY.          { A = mk_ccons(p, TK_IDENTITY, NULL, NULL); }
-ccons(A) ::= GENERATED BY DEFAULT AS IDENTITY.      { A = mk_ccons(p, TK_IDENTITY, NULL, NULL); }
+ccons(A) ::= GENERATED ALWAYS AS IDENTITY seq_options.     { A = mk_ccons(p, TK_IDENTITY, NULL, NULL); }
+ccons(A) ::= GENERATED BY DEFAULT AS IDENTITY seq_options. { A = mk_ccons(p, TK_IDENTITY, NULL, NULL); }
+
+/* (START WITH 1 INCREMENT BY 1 NO MINVALUE CACHE 1 SEQUENCE NAME s.x_seq) */
+seq_options ::= .
+seq_options ::= LP seq_words RP.
+seq_words ::= seq_word.
+seq_words ::= seq_words seq_word.
+seq_word ::= ID.
+seq_word ::= INTEGER.
+seq_word ::= MINUS.
+seq_word ::= BY.
+seq_word ::= NO.
+seq_word ::= WITH.
+seq_word ::= AS.
+seq_word ::= DOT.
 
 generated_kind ::= .
 generated_kind ::= STORED.
@@ -212,6 +283,7 @@ defaultvalue(A) ::= PLUS term(Z9). { A = Z9; }
 defaultvalue(A) ::= MINUS(O) term(X).          { A = mk_unary(p, O, X); }
 defaultvalue(A) ::= ID(N).                     { A = mk_column(p, NULL, N); }
 defaultvalue(A) ::= ID(N) LP exprlist(L) RP.   { A = mk_func(p, NULL, N, L, false, false); }
+defaultvalue(A) ::= nm(S) DOT nm(N) LP exprlist(L) RP. { A = mk_func(p, &S, N, L, false, false); }
 defaultvalue(A) ::= defaultvalue(X) CAST_OP(O) casttype(T). { A = mk_cast(p, O, X, T); }
 
 %type autoinc {bool}
@@ -245,6 +317,7 @@ refact(A) ::= NO ACTION.    { A = FK_NO_ACTION; }
 
 defer_subclause ::= NOT DEFERRABLE init_deferred_opt.
 defer_subclause ::= DEFERRABLE init_deferred_opt.
+defer_subclause ::= NOT ID(K).   { expect_word(p, K, "valid"); }
 init_deferred_opt ::= .
 init_deferred_opt ::= INITIALLY DEFERRED.
 init_deferred_opt ::= INITIALLY ID.
@@ -264,18 +337,38 @@ tcons(A) ::= CONSTRAINT nm.  { A = NULL; }
 tcons(A) ::= tcons_core(A).
 
 %type tcons_core {TableConstraint *}
-tcons_core(A) ::= PRIMARY(T) KEY LP idlist(C) autoinc RP onconf. { A = mk_tcons(p, CONS_PRIMARY_KEY, T, C); }
-tcons_core(A) ::= UNIQUE(T) LP idlist(C) RP onconf.             { A = mk_tcons(p, CONS_UNIQUE, T, C); }
-tcons_core(A) ::= CHECK(T) LP expr(E) RP onconf.                { A = mk_tcons(p, CONS_CHECK, T, NULL); A->check = E; }
-tcons_core(A) ::= FOREIGN(T) KEY LP idlist(C) RP REFERENCES nm(R) idlist_opt(RC) refargs(F) defer_opt. {
+tcons_core(A) ::= PRIMARY(T) KEY LP idlist(C) autoinc RP include_opt onconf defer_opt. { A = mk_tcons(p, CONS_PRIMARY_KEY, T, C); }
+tcons_core(A) ::= UNIQUE(T) LP idlist(C) RP include_opt onconf defer_opt.             { A = mk_tcons(p, CONS_UNIQUE, T, C); }
+tcons_core(A) ::= CHECK(T) LP expr(E) RP onconf defer_opt.                { A = mk_tcons(p, CONS_CHECK, T, NULL); A->check = E; }
+/* EXCLUDE USING gist (room WITH =, during WITH &&) [WHERE (...)] */
+tcons_core(A) ::= EXCLUDE(T) index_method LP exclude_list RP include_opt where_opt. { A = mk_tcons(p, CONS_EXCLUDE, T, NULL); }
+tcons_core(A) ::= FOREIGN(T) KEY LP idlist(C) RP REFERENCES xfullname(R) idlist_opt(RC) refargs(F) defer_opt. {
     A = mk_tcons(p, CONS_FOREIGN_KEY, T, C);
     F->columns = C;
-    F->ref_table = R;
+    F->ref_schema = R->schema;
+    F->ref_table = R->name;
     F->ref_columns = RC;
     A->fk = F;
 }
 defer_opt ::= .
 defer_opt ::= defer_subclause.
+
+exclude_list ::= exclude_elem.
+exclude_list ::= exclude_list COMMA exclude_elem.
+exclude_elem ::= expr WITH exclude_op.
+exclude_op ::= EQ.
+exclude_op ::= NE.
+exclude_op ::= LT.
+exclude_op ::= GT.
+exclude_op ::= LE.
+exclude_op ::= GE.
+exclude_op ::= BITAND BITAND.
+exclude_op ::= BITAND LT.
+exclude_op ::= GT BITAND.
+
+/* INCLUDE (cols) of a covering PRIMARY KEY / UNIQUE / index */
+include_opt ::= .
+include_opt ::= INCLUDE LP idlist RP.
 
 cmd ::= ALTER TABLE ifexists(E) only_opt xfullname(N) alter_list(L). {
     Stmt *s = mk_stmt(p, STMT_ALTER_TABLE);
@@ -285,6 +378,11 @@ cmd ::= ALTER TABLE ifexists(E) only_opt xfullname(N) alter_list(L). {
     a->if_exists = TOKEN_SET(E);
     a->actions = L;
     s->u.alter = a;
+}
+cmd ::= ALTER VIEW ifexists(E) xfullname(N) alter_list(L). { mk_alter_view(p, E, N, L); }
+cmd ::= ALTER ID(K) VIEW ifexists(E) xfullname(N) alter_list(L). {
+    expect_word(p, K, "materialized");
+    mk_alter_view(p, E, N, L);
 }
 only_opt ::= .
 only_opt ::= ONLY.
@@ -335,6 +433,46 @@ alter_action(A) ::= ALTER(T) column_opt nm(C) SET NOT NULL.  { A = mk_alter_acti
 alter_action(A) ::= ALTER(T) column_opt nm(C) DROP NOT NULL. { A = mk_alter_action(p, ALTER_DROP_NOT_NULL, T); A->old_name = C; }
 alter_action(A) ::= ALTER(T) column_opt nm(C) SET DEFAULT defaultvalue. { A = mk_alter_action(p, ALTER_SET_DEFAULT, T); A->old_name = C; }
 alter_action(A) ::= ALTER(T) column_opt nm(C) DROP DEFAULT.  { A = mk_alter_action(p, ALTER_DROP_DEFAULT, T); A->old_name = C; }
+alter_action(A) ::= ALTER(T) column_opt nm(C) ADD GENERATED ALWAYS AS IDENTITY seq_options. {
+    A = mk_alter_action(p, ALTER_ADD_IDENTITY, T);
+    A->old_name = C;
+}
+alter_action(A) ::= ALTER(T) column_opt nm(C) ADD GENERATED BY DEFAULT AS IDENTITY seq_options. {
+    A = mk_alter_action(p, ALTER_ADD_IDENTITY, T);
+    A->old_name = C;
+}
+alter_action(A) ::= ALTER(T) column_opt nm(C) DROP IDENTITY ifexists. { A = mk_alter_action(p, ALTER_DROP_IDENTITY, T); A->old_name = C; }
+/* SET STATISTICS n, SET STORAGE x, SET (n_distinct = ...), DROP EXPRESSION */
+alter_action(A) ::= ALTER(T) column_opt nm(C) SET ID INTEGER.            { A = mk_alter_action(p, ALTER_NOOP, T); A->old_name = C; }
+alter_action(A) ::= ALTER(T) column_opt nm(C) SET ID ID.                 { A = mk_alter_action(p, ALTER_NOOP, T); A->old_name = C; }
+alter_action(A) ::= ALTER(T) column_opt nm(C) SET LP storage_params RP.  { A = mk_alter_action(p, ALTER_NOOP, T); A->old_name = C; }
+alter_action(A) ::= ALTER(T) column_opt nm(C) DROP ID(K).                { A = mk_alter_action(p, ALTER_NOOP, T); A->old_name = C; expect_word(p, K, "expression"); }
+alter_action(A) ::= SET(T) ID(K) nm(S). {
+    A = mk_alter_action(p, ALTER_SET_SCHEMA, T);
+    A->new_name = S;
+    expect_word(p, K, "schema");
+}
+/* What the catalog does not model: OWNER TO, ENABLE / DISABLE / FORCE ROW LEVEL
+ * SECURITY, ENABLE TRIGGER x, REPLICA IDENTITY FULL, SET LOGGED, SET (...),
+ * RESET (...), ATTACH / DETACH PARTITION, VALIDATE CONSTRAINT, [NO] INHERIT */
+alter_action(A) ::= ID(T) TO nm.                     { A = mk_alter_action(p, ALTER_NOOP, T); expect_word(p, T, "owner"); }
+alter_action(A) ::= ID(T) ID ID ID.                  { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= NO(T) ID ID ID ID.               { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) ID nm.                     { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) ID ALL.                    { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) IDENTITY ID.               { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) IDENTITY FULL.             { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) IDENTITY DEFAULT.          { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) IDENTITY USING INDEX nm.   { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) xfullname.                 { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= NO(T) ID xfullname.              { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= SET(T) ID.                       { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= SET(T) WITHOUT ID.               { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= SET(T) LP storage_params RP.     { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) LP storage_params RP.      { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) PARTITION xfullname partition_bound. { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) PARTITION xfullname.       { A = mk_alter_action(p, ALTER_NOOP, T); }
+alter_action(A) ::= ID(T) CONSTRAINT nm.             { A = mk_alter_action(p, ALTER_NOOP, T); }
 type_using_opt ::= .
 type_using_opt ::= USING expr.
 
@@ -359,6 +497,72 @@ cmd ::= CREATE ID(K) xfullname(N) AS typetoken(T) carglist(C). {
 }
 enumlist ::= STRING.
 enumlist ::= enumlist COMMA STRING.
+/* CREATE TYPE name AS (a int, b text): a composite */
+cmd ::= CREATE ID(K) xfullname(N) AS LP columnlist(C) RP. {
+    CreateType *t = mk_create_type(p, K, N, "type");
+    t->fields = C;
+}
+
+cmd ::= ALTER ID(K) xfullname(N) RENAME(T) TO nm(X). { AlterType *a = mk_alter_type(p, K, N, ALTER_TYPE_RENAME, T); a->new_name = X; }
+cmd ::= ALTER ID(K) xfullname(N) RENAME(T) ID(V) STRING TO STRING. {
+    mk_alter_type(p, K, N, ALTER_TYPE_RENAME_VALUE, T);
+    expect_word(p, V, "value");
+}
+cmd ::= ALTER ID(K) xfullname(N) RENAME(T) ID(V) ID(X) TO nm(Y) drop_behaviour. {
+    AlterType *a = mk_alter_type(p, K, N, ALTER_TYPE_RENAME_ATTRIBUTE, T);
+    a->old_name = X;
+    a->new_name = Y;
+    expect_word(p, V, "attribute");
+}
+cmd ::= ALTER ID(K) xfullname(N) ADD(T) ID(V) ifnotexists STRING enum_position. {
+    mk_alter_type(p, K, N, ALTER_TYPE_ADD_VALUE, T);
+    expect_word(p, V, "value");
+}
+cmd ::= ALTER ID(K) xfullname(N) ADD(T) ID(V) ID(X) typetoken(Y) drop_behaviour. {
+    AlterType *a = mk_alter_type(p, K, N, ALTER_TYPE_ADD_ATTRIBUTE, T);
+    a->attribute = mk_columndef(p, X, Y, ptrlist_new(p->arena));
+    expect_word(p, V, "attribute");
+}
+cmd ::= ALTER ID(K) xfullname(N) DROP(T) ID(V) ifexists(E) nm(X) drop_behaviour. {
+    AlterType *a = mk_alter_type(p, K, N, ALTER_TYPE_DROP_ATTRIBUTE, T);
+    a->old_name = X;
+    a->if_exists = TOKEN_SET(E);
+    expect_word(p, V, "attribute");
+}
+cmd ::= ALTER ID(K) xfullname(N) ALTER(T) ID(V) nm(X) ID(W) typetoken(Y) drop_behaviour. {
+    AlterType *a = mk_alter_type(p, K, N, ALTER_TYPE_ALTER_ATTRIBUTE, T);
+    a->old_name = X;
+    a->type = Y;
+    expect_word(p, V, "attribute");
+    expect_word(p, W, "type");
+}
+cmd ::= ALTER ID(K) xfullname(N) ALTER(T) ID(V) nm(X) SET ID(D) ID(W) typetoken(Y) drop_behaviour. {
+    AlterType *a = mk_alter_type(p, K, N, ALTER_TYPE_ALTER_ATTRIBUTE, T);
+    a->old_name = X;
+    a->type = Y;
+    expect_word(p, V, "attribute");
+    expect_word(p, D, "data");
+    expect_word(p, W, "type");
+}
+cmd ::= ALTER ID(K) xfullname(N) SET(T) ID(W) nm(X). {
+    AlterType *a = mk_alter_type(p, K, N, ALTER_TYPE_SET_SCHEMA, T);
+    a->new_name = X;
+    expect_word(p, W, "schema");
+}
+cmd ::= ALTER ID(K) xfullname(N) ID(T) TO nm. {
+    mk_alter_type(p, K, N, ALTER_TYPE_NOOP, T);
+    expect_word(p, T, "owner");
+}
+enum_position ::= .
+enum_position ::= ID STRING.
+
+/* CREATE EXTENSION [IF NOT EXISTS] name [WITH] [SCHEMA s] [VERSION v] [CASCADE] */
+cmd ::= CREATE ID(K) nm(N) extension_options.               { mk_create_extension(p, K, N, false); }
+cmd ::= CREATE ID(K) IF NOT EXISTS nm(N) extension_options. { mk_create_extension(p, K, N, true); }
+extension_options ::= .
+extension_options ::= extension_options WITH.
+extension_options ::= extension_options ID nm.
+extension_options ::= extension_options CASCADE.
 
 column_opt ::= .
 column_opt ::= COLUMN.
@@ -366,14 +570,14 @@ drop_behaviour ::= .
 drop_behaviour ::= CASCADE.
 drop_behaviour ::= RESTRICT.
 
-cmd ::= CREATE uniqueflag(U) INDEX ifnotexists(E) nm(N) ON xfullname(T) index_method LP sortlist(C) RP where_opt(W). {
+cmd ::= CREATE uniqueflag(U) INDEX index_name(N) ON only_opt xfullname(T) index_method LP index_columns(C) RP include_opt index_with where_opt(W). {
     Stmt *s = mk_stmt(p, STMT_CREATE_INDEX);
     CreateIndex *ix = arena_alloc(p->arena, sizeof *ix);
-    ix->name = N;
+    ix->name = N.name;
     ix->schema = T->schema;
     ix->table = T->name;
     ix->unique = U;
-    ix->if_not_exists = TOKEN_SET(E);
+    ix->if_not_exists = N.if_not_exists;
     ix->columns = C;
     ix->where = W;
     s->u.create_index = ix;
@@ -383,31 +587,78 @@ uniqueflag(A) ::= UNIQUE. { A = true; }
 uniqueflag(A) ::= .       { A = false; }
 index_method ::= .
 index_method ::= USING ID.
+/* CREATE INDEX ON t (...) has no name; the driver drops CONCURRENTLY */
+%type index_name {IndexName}
+index_name(A) ::= .                    { A.name.n = 0; A.if_not_exists = false; }
+index_name(A) ::= nm(N).               { A.name = N; A.if_not_exists = false; }
+index_name(A) ::= IF NOT EXISTS nm(N). { A.name = N; A.if_not_exists = true; }
+index_with ::= .
+index_with ::= WITH LP storage_params RP.
+/* an index column: expression, operator class (text_pattern_ops), order */
+%type index_columns {PtrList *}
+index_columns(A) ::= index_column(X).                        { A = list1(p, X); }
+index_columns(A) ::= index_columns(A) COMMA index_column(X).  { ptrlist_push(p->arena, A, X); }
+%type index_column {ResultCol *}
+index_column(A) ::= expr(E) opclass_opt sortorder nulls. { A = mk_resultcol(p, E); }
+opclass_opt ::= .
+opclass_opt ::= ID.
 
-cmd ::= CREATE temp_opt VIEW ifnotexists(E) xfullname(N) idlist_opt(C) AS select(S). {
-    Stmt *s = mk_stmt(p, STMT_CREATE_VIEW);
-    CreateView *v = arena_alloc(p->arena, sizeof *v);
-    v->schema = N->schema;
-    v->name = N->name;
-    v->if_not_exists = TOKEN_SET(E);
-    v->columns = C;
-    v->select = S;
-    s->u.create_view = v;
+cmd ::= CREATE temp_opt(T) VIEW ifnotexists(E) xfullname(N) idlist_opt(C) view_options AS select(S) with_data. {
+    mk_create_view(p, T, E, N, C, S, false);
+}
+cmd ::= CREATE OR REPLACE temp_opt(T) VIEW ifnotexists(E) xfullname(N) idlist_opt(C) view_options AS select(S) with_data. {
+    mk_create_view(p, T, E, N, C, S, true);
+}
+view_options ::= .
+view_options ::= WITH LP storage_params RP.
+view_options ::= USING ID.
+
+/* REFRESH MATERIALIZED VIEW [CONCURRENTLY] x [WITH [NO] DATA], a query */
+cmd ::= ID(K) ID(M) VIEW xfullname(N) with_data. {
+    expect_word(p, K, "refresh");
+    expect_word(p, M, "materialized");
+    Stmt *s = mk_stmt(p, STMT_REFRESH);
+    s->u.target = N;
+}
+/* CALL proc(args), a query */
+cmd ::= ID(K) xfullname(N) LP exprlist(L) RP. {
+    expect_word(p, K, "call");
+    Stmt *s = mk_stmt(p, STMT_CALL);
+    N->func_args = L;
+    s->u.target = N;
 }
 
-cmd ::= DROP droptarget(W) ifexists(E) xfullname(N) drop_behaviour. {
+cmd ::= DROP droptarget(W) ifexists(E) dropnamelist(L) drop_behaviour. {
     Stmt *s = mk_stmt(p, STMT_DROP);
     Drop *d = arena_alloc(p->arena, sizeof *d);
-    d->what = W;
-    d->schema = N->schema;
-    d->name = N->name;
+    d->what = W.what;
+    d->keyword = W.keyword;
+    d->names = L;
+    d->schema = ((DropName *)L->items[0])->schema;
+    d->name = ((DropName *)L->items[0])->name;
     d->if_exists = TOKEN_SET(E);
     s->u.drop = d;
 }
-%type droptarget {DropKind}
-droptarget(A) ::= TABLE. { A = DROP_TABLE; }
-droptarget(A) ::= INDEX. { A = DROP_INDEX; }
-droptarget(A) ::= VIEW.  { A = DROP_VIEW; }
+%type droptarget {DropTarget}
+droptarget(A) ::= TABLE(K).   { A.what = DROP_TABLE; A.keyword = K; }
+droptarget(A) ::= INDEX(K).   { A.what = DROP_INDEX; A.keyword = K; }
+droptarget(A) ::= VIEW(K).    { A.what = DROP_VIEW; A.keyword = K; }
+droptarget(A) ::= ID(K) VIEW. { A.what = DROP_MATVIEW; A.keyword = K; expect_word(p, K, "materialized"); }
+droptarget(A) ::= ID(K).      { A = drop_target_word(p, K); }
+%type dropnamelist {PtrList *}
+dropnamelist(A) ::= dropname(X).                     { A = list1(p, X); }
+dropnamelist(A) ::= dropnamelist(A) COMMA dropname(X). { ptrlist_push(p->arena, A, X); }
+%type dropname {DropName *}
+dropname(A) ::= xfullname(N).                       { A = mk_dropname(p, N, -1); }
+dropname(A) ::= xfullname(N) LP RP.                 { A = mk_dropname(p, N, 0); }
+dropname(A) ::= xfullname(N) LP droptypes(T) RP.    { A = mk_dropname(p, N, T); }
+/* DROP FUNCTION f(int, OUT x text): the count of input arguments */
+%type droptypes {int}
+droptypes(A) ::= droptype(A).
+droptypes(A) ::= droptypes(X) COMMA droptype(Y).  { A = X + Y; }
+%type droptype {int}
+droptype(A) ::= typetoken(T).      { A = strncmp(T->text, "out ", 4) != 0; }
+droptype(A) ::= IN typetoken.      { A = 1; }
 
 /* ----------------------------------------------------------------- SELECT */
 %type select {Select *}
@@ -524,6 +775,8 @@ seltablist(A) ::= seltablist(A) joinop(J) seltab(X) on_using(O). {
 %type seltab {SrcItem *}
 seltab(A) ::= xfullname(A) alias(N).             { A->alias = N; }
 seltab(A) ::= LP select(S) RP alias(N).          { A = mk_srcitem(p); A->subquery = S; A->alias = N; A->name.pos = N.pos; }
+/* FROM f(args): a set-returning function (user-defined, from the catalog) */
+seltab(A) ::= xfullname(A) LP exprlist(L) RP alias(N). { A->func_args = L; A->alias = N; }
 
 alias(A) ::= AS nm(Z9). { A = Z9; }
 alias(A) ::= ID(A).

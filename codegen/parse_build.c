@@ -218,3 +218,151 @@ void build_error(Parse *p, Token at, const char *fmt, ...)
     p->failed = true;
     p->error_token.n = -1; /* already reported */
 }
+
+/* ------------------------------------------------------------------ DDL */
+
+CreateTable *mk_create_table(Parse *p, Token keyword, Token if_not_exists, SrcItem *name)
+{
+    if (TOKEN_SET(keyword) && keyword.type != TK_TEMP)
+        expect_word(p, keyword, "unlogged");
+    Stmt *s = mk_stmt(p, STMT_CREATE_TABLE);
+    CreateTable *t = arena_alloc(p->arena, sizeof *t);
+    t->schema = name->schema;
+    t->name = name->name;
+    t->if_not_exists = TOKEN_SET(if_not_exists);
+    t->keyword = keyword;
+    s->u.create_table = t;
+    return t;
+}
+
+TableOpts merge_table_opts(TableOpts a, TableOpts b)
+{
+    a.flags |= b.flags;
+    if (TOKEN_SET(b.rowid_tok))
+        a.rowid_tok = b.rowid_tok;
+    if (TOKEN_SET(b.strict_tok))
+        a.strict_tok = b.strict_tok;
+    if (b.inherits)
+        a.inherits = b.inherits;
+    a.partitioned |= b.partitioned;
+    return a;
+}
+
+void apply_table_options(CreateTable *t, const TableOpts *o)
+{
+    t->without_rowid = (o->flags & 1) != 0;
+    t->strict = (o->flags & 2) != 0;
+    t->without_rowid_tok = o->rowid_tok;
+    t->strict_tok = o->strict_tok;
+    t->inherits = o->inherits;
+    t->partitioned = o->partitioned;
+}
+
+int like_option_bit(Token w)
+{
+    static const struct { const char *word; int bit; } words[] = {
+        {"defaults", LIKE_DEFAULTS}, {"constraints", LIKE_CONSTRAINTS}, {"indexes", LIKE_INDEXES},
+        {"storage", LIKE_OTHER}, {"comments", LIKE_OTHER}, {"statistics", LIKE_OTHER}, {"compression", LIKE_OTHER},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (str_ieq_n(w.z, (size_t)w.n, words[i].word))
+            return words[i].bit;
+    return LIKE_OTHER;
+}
+
+ColumnDef *mk_like(Parse *p, Token like, SrcItem *table, int options)
+{
+    if (!str_ieq_n(like.z, (size_t)like.n, "like"))
+        build_error(p, like, "syntax error near \"%.*s\"", like.n, like.z);
+    ColumnDef *c = arena_alloc(p->arena, sizeof *c);
+    c->name = table->name;
+    c->like = table;
+    c->like_defaults = (options & LIKE_DEFAULTS) != 0;
+    c->like_identity = (options & LIKE_IDENTITY) != 0;
+    c->like_generated = (options & LIKE_GENERATED) != 0;
+    c->like_constraints = (options & (LIKE_INDEXES | LIKE_CONSTRAINTS)) != 0;
+    return c;
+}
+
+/* myschema.mood as a type: "myschema.mood", public.mood is "mood" */
+TypeName *mk_qualified_typename(Parse *p, Token schema, Token name)
+{
+    TypeName *t = mk_typename(p, name);
+    TypeName *s = mk_typename(p, schema);
+    t->tok = schema;
+    if (strcmp(s->text, p->dialect == DIALECT_POSTGRES ? "public" : "main") != 0 && strcmp(s->text, "pg_catalog") != 0)
+        t->text = arena_printf(p->arena, "%s.%s", s->text, t->text);
+    return t;
+}
+
+void mk_alter_view(Parse *p, Token if_exists, SrcItem *name, PtrList *actions)
+{
+    Stmt *s = mk_stmt(p, STMT_ALTER_TABLE);
+    AlterTable *a = arena_alloc(p->arena, sizeof *a);
+    a->schema = name->schema;
+    a->name = name->name;
+    a->if_exists = TOKEN_SET(if_exists);
+    a->actions = actions;
+    a->view = true;
+    s->u.alter = a;
+}
+
+AlterType *mk_alter_type(Parse *p, Token keyword, SrcItem *name, AlterTypeKind kind, Token at)
+{
+    expect_word(p, keyword, "type");
+    Stmt *s = mk_stmt(p, STMT_ALTER_TYPE);
+    AlterType *a = arena_alloc(p->arena, sizeof *a);
+    a->schema = name->schema;
+    a->name = name->name;
+    a->kind = kind;
+    a->tok = at;
+    s->u.alter_type = a;
+    return a;
+}
+
+void mk_create_extension(Parse *p, Token keyword, Token name, bool if_not_exists)
+{
+    expect_word(p, keyword, "extension");
+    Stmt *s = mk_stmt(p, STMT_CREATE_EXTENSION);
+    CreateExtension *e = arena_alloc(p->arena, sizeof *e);
+    e->name = name;
+    e->if_not_exists = if_not_exists;
+    s->u.create_extension = e;
+}
+
+void mk_create_view(Parse *p, Token keyword, Token if_not_exists, SrcItem *name, PtrList *columns, Select *select,
+                    bool or_replace)
+{
+    bool materialized = TOKEN_SET(keyword) && keyword.type != TK_TEMP;
+    if (materialized)
+        expect_word(p, keyword, "materialized");
+    Stmt *s = mk_stmt(p, STMT_CREATE_VIEW);
+    CreateView *v = arena_alloc(p->arena, sizeof *v);
+    v->schema = name->schema;
+    v->name = name->name;
+    v->if_not_exists = TOKEN_SET(if_not_exists);
+    v->columns = columns;
+    v->select = select;
+    v->materialized = materialized;
+    v->or_replace = or_replace;
+    s->u.create_view = v;
+}
+
+DropTarget drop_target_word(Parse *p, Token w)
+{
+    DropTarget d = {.what = DROP_TYPE, .keyword = w};
+    if (str_ieq_n(w.z, (size_t)w.n, "function") || str_ieq_n(w.z, (size_t)w.n, "procedure"))
+        d.what = DROP_FUNCTION;
+    else if (!str_ieq_n(w.z, (size_t)w.n, "domain"))
+        expect_word(p, w, "type");
+    return d;
+}
+
+DropName *mk_dropname(Parse *p, SrcItem *name, int nargs)
+{
+    DropName *d = arena_alloc(p->arena, sizeof *d);
+    d->schema = name->schema;
+    d->name = name->name;
+    d->nargs = nargs;
+    return d;
+}

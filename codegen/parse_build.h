@@ -16,6 +16,29 @@ typedef struct OnUsing {
     PtrList *using_cols;
 } OnUsing;
 
+/* CREATE TABLE's trailing options: SQLite's WITHOUT ROWID / STRICT (flags
+ * 1 / 2), PostgreSQL's INHERITS, PARTITION BY, WITH (...)... */
+typedef struct TableOpts {
+    int flags;
+    Token rowid_tok, strict_tok;
+    PtrList *inherits;   /* of SrcItem* */
+    bool partitioned;
+} TableOpts;
+
+typedef struct IndexName {
+    Token name;          /* unset: CREATE INDEX ON t (...) */
+    bool if_not_exists;
+} IndexName;
+
+typedef struct DropTarget {
+    DropKind what;
+    Token keyword;
+} DropTarget;
+
+/* LIKE other INCLUDING ...: what is copied besides names, types and NOT NULL */
+enum { LIKE_DEFAULTS = 1, LIKE_IDENTITY = 2, LIKE_GENERATED = 4, LIKE_CONSTRAINTS = 8, LIKE_INDEXES = 16,
+       LIKE_OTHER = 32, LIKE_ALL = 63 };
+
 Stmt *mk_stmt(Parse *p, StmtKind kind);
 Token *mk_token(Parse *p, Token t);
 PtrList *list1(Parse *p, void *item);
@@ -35,6 +58,19 @@ ColumnDef *mk_columndef(Parse *p, Token name, TypeName *type, PtrList *constrain
 TableConstraint *mk_tcons(Parse *p, ConstraintKind kind, Token t, PtrList *columns);
 AlterAction *mk_alter_action(Parse *p, AlterKind kind, Token at);
 CreateType *mk_create_type(Parse *p, Token keyword, SrcItem *name, const char *expected_keyword);
+CreateTable *mk_create_table(Parse *p, Token keyword, Token if_not_exists, SrcItem *name);
+void apply_table_options(CreateTable *t, const TableOpts *o);
+TableOpts merge_table_opts(TableOpts a, TableOpts b);
+ColumnDef *mk_like(Parse *p, Token like, SrcItem *table, int options);
+int like_option_bit(Token word);
+TypeName *mk_qualified_typename(Parse *p, Token schema, Token name);
+void mk_alter_view(Parse *p, Token if_exists, SrcItem *name, PtrList *actions);
+AlterType *mk_alter_type(Parse *p, Token keyword, SrcItem *name, AlterTypeKind kind, Token at);
+void mk_create_extension(Parse *p, Token keyword, Token name, bool if_not_exists);
+void mk_create_view(Parse *p, Token keyword, Token if_not_exists, SrcItem *name, PtrList *columns, Select *select,
+                    bool or_replace);
+DropTarget drop_target_word(Parse *p, Token word);
+DropName *mk_dropname(Parse *p, SrcItem *name, int nargs);
 void expect_word(Parse *p, Token t, const char *word);
 void build_error(Parse *p, Token at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -107,6 +107,7 @@ static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *sc
         for (int k = 0; k < m->stmts->n; k++)
             ok = catalog_apply(r->catalog, m->stmts->items[k]) && ok;
     }
+    ok = catalog_finish(r->catalog) && ok;
     if (!ok)
         return false;
     for (int i = 0; i < r->queries->n; i++)

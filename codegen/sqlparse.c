@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "parse.h"
+#include "dialect_check.h"
 #include "parse_build.h"
+#include "parse_routine.h"
 #include "tokenize.h"
 
 /* lemon's generated interface */
@@ -55,6 +57,28 @@ static void tv_push(TokenVec *v, Token t)
 
 static bool word_is(const Token *t, const char *w) { return t->type != TK_STRING && str_ieq_n(t->z, (size_t)t->n, w); }
 
+/* The statement's first words after CREATE: [OR REPLACE] [TEMP | UNLOGGED | MATERIALIZED ...] */
+static int skip_create_modifiers(const TokenVec *v, int i)
+{
+    const Token *t = v->items;
+    if (i + 1 < v->n && t[i].type == TK_OR && t[i + 1].type == TK_REPLACE)
+        i += 2;
+    while (i < v->n && (t[i].type == TK_TEMP || word_is(&t[i], "unlogged") || word_is(&t[i], "materialized") ||
+                        word_is(&t[i], "global") || word_is(&t[i], "local") || t[i].type == TK_UNIQUE))
+        i++;
+    return i;
+}
+
+static bool is_routine(const TokenVec *v)
+{
+    if (v->n < 2 || v->items[0].type != TK_CREATE)
+        return false;
+    int i = 1;
+    if (i + 1 < v->n && v->items[i].type == TK_OR && v->items[i + 1].type == TK_REPLACE)
+        i += 2;
+    return i < v->n && (word_is(&v->items[i], "function") || word_is(&v->items[i], "procedure"));
+}
+
 /* Which statements the grammar models. In a migration only DDL matters to
  * the catalog; DML there (seed rows) is kept opaque. */
 static bool is_modelled(const TokenVec *v, ParseMode mode)
@@ -66,36 +90,59 @@ static bool is_modelled(const TokenVec *v, ParseMode mode)
     if (mode == PARSE_QUERY)
         return true; /* run_grammar says what a query may be */
     int i = 0;
-    if (t[0].type == TK_CREATE && n > 1 && word_is(&t[1], "domain"))
+    if (t[0].type == TK_CREATE && n > 1 && (word_is(&t[1], "domain") || word_is(&t[1], "extension")))
         return true;
     if (t[0].type == TK_CREATE && n > 1 && word_is(&t[1], "type")) {
-        /* only enums matter to the catalog: CREATE TYPE [s.]name AS ENUM */
+        /* enums and composites matter to the catalog: CREATE TYPE [s.]name AS ENUM / AS ( */
         for (i = 2; i < n - 1 && i < 6; i++)
             if (t[i].type == TK_AS)
-                return word_is(&t[i + 1], "enum");
+                return word_is(&t[i + 1], "enum") || t[i + 1].type == TK_LP;
         return false;
     }
     if (t[0].type == TK_CREATE) {
-        i = 1;
-        if (i < n && t[i].type == TK_TEMP)
-            i++;
-        if (i < n && t[i].type == TK_UNIQUE)
-            i++;
+        i = skip_create_modifiers(v, 1);
         return i < n && (t[i].type == TK_TABLE || t[i].type == TK_INDEX || t[i].type == TK_VIEW);
     }
     if (t[0].type == TK_ALTER)
-        return n > 1 && t[1].type == TK_TABLE;
-    if (t[0].type == TK_DROP)
-        return n > 1 && (t[1].type == TK_TABLE || t[1].type == TK_INDEX || t[1].type == TK_VIEW);
+        return n > 1 && (t[1].type == TK_TABLE || t[1].type == TK_VIEW || word_is(&t[1], "type") ||
+                         (word_is(&t[1], "materialized") && n > 2 && t[2].type == TK_VIEW));
+    if (t[0].type == TK_DROP && n > 1) {
+        if (t[1].type == TK_TABLE || t[1].type == TK_INDEX || t[1].type == TK_VIEW)
+            return true;
+        if (word_is(&t[1], "materialized"))
+            return n > 2 && t[2].type == TK_VIEW;
+        return word_is(&t[1], "type") || word_is(&t[1], "domain") || word_is(&t[1], "function") ||
+               word_is(&t[1], "procedure");
+    }
     return false;
 }
 
-static bool is_trigger(const TokenVec *v)
+/* CREATE TRIGGER ... BEGIN ... END and CREATE FUNCTION ... BEGIN ATOMIC ...
+ * END hold semicolons: the statement ends at the END that closes them. */
+static bool is_block_statement(const TokenVec *v)
 {
     for (int i = 1; i < v->n && i < 4; i++)
         if (word_is(&v->items[i], "trigger"))
             return v->items[0].type == TK_CREATE;
-    return false;
+    return is_routine(v);
+}
+
+/* Words that say only how the server works, which the grammar never sees:
+ * CONCURRENTLY (CREATE / DROP INDEX, REFRESH MATERIALIZED VIEW) and the
+ * GLOBAL / LOCAL PostgreSQL ignores before TEMPORARY. */
+static void drop_noise_words(TokenVec *v)
+{
+    for (int i = 1; i < v->n; i++) {
+        const Token *t = &v->items[i];
+        bool noise = (word_is(t, "concurrently") && (t[-1].type == TK_INDEX || t[-1].type == TK_VIEW)) ||
+                     (i == 1 && i + 1 < v->n && v->items[0].type == TK_CREATE && t[1].type == TK_TEMP &&
+                      (word_is(t, "global") || word_is(t, "local")));
+        if (noise) {
+            memmove(&v->items[i], &v->items[i + 1], (size_t)(v->n - i - 1) * sizeof v->items[0]);
+            v->n--;
+            return;
+        }
+    }
 }
 
 static void describe_token(StrBuf *b, const Token *t)
@@ -111,7 +158,7 @@ static void describe_token(StrBuf *b, const Token *t)
 static bool is_other_statement(const Token *t)
 {
     static const char *const words[] = {
-        "analyze", "attach", "begin", "call", "comment", "commit", "copy", "detach", "do", "end", "explain",
+        "analyze", "attach", "begin", "comment", "commit", "copy", "detach", "do", "end", "explain",
         "grant", "lock", "pragma", "reindex", "release", "revoke", "rollback", "savepoint", "set", "truncate",
         "vacuum",
     };
@@ -126,10 +173,33 @@ static bool is_other_statement(const Token *t)
 static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialect, ParseMode mode, PtrList *out)
 {
     if (mode == PARSE_QUERY && is_other_statement(&v->items[0])) {
-        diag_error(v->items[0].pos, "a query must be SELECT, INSERT, UPDATE or DELETE (schema changes belong in a migration)");
+        diag_error(v->items[0].pos, "a query must be SELECT, INSERT, UPDATE or DELETE%s (schema changes belong in a migration)",
+                   dialect == DIALECT_POSTGRES ? ", or CALL or REFRESH MATERIALIZED VIEW" : "");
+        return false;
+    }
+    /* the only statements that start with a plain word are CALL and REFRESH */
+    if (v->items[0].type == TK_ID && !word_is(&v->items[0], "call") && !word_is(&v->items[0], "refresh")) {
+        StrBuf b = {0};
+        describe_token(&b, &v->items[0]);
+        diag_error(v->items[0].pos, "syntax error near %s", b.s);
+        sb_free(&b);
         return false;
     }
     Parse p = {.arena = arena, .dialect = dialect};
+    drop_noise_words(v);
+    if (mode == PARSE_MIGRATION && is_routine(v)) {
+        /* a signature keel cannot read stays opaque, as all functions were */
+        diag_quiet_begin();
+        Stmt *s = parse_routine(&p, v->items, v->n);
+        if (diag_quiet_end() > 0 || !s) {
+            s = arena_alloc(arena, sizeof *s);
+            s->kind = STMT_OTHER;
+        }
+        s->first = v->items[0];
+        s->last = v->items[v->n - 1];
+        ptrlist_push(arena, out, s);
+        return true;
+    }
     void *parser = KeelParserAlloc(malloc);
     for (int i = 0; i < v->n && !p.failed; i++)
         KeelParser(parser, v->items[i].type, v->items[i], &p);
@@ -163,8 +233,12 @@ static bool finish_statement(Arena *arena, TokenVec *v, Token end_tok, Dialect d
 {
     if (v->n == 0)
         return true;
+    if (!dialect_check_statement(v->items, v->n, dialect, mode == PARSE_QUERY)) {
+        v->n = 0;
+        return false;
+    }
     bool ok;
-    if (is_modelled(v, mode)) {
+    if (is_modelled(v, mode) || (mode == PARSE_MIGRATION && is_routine(v))) {
         ok = run_grammar(arena, v, end_tok, dialect, mode, out);
     } else {
         Stmt *s = arena_alloc(arena, sizeof *s);
@@ -216,7 +290,7 @@ bool parse_sql(Arena *arena, const SrcFile *file, size_t start, size_t end, int 
                 break;
             continue;
         }
-        if (v.n > 0 && is_trigger(&v)) {
+        if (v.n > 0 && is_block_statement(&v)) {
             if (word_is(&t, "begin") || t.type == TK_CASE)
                 block_depth++;
             else if (t.type == TK_END && block_depth > 0)

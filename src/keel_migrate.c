@@ -297,17 +297,31 @@ static const char *skip_token(const char *p)
     return p + 1;
 }
 
-/* The end of the statement starting at p: just past its ';', or the NUL. */
+static bool word_is(const char *p, const char *end, const char *word);
+
+/* The end of the statement starting at p: just past its ';', or the NUL.
+ * A SQL-standard function body (BEGIN ATOMIC ... END, CASE ... END inside)
+ * holds semicolons of its own. */
 static const char *statement_end(const char *p)
 {
+    int block = 0;
+    bool after_begin = false;
     for (;;) {
         p = skip_space(p);
         if (*p == '\0')
             return p;
-        if (*p == ';')
+        if (*p == ';' && block == 0)
             return p + 1;
         const char *start = p;
         p = skip_token(p);
+        bool begin = word_is(start, p, "begin");
+        if (after_begin && word_is(start, p, "atomic"))
+            block++;
+        else if (block > 0 && word_is(start, p, "case"))
+            block++;
+        else if (block > 0 && word_is(start, p, "end"))
+            block--;
+        after_begin = begin;
         /* E'..': the E was an identifier token; the quote follows directly. */
         if ((p - start) == 1 && (*start == 'E' || *start == 'e') && *p == '\'') {
             p++;
