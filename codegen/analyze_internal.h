@@ -23,6 +23,7 @@ typedef struct Source {
     PtrList *columns;   /* of Column* */
     bool nullable;      /* on the optional side of an outer join */
     bool has_rowid;
+    PtrList *hidden;    /* of char*: columns a USING / NATURAL join merged into an earlier source's */
 } Source;
 
 typedef struct Scope {
@@ -63,6 +64,7 @@ PtrList *columns_from_outcols(Analyzer *an, PtrList *outs);
 Source *add_source(Analyzer *an, Scope *sc, char *name, char *table_name, PtrList *columns);
 Source *add_table_source(Analyzer *an, Scope *sc, const Token *schema, const Token *name, const Token *alias);
 Column *source_column(const Source *s, const char *name);
+bool source_hides(const Source *s, const char *name); /* merged away by USING / NATURAL */
 TypeInfo column_type(const Column *c, const Source *s);
 TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e);
 
@@ -71,6 +73,7 @@ TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e);
 
 /* analyze_expr.c */
 TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e);
+PtrList *row_items(Expr *e);
 
 /* analyze_result.c */
 char *c_field_name(Analyzer *an, const char *name);
@@ -83,8 +86,13 @@ void add_ctes(Analyzer *an, Scope *sc, With *with);
 PtrList *analyze_select(Analyzer *an, Scope *parent, Select *s);
 
 /* analyze_dml.c */
-PtrList *analyze_insert(Analyzer *an, Stmt *stmt);
-PtrList *analyze_update(Analyzer *an, Stmt *stmt);
-PtrList *analyze_delete(Analyzer *an, Stmt *stmt);
+PtrList *analyze_insert(Analyzer *an, Scope *parent, Stmt *stmt);
+PtrList *analyze_update(Analyzer *an, Scope *parent, Stmt *stmt);
+PtrList *analyze_delete(Analyzer *an, Scope *parent, Stmt *stmt);
+PtrList *analyze_dml(Analyzer *an, Scope *parent, Stmt *stmt);
+PtrList *analyze_truncate(Analyzer *an, Stmt *stmt);
+
+/* analyze_from_functions.c */
+Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it);
 
 #endif

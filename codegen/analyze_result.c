@@ -97,6 +97,23 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
 {
     char *qual = TOKEN_SET(rc->star_table) ? token_name(an->arena, &rc->star_table) : NULL;
     bool matched = false;
+    PtrList *merged = ptrlist_new(an->arena); /* of Column*: USING / NATURAL columns already listed */
+    if (!qual && an->cat->dialect == DIALECT_POSTGRES) {
+        /* PostgreSQL lists a join's merged columns first, the outermost join's first */
+        for (int i = sc->sources->n - 1; i >= 0; i--) {
+            Source *right = sc->sources->items[i];
+            for (int k = 0; k < PTRLIST_LEN(right->hidden); k++)
+                for (int j = 0; j < i; j++) {
+                    Source *left = sc->sources->items[j];
+                    Column *c = source_column(left, right->hidden->items[k]);
+                    if (!c || source_hides(left, c->name))
+                        continue;
+                    ptrlist_push(an->arena, merged, c);
+                    push_out(an, out, c->name, column_type(c, left), c->pos);
+                    break;
+                }
+        }
+    }
     for (int i = 0; i < sc->sources->n; i++) {
         Source *src = sc->sources->items[i];
         if (qual && strcmp(src->name, qual) != 0)
@@ -104,6 +121,11 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
         matched = true;
         for (int j = 0; j < PTRLIST_LEN(src->columns); j++) {
             Column *c = src->columns->items[j];
+            bool listed = false;
+            for (int k = 0; k < merged->n; k++)
+                listed |= merged->items[k] == c;
+            if (!qual && (listed || source_hides(src, c->name)))
+                continue;
             push_out(an, out, c->name, column_type(c, src), TOKEN_SET(rc->star_table) ? rc->star_table.pos : c->pos);
         }
     }

@@ -108,6 +108,14 @@ Column *source_column(const Source *s, const char *name)
     return NULL;
 }
 
+bool source_hides(const Source *s, const char *name)
+{
+    for (int i = 0; i < PTRLIST_LEN(s->hidden); i++)
+        if (strcmp(s->hidden->items[i], name) == 0)
+            return true;
+    return false;
+}
+
 static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}};
 
 static bool is_rowid_name(const char *n)
@@ -149,7 +157,7 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
         for (int i = 0; i < s->sources->n; i++) {
             Source *src = s->sources->items[i];
             Column *c = source_column(src, name);
-            if (!c)
+            if (!c || source_hides(src, name))
                 continue;
             if (found) {
                 error_at(an, e->tok.pos, "column \"%s\" is ambiguous: it is in \"%s\" and \"%s\"; qualify it", name,

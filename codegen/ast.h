@@ -57,6 +57,8 @@ typedef enum ExprKind {
     EX_COLLATE,
     EX_ROW,        /* (a, b, ...) */
     EX_DEFAULT,    /* DEFAULT inside VALUES */
+    EX_SUBSCRIPT,  /* lhs[rhs], or the slice lhs[rhs:extra] (either bound may be NULL) */
+    EX_NAMEDARG,   /* name => lhs, name := lhs: a named function argument */
 } ExprKind;
 
 typedef struct Select Select;
@@ -72,6 +74,10 @@ typedef struct Expr {
     TypeName *type;
     bool negated, distinct, star;
     int param;           /* EX_PARAM: 0-based slot, assigned by the analyzer */
+    PtrList *order_by;   /* EX_FUNC: ORDER BY inside the call or WITHIN GROUP (of ResultCol*) */
+    struct Expr *filter; /* EX_FUNC: FILTER (WHERE ...) */
+    PtrList *over;       /* EX_FUNC: the expressions of its OVER (...) window (of Expr*) */
+    bool slice;          /* EX_SUBSCRIPT: a[lo:hi] */
 } Expr;
 
 /* A result column, ORDER BY term or SET assignment. */
@@ -81,6 +87,7 @@ typedef struct ResultCol {
     Token star_table;    /* t in t.* */
     bool star;
     bool desc;
+    PtrList *columns;    /* SET (a, b) = ...: the columns (of Token*); alias is the first */
 } ResultCol;
 
 typedef enum JoinKind { JOIN_FIRST, JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL, JOIN_CROSS } JoinKind;
@@ -92,12 +99,16 @@ typedef struct SrcItem {
     bool natural;
     Expr *on;
     PtrList *using_cols; /* of Token* */
+    Expr *func;          /* a function in FROM: unnest(...), generate_series(...), json_each(...) */
+    bool lateral, ordinality;
+    PtrList *col_defs;   /* AS t(a, b) or AS t(a int, b text): of ColumnDef* (type NULL for a bare name) */
 } SrcItem;
 
 typedef struct Cte {
     Token name;
     PtrList *columns;    /* of Token*, optional */
     Select *select;
+    struct Stmt *dml;    /* WITH x AS (INSERT/UPDATE/DELETE ... RETURNING ...) */
 } Cte;
 
 typedef struct With {
@@ -120,6 +131,8 @@ struct Select {
     Select *prior;       /* left operand of compound_op */
     PtrList *order_by;   /* of ResultCol*, on the whole compound */
     Expr *limit, *offset;
+    Select *sub;         /* (SELECT ...) standing as one arm of a compound */
+    PtrList *window_exprs; /* expressions of the WINDOW clause's definitions (of Expr*) */
 };
 
 typedef struct Upsert {
@@ -253,8 +266,14 @@ typedef struct Drop {
 typedef enum StmtKind {
     STMT_SELECT, STMT_INSERT, STMT_UPDATE, STMT_DELETE,
     STMT_CREATE_TABLE, STMT_ALTER_TABLE, STMT_CREATE_INDEX, STMT_CREATE_VIEW, STMT_DROP, STMT_CREATE_TYPE,
-    STMT_OTHER            /* consumed, kept in the migration, not modelled */
+    STMT_OTHER,           /* consumed, kept in the migration, not modelled */
+    STMT_TRUNCATE
 } StmtKind;
+
+/* TRUNCATE [TABLE] a, b [RESTART IDENTITY] [CASCADE] (PostgreSQL). */
+typedef struct Truncate {
+    PtrList *tables;      /* of SrcItem* */
+} Truncate;
 
 typedef struct Stmt {
     StmtKind kind;
@@ -271,6 +290,7 @@ typedef struct Stmt {
         CreateView *create_view;
         Drop *drop;
         CreateType *create_type;
+        Truncate *truncate;
     } u;
 } Stmt;
 

@@ -112,8 +112,7 @@ static bool is_other_statement(const Token *t)
 {
     static const char *const words[] = {
         "analyze", "attach", "begin", "call", "comment", "commit", "copy", "detach", "do", "end", "explain",
-        "grant", "lock", "pragma", "reindex", "release", "revoke", "rollback", "savepoint", "set", "truncate",
-        "vacuum",
+        "grant", "lock", "pragma", "reindex", "release", "revoke", "rollback", "savepoint", "set", "vacuum",
     };
     if (t->type == TK_CREATE || t->type == TK_ALTER || t->type == TK_DROP)
         return true;
