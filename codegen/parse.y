@@ -47,13 +47,14 @@
 /* Keywords that may also be used as names (a column called "key"). A word
  * that can follow a type name or a table alias must not be here: lemon
  * prefers the fallback to a default reduction, so "x REAL GENERATED ..."
- * would read GENERATED as part of the type. */
+ * would read GENERATED as part of the type (and "FROM t FETCH FIRST ..."
+ * FETCH as t's alias; INDEXED likewise). */
 %fallback ID
   ABORT ACTION ALWAYS ASC AUTOINCR BY CASCADE COLUMN CONFLICT DEFERRED DESC
   FAIL FILTER FIRST IDENTITY IF IGNORE INITIALLY KEY LAST NO
   NOTHING NULLS OVER PARTITION RECURSIVE RENAME REPLACE RESTRICT ROLLBACK
   ROWID STORED STRICT TEMP VIRTUAL WITHOUT ZONE
-  AT FETCH GROUPING INDEXED LATERAL OVERLAPS SIMILAR SYMMETRIC TRUNCATE WITHIN
+  AT GROUPING LATERAL OVERLAPS SIMILAR SYMMETRIC TRUNCATE WITHIN
   .
 
 %right NAMEARG.
@@ -508,7 +509,9 @@ oneselect(A) ::= SELECT(T) distinct(D) selcollist(R) from(F) where_opt(W) groupb
     p->distinct_on = NULL;
 }
 /* SELECT FROM t WHERE ...: PostgreSQL's empty select list (EXISTS (SELECT FROM ...)) */
-oneselect(A) ::= SELECT(T) distinct(D) FROM seltablist(F) where_opt(W) groupby_opt(G) having_opt(H) window_clause(WC). {
+oneselect(A) ::= SELECT(T) distinct(D) FROM(K) seltablist(F) where_opt(W) groupby_opt(G) having_opt(H) window_clause(WC). {
+    if (p->dialect == DIALECT_SQLITE)
+        build_error(p, K, "syntax error near \"%.*s\"", K.n, K.z);
     A = arena_alloc(p->arena, sizeof *A);
     A->tok = T;
     A->distinct = D;
