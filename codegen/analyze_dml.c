@@ -124,6 +124,9 @@ PtrList *analyze_insert(Analyzer *an, Scope *parent, Stmt *stmt)
         }
     }
     if (ins->select) {
+        for (Select *arm = ins->select; arm; arm = arm->prior)
+            for (Select *x = arm; x; x = x->sub)
+                x->feeds_insert = true;
         /* the SELECT's column names do not matter, its positions do */
         an->depth++;
         PtrList *sel = analyze_select(an, outer, ins->select);

@@ -118,10 +118,27 @@ static bool is_comparison(int op)
     return op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_LE || op == TK_GT || op == TK_GE;
 }
 
+/* tags @> @wanted::text[], tags && $1::text[]: an operand of an array
+ * operator that is a parameter cast to an array is a list, as in ANY(). */
+static TypeInfo type_array_operand(Analyzer *an, Scope *sc, Expr *e, Expr *x)
+{
+    Expr *c = strip(x);
+    bool array_op = e->op == TK_OP && (op_is(e, "@>") || op_is(e, "<@") || op_is(e, "&&"));
+    if (!array_op || c->kind != EX_CAST || !c->type->array || !is_param(strip(c->lhs)))
+        return type_expr(an, sc, x);
+    an->list_context = true;
+    TypeInfo t = type_expr(an, sc, x);
+    an->list_context = false;
+    Param *p = param_of(an, strip(c->lhs));
+    if (p)
+        p->list = true;
+    return t;
+}
+
 static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
 {
-    TypeInfo l = type_expr(an, sc, e->lhs);
-    TypeInfo r = type_expr(an, sc, e->rhs);
+    TypeInfo l = type_array_operand(an, sc, e, e->lhs);
+    TypeInfo r = type_array_operand(an, sc, e, e->rhs);
     bool nullable = l.nullable || r.nullable;
     if (e->op == TK_AND || e->op == TK_OR) {
         hint_param(an, e->lhs, ti(CT_BOOL, false), NULL, false);

@@ -42,6 +42,7 @@ typedef struct Analyzer {
     int depth;   /* SELECT nesting: names matter only for the outermost */
     bool in_list_item;  /* typing the sole item of an IN list */
     bool list_context;  /* typing the argument of ANY()/ALL() */
+    bool lenient_types; /* result columns of an INSERT's SELECT: any type will do */
 } Analyzer;
 
 static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL}; }

@@ -138,6 +138,7 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
 PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
 {
     PtrList *out = ptrlist_new(an->arena);
+    bool lenient = an->lenient_types;
     for (int i = 0; i < PTRLIST_LEN(cols); i++) {
         ResultCol *rc = cols->items[i];
         if (rc->star) {
@@ -153,8 +154,9 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
             error_at(an, expr_start(rc->expr), "result column %d has no name; give it one with AS", i + 1);
             continue;
         }
-        if (t.t == CT_UNKNOWN && is_param(strip(rc->expr))) {
-            /* the parameter's own error says what to do */
+        if (t.t == CT_UNKNOWN && (lenient || is_param(strip(rc->expr)))) {
+            /* INSERT ... SELECT array_agg(x): the target column is what counts;
+             * a parameter's own error says what to do */
         } else if (t.t == CT_UNKNOWN && an->ok) {
             if (t.col)
                 error_at(an, pos, "column \"%s\" has type \"%s\", which keel cannot map to a C type; CAST it, e.g. CAST(%s AS TEXT)",

@@ -46,13 +46,17 @@ static void merge_join_columns(Analyzer *an, Scope *sc, SrcItem *it, Source *src
     }
     if (!it->natural)
         return;
-    for (int j = 0; j < PTRLIST_LEN(src->columns); j++) {
-        Column *c = src->columns->items[j];
-        if (!left_provider(sc, before, c->name))
-            continue;
-        if (!src->hidden)
-            src->hidden = ptrlist_new(an->arena);
-        ptrlist_push(an->arena, src->hidden, c->name);
+    /* the common columns, in the left side's order (PostgreSQL lists them so) */
+    for (int k = 0; k < before; k++) {
+        Source *left = sc->sources->items[k];
+        for (int j = 0; j < PTRLIST_LEN(left->columns); j++) {
+            Column *c = left->columns->items[j];
+            if (source_hides(left, c->name) || !source_column(src, c->name) || source_hides(src, c->name))
+                continue;
+            if (!src->hidden)
+                src->hidden = ptrlist_new(an->arena);
+            ptrlist_push(an->arena, src->hidden, c->name);
+        }
     }
 }
 
@@ -185,10 +189,12 @@ static bool has_grouping_sets(const Select *s)
     return false;
 }
 
-static bool is_count(const ResultCol *rc)
+/* count() and grouping() are never NULL, rolled up or not */
+static bool never_null_aggregate(const ResultCol *rc)
 {
     const Expr *e = rc->expr ? strip(rc->expr) : NULL;
-    return e && e->kind == EX_FUNC && str_ieq_n(e->tok.z, (size_t)e->tok.n, "count") && !e->over;
+    return e && e->kind == EX_FUNC && !e->over &&
+           (str_ieq_n(e->tok.z, (size_t)e->tok.n, "count") || str_ieq_n(e->tok.z, (size_t)e->tok.n, "grouping"));
 }
 
 static PtrList *analyze_one_select(Analyzer *an, Scope *parent, Select *s)
@@ -214,13 +220,16 @@ static PtrList *analyze_one_select(Analyzer *an, Scope *parent, Select *s)
     add_from(an, sc, parent, s->from);
     if (s->where)
         type_expr(an, sc, s->where);
+    bool saved = an->lenient_types;
+    an->lenient_types = s->feeds_insert;
     PtrList *cols = result_columns(an, sc, s->result);
+    an->lenient_types = saved;
     for (int i = 0; i < PTRLIST_LEN(s->window_exprs); i++)
         type_expr(an, sc, s->window_exprs->items[i]);
     if (has_grouping_sets(s)) {
         bool aligned = PTRLIST_LEN(cols) == PTRLIST_LEN(s->result);
         for (int i = 0; i < PTRLIST_LEN(cols); i++)
-            if (!aligned || !is_count(s->result->items[i]))
+            if (!aligned || !never_null_aggregate(s->result->items[i]))
                 ((OutColumn *)cols->items[i])->nullable = true;
     }
     /* GROUP BY day, HAVING n > 1: both engines let these name result

@@ -133,6 +133,7 @@ struct Select {
     Expr *limit, *offset;
     Select *sub;         /* (SELECT ...) standing as one arm of a compound */
     PtrList *window_exprs; /* expressions of the WINDOW clause's definitions (of Expr*) */
+    bool feeds_insert;   /* INSERT ... SELECT: its columns need no C type (set by the analyzer) */
 };
 
 typedef struct Upsert {
