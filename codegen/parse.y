@@ -578,7 +578,7 @@ seltablist(A) ::= seltablist(A) joinop(J) seltab(X) on_using(O). {
 }
 
 %type seltab {SrcItem *}
-seltab(A) ::= xfullname(A) alias(N) indexed_opt. { A->alias = N; }
+seltab(A) ::= xfullname(A) tabalias(N) indexed_opt. { A->alias = N.name; A->col_defs = N.cols; }
 seltab(A) ::= LP select(S) RP tabalias(N).       { A = mk_srcitem(p); A->subquery = S; A->alias = N.name; A->col_defs = N.cols; A->name.pos = N.name.pos; }
 /* unnest(...), generate_series(...), json_each(...) [WITH ORDINALITY] [AS t(a, b)] */
 seltab(A) ::= xfullname(F) LP exprlist(L) RP ordinality_opt(O) tabalias(N). {
