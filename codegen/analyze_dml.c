@@ -57,7 +57,8 @@ static void assign(Analyzer *an, Scope *sc, Source *target, ResultCol *set)
     if (value->kind == EX_SUBQUERY) {
         PtrList *cols = analyze_select(an, sc, value->select);
         if (an->ok && PTRLIST_LEN(cols) != n)
-            error_at(an, value->tok.pos, "the SELECT returns %d columns for the %d columns set", PTRLIST_LEN(cols), n);
+            error_at(an, value->tok.pos, "SET of %d columns needs a SELECT of %d columns; this one returns %d", n, n,
+                     PTRLIST_LEN(cols));
         for (int i = 0; i < n; i++) {
             char *name = token_name(an->arena, set->columns->items[i]);
             if (!source_column(target, name))

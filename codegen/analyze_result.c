@@ -131,7 +131,7 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
     }
     if (qual && !matched)
         error_at(an, rc->star_table.pos, "no table or alias \"%s\" in this query", qual);
-    else if (!qual && sc->sources->n == 0)
+    else if (!qual && sc->sources->n == 0 && !sc->incomplete)
         error_at(an, rc->star_table.pos, "SELECT * needs a FROM clause");
 }
 

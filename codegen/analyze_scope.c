@@ -148,6 +148,11 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
                 error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name, src->table_name);
                 return ti(CT_UNKNOWN, true);
             }
+        for (Scope *s = sc; s; s = s->parent)
+            if (s->incomplete) { /* the FROM item's own error said it */
+                an->ok = false;
+                return ti(CT_UNKNOWN, true);
+            }
         error_at(an, e->table.pos, "no table or alias \"%s\" in this query", qual);
         return ti(CT_UNKNOWN, true);
     }
