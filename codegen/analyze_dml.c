@@ -55,7 +55,9 @@ static void assign(Analyzer *an, Scope *sc, Source *target, ResultCol *set)
         return;
     }
     if (value->kind == EX_SUBQUERY) {
+        an->depth++; /* its column names do not matter */
         PtrList *cols = analyze_select(an, sc, value->select);
+        an->depth--;
         if (an->ok && PTRLIST_LEN(cols) != n)
             error_at(an, value->tok.pos, "SET of %d columns needs a SELECT of %d columns; this one returns %d", n, n,
                      PTRLIST_LEN(cols));
@@ -71,9 +73,19 @@ static void assign(Analyzer *an, Scope *sc, Source *target, ResultCol *set)
     error_at(an, value->tok.pos, "SET of %d columns needs %d values: (a, b) = (x, y) or (SELECT x, y ...)", n, n);
 }
 
-static PtrList *returning(Analyzer *an, Scope *sc, PtrList *cols) { return cols ? result_columns(an, sc, cols) : NULL; }
+/* The statement's body runs one level deeper, so subqueries in it are not
+ * taken for the query's result; RETURNING is the result. */
+static PtrList *returning(Analyzer *an, Scope *sc, PtrList *cols)
+{
+    if (!cols)
+        return NULL;
+    an->depth--;
+    PtrList *out = result_columns(an, sc, cols);
+    an->depth++;
+    return out;
+}
 
-PtrList *analyze_insert(Analyzer *an, Scope *parent, Stmt *stmt)
+static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
 {
     Insert *ins = stmt->u.insert;
     Scope *outer = scope_new(an, parent);
@@ -167,7 +179,7 @@ PtrList *analyze_insert(Analyzer *an, Scope *parent, Stmt *stmt)
     return returning(an, sc, ins->returning);
 }
 
-PtrList *analyze_update(Analyzer *an, Scope *parent, Stmt *stmt)
+static PtrList *update_body(Analyzer *an, Scope *parent, Stmt *stmt)
 {
     Update *u = stmt->u.update;
     Scope *outer = scope_new(an, parent);
@@ -184,7 +196,7 @@ PtrList *analyze_update(Analyzer *an, Scope *parent, Stmt *stmt)
     return returning(an, sc, u->returning);
 }
 
-PtrList *analyze_delete(Analyzer *an, Scope *parent, Stmt *stmt)
+static PtrList *delete_body(Analyzer *an, Scope *parent, Stmt *stmt)
 {
     Delete *d = stmt->u.delete_;
     Scope *outer = scope_new(an, parent);
@@ -196,6 +208,30 @@ PtrList *analyze_delete(Analyzer *an, Scope *parent, Stmt *stmt)
     if (d->where)
         type_expr(an, sc, d->where);
     return returning(an, sc, d->returning);
+}
+
+PtrList *analyze_insert(Analyzer *an, Scope *parent, Stmt *stmt)
+{
+    an->depth++;
+    PtrList *cols = insert_body(an, parent, stmt);
+    an->depth--;
+    return cols;
+}
+
+PtrList *analyze_update(Analyzer *an, Scope *parent, Stmt *stmt)
+{
+    an->depth++;
+    PtrList *cols = update_body(an, parent, stmt);
+    an->depth--;
+    return cols;
+}
+
+PtrList *analyze_delete(Analyzer *an, Scope *parent, Stmt *stmt)
+{
+    an->depth++;
+    PtrList *cols = delete_body(an, parent, stmt);
+    an->depth--;
+    return cols;
 }
 
 /* WITH x AS (DELETE ... RETURNING *): the statement's RETURNING columns. */

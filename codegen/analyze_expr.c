@@ -124,12 +124,13 @@ static TypeInfo type_array_operand(Analyzer *an, Scope *sc, Expr *e, Expr *x)
 {
     Expr *c = strip(x);
     bool array_op = e->op == TK_OP && (op_is(e, "@>") || op_is(e, "<@") || op_is(e, "&&"));
-    if (!array_op || c->kind != EX_CAST || !c->type->array || !is_param(strip(c->lhs)))
+    if (!array_op || c->kind != EX_CAST || !c->type->array ||
+        !(is_param(strip(c->lhs)) || strip(c->lhs)->kind == EX_STRING))
         return type_expr(an, sc, x);
     an->list_context = true;
     TypeInfo t = type_expr(an, sc, x);
     an->list_context = false;
-    Param *p = param_of(an, strip(c->lhs));
+    Param *p = is_param(strip(c->lhs)) ? param_of(an, strip(c->lhs)) : NULL;
     if (p)
         p->list = true;
     return t;
@@ -259,7 +260,9 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         type_call_clauses(an, sc, e);
         return type_function(an, sc, e);
     case EX_CAST: {
-        bool list_cast = e->type->array && an->list_context && is_param(strip(e->lhs));
+        /* ANY(@ids::bigint[]): a list parameter; ANY('{1,2}'::bigint[]): a literal list */
+        bool list_cast = e->type->array && an->list_context &&
+                         (is_param(strip(e->lhs)) || strip(e->lhs)->kind == EX_STRING);
         an->list_context = false;
         TypeInfo x = type_expr(an, sc, e->lhs);
         /* ANY(@ids::bigint[]): the parameter is a list of bigint */

@@ -99,7 +99,7 @@ static Column *new_column(Analyzer *an, const char *name, CType t, bool not_null
 {
     Column *c = arena_alloc(an->arena, sizeof *c);
     c->name = arena_strdup(an->arena, name);
-    c->decl_type = "";
+    c->decl_type = t == CT_UNKNOWN ? "anyelement" : "";
     c->ctype = t;
     c->not_null = not_null;
     c->pos = pos;
@@ -126,6 +126,19 @@ static TypeInfo element_type(Analyzer *an, Scope *sc, Expr *arg)
     size_t n = decl ? strlen(decl) : 0;
     if (n > 2 && strcmp(decl + n - 2, "[]") == 0)
         return ti(catalog_ctype(an->cat, arena_strndup(an->arena, decl, n - 2)), true);
+    /* ARRAY[1, 2]: its elements' type */
+    if (x->kind == EX_FUNC && !TOKEN_SET(x->table) && str_ieq_n(x->tok.z, (size_t)x->tok.n, "array") &&
+        PTRLIST_LEN(x->list) > 0 && strip(x->list->items[0])->kind != EX_SUBQUERY) {
+        TypeInfo first = ti(CT_UNKNOWN, true);
+        bool nullable = false;
+        for (int i = 0; i < x->list->n; i++) {
+            TypeInfo e = type_expr(an, sc, x->list->items[i]);
+            if (first.t == CT_UNKNOWN)
+                first = e;
+            nullable |= e.nullable;
+        }
+        return ti(first.t, nullable);
+    }
     return ti(CT_UNKNOWN, true);
 }
 

@@ -145,7 +145,7 @@ void add_ctes(Analyzer *an, Scope *sc, With *with)
             for (int j = 0; j < PTRLIST_LEN(full) && j < PTRLIST_LEN(t->columns); j++)
                 ((Column *)t->columns->items[j])->not_null &= !((OutColumn *)full->items[j])->nullable;
         } else if (cte->dml) {
-            an->depth++;
+            an->depth++; /* RETURNING names its columns at the level of a CTE's SELECT */
             t->columns = columns_from_outcols(an, analyze_dml(an, sc, cte->dml));
             an->depth--;
             ptrlist_push(an->arena, sc->ctes, t);
