@@ -147,11 +147,14 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_BOOL, nullable);
     }
     if (e->op == TK_CONCAT) {
-        /* tags || 'x' is an array, which keel does not map; jsonb || jsonb and text stay text */
-        TypeInfo array = l.t == CT_UNKNOWN && l.col ? l : r.t == CT_UNKNOWN && r.col ? r : ti(CT_TEXT, false);
-        if (array.col) {
+        /* tags || 'x' and ARRAY[a] || b are arrays, which keel does not map;
+         * text || text and jsonb || jsonb stay text */
+        Expr *ls = strip(e->lhs), *rs = strip(e->rhs);
+        bool l_unknown = l.t == CT_UNKNOWN && !is_param(ls) && ls->kind != EX_NULL;
+        bool r_unknown = r.t == CT_UNKNOWN && !is_param(rs) && rs->kind != EX_NULL;
+        if (l_unknown || r_unknown) {
             TypeInfo t = ti(CT_UNKNOWN, nullable);
-            t.col = array.col;
+            t.col = l_unknown ? l.col : r.col;
             return t;
         }
         hint_param(an, e->lhs, ti(CT_TEXT, false), NULL, false);

@@ -54,6 +54,8 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
     *table_name = name;
     *has_rowid = false;
     const Table *t = TOKEN_SET(*schema) ? NULL : find_cte(sc, name);
+    if (t && !t->columns)
+        error_at(an, name_tok->pos, "WITH query \"%s\" has no RETURNING clause to read rows from", name);
     if (t)
         return t->columns;
     t = catalog_find_table(an->cat, name);

@@ -146,8 +146,10 @@ void add_ctes(Analyzer *an, Scope *sc, With *with)
                 ((Column *)t->columns->items[j])->not_null &= !((OutColumn *)full->items[j])->nullable;
         } else if (cte->dml) {
             an->depth++; /* RETURNING names its columns at the level of a CTE's SELECT */
-            t->columns = columns_from_outcols(an, analyze_dml(an, sc, cte->dml));
+            PtrList *returned = analyze_dml(an, sc, cte->dml);
             an->depth--;
+            /* without RETURNING it has no rows to read: NULL says so to a reader */
+            t->columns = returned ? columns_from_outcols(an, returned) : NULL;
             ptrlist_push(an->arena, sc->ctes, t);
         } else {
             t->columns = columns_from_outcols(an, analyze_select(an, sc, cte->select));

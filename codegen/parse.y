@@ -682,6 +682,7 @@ limit_opt(A) ::= fetch_first(X) OFFSET expr(Y) ID(R). { A.limit = X; A.offset = 
 %type fetch_first {Expr *}
 fetch_first(A) ::= FETCH first_next expr(Z9) ID(R) ONLY. { A = Z9; expect_rows(p, R); }
 fetch_first(A) ::= FETCH first_next ID(R) ONLY.          { A = NULL; expect_rows(p, R); }
+fetch_first(A) ::= FETCH first_next expr(Z9) ID(R) WITH ID(T). { A = Z9; expect_rows(p, R); expect_word(p, T, "ties"); }
 first_next ::= FIRST.
 first_next ::= ID(N).  { expect_word(p, N, "next"); }
 
