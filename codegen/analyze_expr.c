@@ -118,12 +118,16 @@ static bool is_comparison(int op)
     return op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_LE || op == TK_GT || op == TK_GE;
 }
 
-/* tags @> @wanted::text[], tags && $1::text[]: an operand of an array
- * operator that is a parameter cast to an array is a list, as in ANY(). */
+/* tags @> @wanted::text[], tags && $1::text[], doc #>> @path::text[],
+ * doc ?| @keys::text[]: an operand of an operator that reads an array,
+ * when it is a parameter cast to an array, is a list, as in ANY(). */
 static TypeInfo type_array_operand(Analyzer *an, Scope *sc, Expr *e, Expr *x)
 {
+    static const char *const array_ops[] = {"@>", "<@", "&&", "#>", "#>>", "#-", "?|", "?&"};
     Expr *c = strip(x);
-    bool array_op = e->op == TK_OP && (op_is(e, "@>") || op_is(e, "<@") || op_is(e, "&&"));
+    bool array_op = false;
+    for (size_t i = 0; e->op == TK_OP && i < sizeof array_ops / sizeof array_ops[0]; i++)
+        array_op |= op_is(e, array_ops[i]);
     if (!array_op || c->kind != EX_CAST || !c->type->array ||
         !(is_param(strip(c->lhs)) || strip(c->lhs)->kind == EX_STRING))
         return type_expr(an, sc, x);

@@ -240,9 +240,9 @@ Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it)
     /* SQLite's HIDDEN columns answer by name but stay out of SELECT * */
     for (int i = 0; def && !typed_defs && i < def->n_columns && i < cols->n; i++)
         if (def->columns[i].hidden) {
-            if (!src->hidden)
-                src->hidden = ptrlist_new(an->arena);
-            ptrlist_push(an->arena, src->hidden, ((Column *)cols->items[i])->name);
+            if (!src->invisible)
+                src->invisible = ptrlist_new(an->arena);
+            ptrlist_push(an->arena, src->invisible, ((Column *)cols->items[i])->name);
         }
     return src;
 }

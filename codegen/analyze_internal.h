@@ -24,6 +24,7 @@ typedef struct Source {
     bool nullable;      /* on the optional side of an outer join */
     bool has_rowid;
     PtrList *hidden;    /* of char*: columns a USING / NATURAL join merged into an earlier source's */
+    PtrList *invisible; /* of char*: SQLite's HIDDEN columns: found by name, left out of * and t.* */
 } Source;
 
 typedef struct Scope {

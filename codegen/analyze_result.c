@@ -126,6 +126,11 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
                 listed |= merged->items[k] == c;
             if (!qual && (listed || source_hides(src, c->name)))
                 continue;
+            bool invisible = false;
+            for (int k = 0; k < PTRLIST_LEN(src->invisible); k++)
+                invisible |= strcmp(src->invisible->items[k], c->name) == 0;
+            if (invisible)
+                continue;
             push_out(an, out, c->name, column_type(c, src), TOKEN_SET(rc->star_table) ? rc->star_table.pos : c->pos);
         }
     }

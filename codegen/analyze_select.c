@@ -217,6 +217,25 @@ static PtrList *analyze_one_select(Analyzer *an, Scope *parent, Select *s)
                     push_out(an, out, arena_printf(an->arena, "column%d", i + 1), t, ((Expr *)row->items[i])->tok.pos);
             }
         }
+        /* VALUES ($1::text), ($2): a column has one type, so the rows'
+         * parameters take it from the first row that knows it */
+        for (int i = 0; i < PTRLIST_LEN(out); i++) {
+            OutColumn *o = out->items[i];
+            TypeInfo known = ti(CT_UNKNOWN, false);
+            for (int r = 0; r < s->values->n && known.t == CT_UNKNOWN; r++) {
+                PtrList *row = s->values->items[r];
+                if (i < row->n)
+                    known = type_expr(an, sc, row->items[i]);
+            }
+            for (int r = 0; r < s->values->n; r++) {
+                PtrList *row = s->values->items[r];
+                if (i < row->n)
+                    hint_param(an, row->items[i], known, NULL, false);
+                o->nullable |= i < row->n && type_expr(an, sc, row->items[i]).nullable;
+            }
+            if (o->ctype == CT_UNKNOWN)
+                o->ctype = known.t;
+        }
         return out;
     }
     add_from(an, sc, parent, s->from);
