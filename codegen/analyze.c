@@ -108,9 +108,10 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
     PtrList *cols = NULL;
     switch (q->stmt->kind) {
     case STMT_SELECT: cols = analyze_select(&an, NULL, q->stmt->u.select); break;
-    case STMT_INSERT: cols = analyze_insert(&an, q->stmt); break;
-    case STMT_UPDATE: cols = analyze_update(&an, q->stmt); break;
-    case STMT_DELETE: cols = analyze_delete(&an, q->stmt); break;
+    case STMT_INSERT: cols = analyze_insert(&an, NULL, q->stmt); break;
+    case STMT_UPDATE: cols = analyze_update(&an, NULL, q->stmt); break;
+    case STMT_DELETE: cols = analyze_delete(&an, NULL, q->stmt); break;
+    case STMT_TRUNCATE: cols = analyze_truncate(&an, q->stmt); break;
     case STMT_CALL: cols = analyze_call(&an, q->stmt); break;
     case STMT_REFRESH: cols = analyze_refresh(&an, q->stmt); break;
     default:

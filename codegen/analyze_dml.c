@@ -21,26 +21,74 @@ static Source *dml_target(Analyzer *an, Scope *sc, const Token *schema, const To
     return add_table_source(an, sc, schema, table, alias);
 }
 
-static void assign(Analyzer *an, Scope *sc, Source *target, ResultCol *set)
+static void assign_one(Analyzer *an, Scope *sc, Source *target, const Token *column, Expr *value)
 {
-    char *name = token_name(an->arena, &set->alias);
+    char *name = token_name(an->arena, column);
     Column *c = source_column(target, name);
-    type_expr(an, sc, set->expr);
+    type_expr(an, sc, value);
     if (!c) {
-        error_at(an, set->alias.pos, "no column \"%s\" in table \"%s\"", name, target->table_name);
+        error_at(an, column->pos, "no column \"%s\" in table \"%s\"", name, target->table_name);
         return;
     }
     TypeInfo t = ti(c->ctype, !c->not_null);
     t.col = c;
-    hint_param(an, set->expr, t, c->name, !c->not_null);
+    hint_param(an, value, t, c->name, !c->not_null);
 }
 
-static PtrList *returning(Analyzer *an, Scope *sc, PtrList *cols) { return cols ? result_columns(an, sc, cols) : NULL; }
+/* SET a = x, and SET (a, b) = (x, y) / ROW(x, y) / (SELECT x, y ...) */
+static void assign(Analyzer *an, Scope *sc, Source *target, ResultCol *set)
+{
+    if (!set->columns) {
+        assign_one(an, sc, target, &set->alias, set->expr);
+        return;
+    }
+    int n = set->columns->n;
+    PtrList *row = row_items(set->expr);
+    Expr *value = strip(set->expr);
+    if (n == 1 && !row && value->kind != EX_SUBQUERY) {
+        assign_one(an, sc, target, set->columns->items[0], set->expr);
+        return;
+    }
+    if (row && row->n == n) {
+        for (int i = 0; i < n; i++)
+            assign_one(an, sc, target, set->columns->items[i], row->items[i]);
+        return;
+    }
+    if (value->kind == EX_SUBQUERY) {
+        an->depth++; /* its column names do not matter */
+        PtrList *cols = analyze_select(an, sc, value->select);
+        an->depth--;
+        if (an->ok && PTRLIST_LEN(cols) != n)
+            error_at(an, value->tok.pos, "SET of %d columns needs a SELECT of %d columns; this one returns %d", n, n,
+                     PTRLIST_LEN(cols));
+        for (int i = 0; i < n; i++) {
+            char *name = token_name(an->arena, set->columns->items[i]);
+            if (!source_column(target, name))
+                error_at(an, ((Token *)set->columns->items[i])->pos, "no column \"%s\" in table \"%s\"", name,
+                         target->table_name);
+        }
+        return;
+    }
+    type_expr(an, sc, set->expr);
+    error_at(an, value->tok.pos, "SET of %d columns needs %d values: (a, b) = (x, y) or (SELECT x, y ...)", n, n);
+}
 
-PtrList *analyze_insert(Analyzer *an, Stmt *stmt)
+/* The statement's body runs one level deeper, so subqueries in it are not
+ * taken for the query's result; RETURNING is the result. */
+static PtrList *returning(Analyzer *an, Scope *sc, PtrList *cols)
+{
+    if (!cols)
+        return NULL;
+    an->depth--;
+    PtrList *out = result_columns(an, sc, cols);
+    an->depth++;
+    return out;
+}
+
+static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
 {
     Insert *ins = stmt->u.insert;
-    Scope *outer = scope_new(an, NULL);
+    Scope *outer = scope_new(an, parent);
     add_ctes(an, outer, stmt->with);
     Scope *sc = scope_new(an, outer);
     Source *target = dml_target(an, sc, &ins->schema, &ins->table, &ins->alias);
@@ -89,6 +137,9 @@ PtrList *analyze_insert(Analyzer *an, Stmt *stmt)
         }
     }
     if (ins->select) {
+        for (Select *arm = ins->select; arm; arm = arm->prior)
+            for (Select *x = arm; x; x = x->sub)
+                x->feeds_insert = true;
         /* the SELECT's column names do not matter, its positions do */
         an->depth++;
         PtrList *sel = analyze_select(an, outer, ins->select);
@@ -128,10 +179,10 @@ PtrList *analyze_insert(Analyzer *an, Stmt *stmt)
     return returning(an, sc, ins->returning);
 }
 
-PtrList *analyze_update(Analyzer *an, Stmt *stmt)
+static PtrList *update_body(Analyzer *an, Scope *parent, Stmt *stmt)
 {
     Update *u = stmt->u.update;
-    Scope *outer = scope_new(an, NULL);
+    Scope *outer = scope_new(an, parent);
     add_ctes(an, outer, stmt->with);
     Scope *sc = scope_new(an, outer);
     Source *target = dml_target(an, sc, &u->schema, &u->table, &u->alias);
@@ -145,10 +196,10 @@ PtrList *analyze_update(Analyzer *an, Stmt *stmt)
     return returning(an, sc, u->returning);
 }
 
-PtrList *analyze_delete(Analyzer *an, Stmt *stmt)
+static PtrList *delete_body(Analyzer *an, Scope *parent, Stmt *stmt)
 {
     Delete *d = stmt->u.delete_;
-    Scope *outer = scope_new(an, NULL);
+    Scope *outer = scope_new(an, parent);
     add_ctes(an, outer, stmt->with);
     Scope *sc = scope_new(an, outer);
     if (!dml_target(an, sc, &d->schema, &d->table, &d->alias))
@@ -157,4 +208,54 @@ PtrList *analyze_delete(Analyzer *an, Stmt *stmt)
     if (d->where)
         type_expr(an, sc, d->where);
     return returning(an, sc, d->returning);
+}
+
+PtrList *analyze_insert(Analyzer *an, Scope *parent, Stmt *stmt)
+{
+    an->depth++;
+    PtrList *cols = insert_body(an, parent, stmt);
+    an->depth--;
+    return cols;
+}
+
+PtrList *analyze_update(Analyzer *an, Scope *parent, Stmt *stmt)
+{
+    an->depth++;
+    PtrList *cols = update_body(an, parent, stmt);
+    an->depth--;
+    return cols;
+}
+
+PtrList *analyze_delete(Analyzer *an, Scope *parent, Stmt *stmt)
+{
+    an->depth++;
+    PtrList *cols = delete_body(an, parent, stmt);
+    an->depth--;
+    return cols;
+}
+
+/* WITH x AS (DELETE ... RETURNING *): the statement's RETURNING columns. */
+PtrList *analyze_dml(Analyzer *an, Scope *parent, Stmt *stmt)
+{
+    switch (stmt->kind) {
+    case STMT_INSERT: return analyze_insert(an, parent, stmt);
+    case STMT_UPDATE: return analyze_update(an, parent, stmt);
+    case STMT_DELETE: return analyze_delete(an, parent, stmt);
+    default: return NULL;
+    }
+}
+
+PtrList *analyze_truncate(Analyzer *an, Stmt *stmt)
+{
+    Truncate *t = stmt->u.truncate;
+    if (an->cat->dialect == DIALECT_SQLITE) {
+        error_at(an, stmt->first.pos, "SQLite has no TRUNCATE; empty a table with DELETE FROM name");
+        return NULL;
+    }
+    Scope *sc = scope_new(an, NULL);
+    for (int i = 0; i < t->tables->n; i++) {
+        SrcItem *it = t->tables->items[i];
+        dml_target(an, sc, &it->schema, &it->name, &it->alias);
+    }
+    return NULL;
 }

@@ -22,15 +22,128 @@ static Expr *any_argument(Expr *e)
     return e;
 }
 
+/* The items of (a, b) or ROW(a, b), or NULL. */
+PtrList *row_items(Expr *e)
+{
+    e = strip(e);
+    if (e && e->kind == EX_ROW)
+        return e->list;
+    if (e && e->kind == EX_FUNC && !TOKEN_SET(e->table) && str_ieq_n(e->tok.z, (size_t)e->tok.n, "row"))
+        return e->list ? e->list : NULL;
+    return NULL;
+}
+
+static bool op_is(const Expr *e, const char *op) { return e->tok.n == (int)strlen(op) && memcmp(e->tok.z, op, strlen(op)) == 0; }
+
+/* PostgreSQL's other operators, by what they return. */
+static TypeInfo type_operator(Analyzer *an, Expr *e, TypeInfo l, TypeInfo r)
+{
+    static const char *const predicates[] = {
+        "@>", "<@", "&&", "?", "?|", "?&", "~", "~*", "!~", "!~*", "~~", "~~*", "!~~", "!~~*", "@@", "@?", "^@",
+        "-|-", "&<", "&>", "<<|", "|>>", "&<|", "|&>", "<<=", ">>=", "<->",
+    };
+    static const char *const text_patterns[] = {"~", "~*", "!~", "!~*", "~~", "~~*", "!~~", "!~~*", "^@"};
+    bool nullable = l.nullable || r.nullable;
+    for (size_t i = 0; i < sizeof text_patterns / sizeof text_patterns[0]; i++)
+        if (op_is(e, text_patterns[i])) {
+            hint_param(an, e->lhs, ti(CT_TEXT, false), NULL, false);
+            hint_param(an, e->rhs, ti(CT_TEXT, false), column_name_of(&l), false);
+        }
+    if (op_is(e, "?")) /* jsonb ? key */
+        hint_param(an, e->rhs, ti(CT_TEXT, false), "key", false);
+    if (op_is(e, "<->"))
+        return ti(CT_DOUBLE, nullable);
+    for (size_t i = 0; i < sizeof predicates / sizeof predicates[0]; i++)
+        if (op_is(e, predicates[i])) {
+            /* meta @> $1: the parameter has the other side's type (jsonb) */
+            hint_param(an, e->rhs, l, column_name_of(&l), false);
+            hint_param(an, e->lhs, r, column_name_of(&r), false);
+            return ti(CT_BOOL, nullable);
+        }
+    if (op_is(e, "#>") || op_is(e, "#-")) /* jsonb path: jsonb */
+        return ti(l.t, true);
+    if (op_is(e, "#>>"))
+        return ti(CT_TEXT, true);
+    if (op_is(e, "^") || op_is(e, "|/") || op_is(e, "||/"))
+        return ti(CT_DOUBLE, nullable);
+    if (op_is(e, "#"))
+        return ti(CT_INT64, nullable);
+    return ti(CT_UNKNOWN, true);
+}
+
+/* a[i] is an element of an array column; a[lo:hi] is an array again. */
+static TypeInfo type_subscript(Analyzer *an, Scope *sc, Expr *e)
+{
+    TypeInfo base = type_expr(an, sc, e->lhs);
+    if (e->rhs) {
+        type_expr(an, sc, e->rhs);
+        hint_param(an, e->rhs, ti(CT_INT64, false), NULL, false);
+    }
+    if (e->extra) {
+        type_expr(an, sc, e->extra);
+        hint_param(an, e->extra, ti(CT_INT64, false), NULL, false);
+    }
+    const char *decl = base.col ? base.col->decl_type : NULL;
+    size_t n = decl ? strlen(decl) : 0;
+    if (n > 2 && strcmp(decl + n - 2, "[]") == 0) {
+        if (e->slice) {
+            TypeInfo t = ti(CT_UNKNOWN, true);
+            t.col = base.col; /* its message says to cast */
+            return t;
+        }
+        char *elem = arena_strndup(an->arena, decl, n - 2);
+        return ti(catalog_ctype(an->cat, elem), true);
+    }
+    if (!e->slice && base.t == CT_TEXT) /* jsonb['key'] */
+        return ti(CT_TEXT, true);
+    return ti(CT_UNKNOWN, true);
+}
+
+/* What a call carries besides its arguments: ORDER BY inside it or in
+ * WITHIN GROUP, FILTER (WHERE ...), and its window's expressions. */
+static void type_call_clauses(Analyzer *an, Scope *sc, Expr *e)
+{
+    for (int i = 0; i < PTRLIST_LEN(e->order_by); i++)
+        type_expr(an, sc, ((ResultCol *)e->order_by->items[i])->expr);
+    if (e->filter) {
+        type_expr(an, sc, e->filter);
+        hint_param(an, e->filter, ti(CT_BOOL, false), NULL, false);
+    }
+    for (int i = 0; i < PTRLIST_LEN(e->over); i++)
+        type_expr(an, sc, e->over->items[i]);
+}
+
 static bool is_comparison(int op)
 {
     return op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_LE || op == TK_GT || op == TK_GE;
 }
 
+/* tags @> @wanted::text[], tags && $1::text[], doc #>> @path::text[],
+ * doc ?| @keys::text[]: an operand of an operator that reads an array,
+ * when it is a parameter cast to an array, is a list, as in ANY(). */
+static TypeInfo type_array_operand(Analyzer *an, Scope *sc, Expr *e, Expr *x)
+{
+    static const char *const array_ops[] = {"@>", "<@", "&&", "#>", "#>>", "#-", "?|", "?&"};
+    Expr *c = strip(x);
+    bool array_op = false;
+    for (size_t i = 0; e->op == TK_OP && i < sizeof array_ops / sizeof array_ops[0]; i++)
+        array_op |= op_is(e, array_ops[i]);
+    if (!array_op || c->kind != EX_CAST || !c->type->array ||
+        !(is_param(strip(c->lhs)) || strip(c->lhs)->kind == EX_STRING))
+        return type_expr(an, sc, x);
+    an->list_context = true;
+    TypeInfo t = type_expr(an, sc, x);
+    an->list_context = false;
+    Param *p = is_param(strip(c->lhs)) ? param_of(an, strip(c->lhs)) : NULL;
+    if (p)
+        p->list = true;
+    return t;
+}
+
 static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
 {
-    TypeInfo l = type_expr(an, sc, e->lhs);
-    TypeInfo r = type_expr(an, sc, e->rhs);
+    TypeInfo l = type_array_operand(an, sc, e, e->lhs);
+    TypeInfo r = type_array_operand(an, sc, e, e->rhs);
     bool nullable = l.nullable || r.nullable;
     if (e->op == TK_AND || e->op == TK_OR) {
         hint_param(an, e->lhs, ti(CT_BOOL, false), NULL, false);
@@ -38,21 +151,40 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_BOOL, nullable);
     }
     if (e->op == TK_CONCAT) {
+        /* tags || 'x' and ARRAY[a] || b are arrays, which keel does not map;
+         * text || text and jsonb || jsonb stay text */
+        Expr *ls = strip(e->lhs), *rs = strip(e->rhs);
+        bool l_unknown = l.t == CT_UNKNOWN && !is_param(ls) && ls->kind != EX_NULL;
+        bool r_unknown = r.t == CT_UNKNOWN && !is_param(rs) && rs->kind != EX_NULL;
+        if (l_unknown || r_unknown) {
+            TypeInfo t = ti(CT_UNKNOWN, nullable);
+            t.col = l_unknown ? l.col : r.col;
+            return t;
+        }
         hint_param(an, e->lhs, ti(CT_TEXT, false), NULL, false);
         hint_param(an, e->rhs, ti(CT_TEXT, false), NULL, false);
         return ti(CT_TEXT, nullable);
     }
-    /* (created_at, id) < ($1, $2): keyset pagination, element by element */
-    Expr *lr = strip(e->lhs), *rr = strip(e->rhs);
-    if (lr->kind == EX_ROW && rr->kind == EX_ROW && lr->list->n == rr->list->n) {
-        for (int i = 0; i < lr->list->n; i++) {
-            TypeInfo a = type_expr(an, sc, lr->list->items[i]);
-            TypeInfo b = type_expr(an, sc, rr->list->items[i]);
-            hint_param(an, lr->list->items[i], b, column_name_of(&b), false);
-            hint_param(an, rr->list->items[i], a, column_name_of(&a), false);
+    if (e->op == TK_AT) { /* ts AT TIME ZONE 'UTC': a timestamp, text in C */
+        hint_param(an, e->rhs, ti(CT_TEXT, false), "zone", false);
+        return ti(CT_TEXT, nullable);
+    }
+    /* (created_at, id) < ($1, $2): keyset pagination, element by element;
+     * (a, b) OVERLAPS (c, d) likewise */
+    PtrList *lrow = row_items(e->lhs), *rrow = row_items(e->rhs);
+    if (lrow && rrow && lrow->n == rrow->n) {
+        for (int i = 0; i < lrow->n; i++) {
+            TypeInfo a = type_expr(an, sc, lrow->items[i]);
+            TypeInfo b = type_expr(an, sc, rrow->items[i]);
+            hint_param(an, lrow->items[i], b, column_name_of(&b), false);
+            hint_param(an, rrow->items[i], a, column_name_of(&a), false);
         }
         return ti(CT_BOOL, nullable);
     }
+    if (e->op == TK_OVERLAPS)
+        return ti(CT_BOOL, nullable);
+    if (e->op == TK_OP)
+        return type_operator(an, e, l, r);
     /* A parameter compared or combined with a typed operand takes its type
      * and, for a column, its name; x = ANY($1) makes $1 a list of x's type. */
     hint_param(an, any_argument(e->lhs), r, column_name_of(&r), false);
@@ -131,9 +263,13 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
             return ti(CT_INT64, x.nullable);
         return ti(x.t, x.nullable);
     }
-    case EX_FUNC: return type_function(an, sc, e);
+    case EX_FUNC:
+        type_call_clauses(an, sc, e);
+        return type_function(an, sc, e);
     case EX_CAST: {
-        bool list_cast = e->type->array && an->list_context && is_param(strip(e->lhs));
+        /* ANY(@ids::bigint[]): a list parameter; ANY('{1,2}'::bigint[]): a literal list */
+        bool list_cast = e->type->array && an->list_context &&
+                         (is_param(strip(e->lhs)) || strip(e->lhs)->kind == EX_STRING);
         an->list_context = false;
         TypeInfo x = type_expr(an, sc, e->lhs);
         /* ANY(@ids::bigint[]): the parameter is a list of bigint */
@@ -225,6 +361,8 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         for (int i = 0; i < e->list->n; i++)
             type_expr(an, sc, e->list->items[i]);
         return ti(CT_UNKNOWN, true);
+    case EX_SUBSCRIPT: return type_subscript(an, sc, e);
+    case EX_NAMEDARG: return type_expr(an, sc, e->lhs);
     }
     return ti(CT_UNKNOWN, true);
 }

@@ -29,6 +29,7 @@ typedef enum FnRule {
     FN_COALESCE,     /* first known type; NULL only if every argument can be */
     FN_NULLIF,
     FN_GREATEST,     /* first known type; nullable if any argument is */
+    FN_IIF,          /* iif(cond, a, b): like CASE WHEN cond THEN a ELSE b END */
 } FnRule;
 
 enum { IN_SQLITE = 1, IN_POSTGRES = 2, IN_BOTH = 3 };
@@ -90,7 +91,7 @@ static const FnDef functions[] = {
     {"time", FN_TEXT_NULLABLE, IN_SQLITE}, {"to_timestamp", FN_TEXT, IN_POSTGRES},
     {"transaction_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"unixepoch", FN_INT_NULLABLE, IN_SQLITE},
     /* misc */
-    {"changes", FN_INT_NOTNULL, IN_SQLITE}, {"gen_random_uuid", FN_TEXT_NOTNULL, IN_POSTGRES},
+    {"changes", FN_INT_NOTNULL, IN_SQLITE}, {"grouping", FN_INT_NOTNULL, IN_POSTGRES}, {"iif", FN_IIF, IN_SQLITE}, {"gen_random_uuid", FN_TEXT_NOTNULL, IN_POSTGRES},
     {"json_extract", FN_TEXT_NULLABLE, IN_SQLITE}, {"json_build_object", FN_TEXT_NOTNULL, IN_POSTGRES},
     {"jsonb_build_object", FN_TEXT_NOTNULL, IN_POSTGRES}, {"last_insert_rowid", FN_INT_NOTNULL, IN_SQLITE},
     {"uuid_generate_v4", FN_TEXT_NOTNULL, IN_POSTGRES},
@@ -195,6 +196,13 @@ TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
         for (int i = 0; i < n && i < 8; i++)
             hint_param(an, e->list->items[i], ti(known, false), NULL, false);
         return ti(known, any_nullable);
+    case FN_IIF: {
+        if (n != 3)
+            return ti(CT_UNKNOWN, true);
+        hint_param(an, e->list->items[0], ti(CT_BOOL, false), NULL, false);
+        CType t = args[1].t != CT_UNKNOWN ? args[1].t : args[2].t;
+        return ti(t, args[1].nullable || args[2].nullable);
+    }
     case FN_NULLIF:
         if (n == 2)
             hint_param(an, e->list->items[1], args[0], column_name_of(&args[0]), false);

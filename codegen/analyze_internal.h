@@ -23,6 +23,8 @@ typedef struct Source {
     PtrList *columns;   /* of Column* */
     bool nullable;      /* on the optional side of an outer join */
     bool has_rowid;
+    PtrList *hidden;    /* of char*: columns a USING / NATURAL join merged into an earlier source's */
+    PtrList *invisible; /* of char*: SQLite's HIDDEN columns: found by name, left out of * and t.* */
 } Source;
 
 typedef struct Scope {
@@ -41,6 +43,7 @@ typedef struct Analyzer {
     int depth;   /* SELECT nesting: names matter only for the outermost */
     bool in_list_item;  /* typing the sole item of an IN list */
     bool list_context;  /* typing the argument of ANY()/ALL() */
+    bool lenient_types; /* result columns of an INSERT's SELECT: any type will do */
 } Analyzer;
 
 static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL}; }
@@ -63,12 +66,13 @@ PtrList *columns_from_outcols(Analyzer *an, PtrList *outs);
 Source *add_source(Analyzer *an, Scope *sc, char *name, char *table_name, PtrList *columns);
 Source *add_table_source(Analyzer *an, Scope *sc, const Token *schema, const Token *name, const Token *alias);
 Column *source_column(const Source *s, const char *name);
+bool source_hides(const Source *s, const char *name); /* merged away by USING / NATURAL */
 TypeInfo column_type(const Column *c, const Source *s);
 TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e);
 
 /* analyze_routines.c: the catalog's functions, before the built-in ones */
 bool type_user_function(Analyzer *an, Expr *e, const TypeInfo *args, int n, TypeInfo *out);
-Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it);
+PtrList *routine_columns_in_from(Analyzer *an, Scope *sc, Expr *call, const char *ref);
 PtrList *analyze_call(Analyzer *an, Stmt *stmt);
 PtrList *analyze_refresh(Analyzer *an, Stmt *stmt);
 bool name_view_columns(Analyzer *an, Table *view, SrcPos use);
@@ -78,6 +82,7 @@ TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e);
 
 /* analyze_expr.c */
 TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e);
+PtrList *row_items(Expr *e);
 
 /* analyze_result.c */
 char *c_field_name(Analyzer *an, const char *name);
@@ -90,8 +95,13 @@ void add_ctes(Analyzer *an, Scope *sc, With *with);
 PtrList *analyze_select(Analyzer *an, Scope *parent, Select *s);
 
 /* analyze_dml.c */
-PtrList *analyze_insert(Analyzer *an, Stmt *stmt);
-PtrList *analyze_update(Analyzer *an, Stmt *stmt);
-PtrList *analyze_delete(Analyzer *an, Stmt *stmt);
+PtrList *analyze_insert(Analyzer *an, Scope *parent, Stmt *stmt);
+PtrList *analyze_update(Analyzer *an, Scope *parent, Stmt *stmt);
+PtrList *analyze_delete(Analyzer *an, Scope *parent, Stmt *stmt);
+PtrList *analyze_dml(Analyzer *an, Scope *parent, Stmt *stmt);
+PtrList *analyze_truncate(Analyzer *an, Stmt *stmt);
+
+/* analyze_from_functions.c */
+Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it);
 
 #endif

@@ -97,6 +97,23 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
 {
     char *qual = TOKEN_SET(rc->star_table) ? token_name(an->arena, &rc->star_table) : NULL;
     bool matched = false;
+    PtrList *merged = ptrlist_new(an->arena); /* of Column*: USING / NATURAL columns already listed */
+    if (!qual && an->cat->dialect == DIALECT_POSTGRES) {
+        /* PostgreSQL lists a join's merged columns first, the outermost join's first */
+        for (int i = sc->sources->n - 1; i >= 0; i--) {
+            Source *right = sc->sources->items[i];
+            for (int k = 0; k < PTRLIST_LEN(right->hidden); k++)
+                for (int j = 0; j < i; j++) {
+                    Source *left = sc->sources->items[j];
+                    Column *c = source_column(left, right->hidden->items[k]);
+                    if (!c || source_hides(left, c->name))
+                        continue;
+                    ptrlist_push(an->arena, merged, c);
+                    push_out(an, out, c->name, column_type(c, left), c->pos);
+                    break;
+                }
+        }
+    }
     for (int i = 0; i < sc->sources->n; i++) {
         Source *src = sc->sources->items[i];
         if (qual && strcmp(src->name, qual) != 0)
@@ -104,18 +121,29 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
         matched = true;
         for (int j = 0; j < PTRLIST_LEN(src->columns); j++) {
             Column *c = src->columns->items[j];
+            bool listed = false;
+            for (int k = 0; k < merged->n; k++)
+                listed |= merged->items[k] == c;
+            if (!qual && (listed || source_hides(src, c->name)))
+                continue;
+            bool invisible = false;
+            for (int k = 0; k < PTRLIST_LEN(src->invisible); k++)
+                invisible |= strcmp(src->invisible->items[k], c->name) == 0;
+            if (invisible)
+                continue;
             push_out(an, out, c->name, column_type(c, src), TOKEN_SET(rc->star_table) ? rc->star_table.pos : c->pos);
         }
     }
     if (qual && !matched)
         error_at(an, rc->star_table.pos, "no table or alias \"%s\" in this query", qual);
-    else if (!qual && sc->sources->n == 0)
+    else if (!qual && sc->sources->n == 0 && !sc->incomplete)
         error_at(an, rc->star_table.pos, "SELECT * needs a FROM clause");
 }
 
 PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
 {
     PtrList *out = ptrlist_new(an->arena);
+    bool lenient = an->lenient_types;
     for (int i = 0; i < PTRLIST_LEN(cols); i++) {
         ResultCol *rc = cols->items[i];
         if (rc->star) {
@@ -131,8 +159,9 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
             error_at(an, expr_start(rc->expr), "result column %d has no name; give it one with AS", i + 1);
             continue;
         }
-        if (t.t == CT_UNKNOWN && is_param(strip(rc->expr))) {
-            /* the parameter's own error says what to do */
+        if (t.t == CT_UNKNOWN && (lenient || is_param(strip(rc->expr)))) {
+            /* INSERT ... SELECT array_agg(x): the target column is what counts;
+             * a parameter's own error says what to do */
         } else if (t.t == CT_UNKNOWN && an->ok) {
             if (t.col)
                 error_at(an, pos, "column \"%s\" has type \"%s\", which keel cannot map to a C type; CAST it, e.g. CAST(%s AS TEXT)",

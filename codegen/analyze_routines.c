@@ -104,23 +104,23 @@ bool type_user_function(Analyzer *an, Expr *e, const TypeInfo *args, int n, Type
     return true;
 }
 
-Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it)
+/*
+ * The columns of a function the migrations create, called in FROM (the
+ * catalog hook of analyze_from_functions.c): RETURNS TABLE, SETOF a table or
+ * composite type, or a scalar as one column named ref. NULL when the
+ * migrations create no such function (an error is reported when one exists
+ * but does not fit the arguments).
+ */
+PtrList *routine_columns_in_from(Analyzer *an, Scope *sc, Expr *call, const char *ref)
 {
-    char *name = table_key(an->arena, an->cat->dialect, &it->schema, &it->name);
+    char *name = table_key(an->arena, an->cat->dialect, &call->table, &call->tok);
     TypeInfo args[8];
-    int n = typed_args(an, sc, it->func_args, args, 8);
+    int n = typed_args(an, sc, call->list, args, 8);
     bool known = false;
-    const Function *f = resolve(an, name, it->name.pos, args, n < 8 ? n : 8, false, &known);
-    if (!f) {
-        if (!known)
-            error_at(an, it->name.pos,
-                     "keel does not know the columns of function %s(); a function in FROM must be one the migrations "
-                     "create (RETURNS TABLE, RETURNS SETOF a table or composite type, or a scalar)",
-                     name);
+    const Function *f = resolve(an, name, call->tok.pos, args, n < 8 ? n : 8, false, &known);
+    if (!f)
         return NULL;
-    }
-    hint_arguments(an, f, it->func_args);
-    char *ref = TOKEN_SET(it->alias) ? token_name(an->arena, &it->alias) : token_name(an->arena, &it->name);
+    hint_arguments(an, f, call->list);
     PtrList *cols = ptrlist_new(an->arena);
     if (f->columns) {
         for (int i = 0; i < f->columns->n; i++) {
@@ -129,15 +129,14 @@ Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it)
             ptrlist_push(an->arena, cols, c);
         }
     } else {
-        /* a scalar function in FROM is one column, named like its alias */
         Column *c = arena_alloc(an->arena, sizeof *c);
-        c->name = ref;
+        c->name = arena_strdup(an->arena, ref);
         c->ctype = f->result;
         c->decl_type = "";
-        c->pos = it->name.pos;
+        c->pos = call->tok.pos;
         ptrlist_push(an->arena, cols, c);
     }
-    return add_source(an, sc, ref, name, cols);
+    return cols;
 }
 
 PtrList *analyze_call(Analyzer *an, Stmt *stmt)

@@ -54,6 +54,8 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
     *table_name = name;
     *has_rowid = false;
     const Table *t = TOKEN_SET(*schema) ? NULL : find_cte(sc, name);
+    if (t && !t->columns)
+        error_at(an, name_tok->pos, "WITH query \"%s\" has no RETURNING clause to read rows from", name);
     if (t)
         return t->columns;
     t = catalog_find_table(an->cat, name);
@@ -112,6 +114,14 @@ Column *source_column(const Source *s, const char *name)
     return NULL;
 }
 
+bool source_hides(const Source *s, const char *name)
+{
+    for (int i = 0; i < PTRLIST_LEN(s->hidden); i++)
+        if (strcmp(s->hidden->items[i], name) == 0)
+            return true;
+    return false;
+}
+
 static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}};
 
 static bool is_rowid_name(const char *n)
@@ -144,6 +154,11 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
                 error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name, src->table_name);
                 return ti(CT_UNKNOWN, true);
             }
+        for (Scope *s = sc; s; s = s->parent)
+            if (s->incomplete) { /* the FROM item's own error said it */
+                an->ok = false;
+                return ti(CT_UNKNOWN, true);
+            }
         error_at(an, e->table.pos, "no table or alias \"%s\" in this query", qual);
         return ti(CT_UNKNOWN, true);
     }
@@ -153,7 +168,7 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
         for (int i = 0; i < s->sources->n; i++) {
             Source *src = s->sources->items[i];
             Column *c = source_column(src, name);
-            if (!c)
+            if (!c || source_hides(src, name))
                 continue;
             if (found) {
                 error_at(an, e->tok.pos, "column \"%s\" is ambiguous: it is in \"%s\" and \"%s\"; qualify it", name,

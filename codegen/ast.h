@@ -57,6 +57,8 @@ typedef enum ExprKind {
     EX_COLLATE,
     EX_ROW,        /* (a, b, ...) */
     EX_DEFAULT,    /* DEFAULT inside VALUES */
+    EX_SUBSCRIPT,  /* lhs[rhs], or the slice lhs[rhs:extra] (either bound may be NULL) */
+    EX_NAMEDARG,   /* name => lhs, name := lhs: a named function argument */
 } ExprKind;
 
 typedef struct Select Select;
@@ -72,6 +74,10 @@ typedef struct Expr {
     TypeName *type;
     bool negated, distinct, star;
     int param;           /* EX_PARAM: 0-based slot, assigned by the analyzer */
+    PtrList *order_by;   /* EX_FUNC: ORDER BY inside the call or WITHIN GROUP (of ResultCol*) */
+    struct Expr *filter; /* EX_FUNC: FILTER (WHERE ...) */
+    PtrList *over;       /* EX_FUNC: the expressions of its OVER (...) window (of Expr*) */
+    bool slice;          /* EX_SUBSCRIPT: a[lo:hi] */
 } Expr;
 
 /* A result column, ORDER BY term or SET assignment. */
@@ -81,6 +87,7 @@ typedef struct ResultCol {
     Token star_table;    /* t in t.* */
     bool star;
     bool desc;
+    PtrList *columns;    /* SET (a, b) = ...: the columns (of Token*); alias is the first */
 } ResultCol;
 
 typedef enum JoinKind { JOIN_FIRST, JOIN_INNER, JOIN_LEFT, JOIN_RIGHT, JOIN_FULL, JOIN_CROSS } JoinKind;
@@ -93,12 +100,16 @@ typedef struct SrcItem {
     Expr *on;
     PtrList *using_cols; /* of Token* */
     PtrList *func_args;  /* FROM f(args): a set-returning function; of Expr* */
+    Expr *func;          /* a function in FROM: unnest(...), generate_series(...), json_each(...) */
+    bool lateral, ordinality;
+    PtrList *col_defs;   /* AS t(a, b) or AS t(a int, b text): of ColumnDef* (type NULL for a bare name) */
 } SrcItem;
 
 typedef struct Cte {
     Token name;
     PtrList *columns;    /* of Token*, optional */
     Select *select;
+    struct Stmt *dml;    /* WITH x AS (INSERT/UPDATE/DELETE ... RETURNING ...) */
 } Cte;
 
 typedef struct With {
@@ -121,6 +132,9 @@ struct Select {
     Select *prior;       /* left operand of compound_op */
     PtrList *order_by;   /* of ResultCol*, on the whole compound */
     Expr *limit, *offset;
+    Select *sub;         /* (SELECT ...) standing as one arm of a compound */
+    PtrList *window_exprs; /* expressions of the WINDOW clause's definitions (of Expr*) */
+    bool feeds_insert;   /* INSERT ... SELECT: its columns need no C type (set by the analyzer) */
 };
 
 typedef struct Upsert {
@@ -322,8 +336,14 @@ typedef enum StmtKind {
     STMT_OTHER,           /* consumed, kept in the migration, not modelled */
     STMT_ALTER_TYPE, STMT_CREATE_EXTENSION, STMT_CREATE_FUNCTION,
     STMT_REFRESH,         /* REFRESH MATERIALIZED VIEW [CONCURRENTLY] x: a query (:exec) */
-    STMT_CALL             /* CALL proc(args): a query (:exec) */
+    STMT_CALL,            /* CALL proc(args): a query (:exec) */
+    STMT_TRUNCATE
 } StmtKind;
+
+/* TRUNCATE [TABLE] a, b [RESTART IDENTITY] [CASCADE] (PostgreSQL). */
+typedef struct Truncate {
+    PtrList *tables;      /* of SrcItem* */
+} Truncate;
 
 typedef struct Stmt {
     StmtKind kind;
@@ -344,6 +364,7 @@ typedef struct Stmt {
         CreateExtension *create_extension;
         CreateFunction *create_function;
         SrcItem *target;  /* STMT_REFRESH: the view; STMT_CALL: the procedure, func_args its arguments */
+        Truncate *truncate;
     } u;
 } Stmt;
 

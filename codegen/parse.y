@@ -40,31 +40,42 @@
 /* Punctuation and literals first, so their numbers are stable. */
 %token SEMI ID STRING INTEGER FLOAT BLOB VARIABLE LP RP COMMA DOT
        LBRACKET RBRACKET SPACE COMMENT ILLEGAL.
+/* PostgreSQL: any other operator (@>, ~*, #>>, ?|, &&...), => and := of
+ * named arguments, the : of an array slice. */
+%token OP NAMEARG COLON ARRAY.
+/* WITH followed by ORDINALITY, merged by the driver (sqlparse.c) as
+ * PostgreSQL's own lexer does (WITH_LA): after a function in FROM, WITH
+ * could also begin CREATE MATERIALIZED VIEW's WITH [NO] DATA. */
+%token WITH_ORDINALITY.
 
 /* Keywords that may also be used as names (a column called "key"). A word
  * that can follow a type name or a table alias must not be here: lemon
  * prefers the fallback to a default reduction, so "x REAL GENERATED ..."
- * would read GENERATED as part of the type. */
+ * would read GENERATED as part of the type (and "FROM t FETCH FIRST ..."
+ * FETCH as t's alias; INDEXED likewise). */
 %fallback ID
   ABORT ACTION ALWAYS ASC AUTOINCR BY CASCADE COLUMN CONFLICT DEFERRED DESC
   EXCLUDE FAIL FILTER FIRST IDENTITY IF IGNORE INCLUDE INITIALLY KEY LAST NO
   NOTHING NULLS OVER PARTITION RECURSIVE RENAME REPLACE RESTRICT ROLLBACK
   ROWID STORED STRICT TEMP VIRTUAL WITHOUT ZONE
+  AT GROUPING LATERAL OVERLAPS SIMILAR SYMMETRIC TRUNCATE WITHIN
   .
 
+%right NAMEARG.
 %left OR.
 %left AND.
 %right NOT.
-%left IS MATCH LIKE_KW BETWEEN IN ISNULL NOTNULL NE EQ.
+%left IS MATCH LIKE_KW SIMILAR BETWEEN IN ISNULL NOTNULL NE EQ.
 %left GT LE LT GE.
 %right ESCAPE.
-%left BITAND BITOR LSHIFT RSHIFT.
+%left BITAND BITOR LSHIFT RSHIFT OP OVERLAPS.
 %left PLUS MINUS.
 %left STAR SLASH REM.
 %left CONCAT PTR.
-%left COLLATE.
+%left COLLATE AT.
 %right BITNOT.
 %left CAST_OP.
+%left LBRACKET.
 /* A join followed by ON always takes it as its condition. */
 %nonassoc ON.
 
@@ -362,9 +373,7 @@ exclude_op ::= LT.
 exclude_op ::= GT.
 exclude_op ::= LE.
 exclude_op ::= GE.
-exclude_op ::= BITAND BITAND.
-exclude_op ::= BITAND LT.
-exclude_op ::= GT BITAND.
+exclude_op ::= OP.   /* && and the other operators of PostgreSQL's operator classes */
 
 /* INCLUDE (cols) of a covering PRIMARY KEY / UNIQUE / index */
 include_opt ::= .
@@ -662,7 +671,16 @@ droptype(A) ::= IN typetoken.      { A = 1; }
 
 /* ----------------------------------------------------------------- SELECT */
 %type select {Select *}
-select(A) ::= with(W) compound(C) orderby_opt(O) limit_opt(L) locking. {
+/* Two rules rather than an optional WITH: a select may start with `(`,
+ * and an empty WITH would have to be reduced before it where `(` could
+ * also start an expression. */
+select(A) ::= compound(C) orderby_opt(O) limit_opt(L) locking. {
+    A = C;
+    A->order_by = O;
+    A->limit = L.limit;
+    A->offset = L.offset;
+}
+select(A) ::= wclause(W) compound(C) orderby_opt(O) limit_opt(L) locking. {
     A = C;
     A->with = W;
     A->order_by = O;
@@ -685,23 +703,43 @@ lock_words ::= lock_words COMMA ID.
 
 %type with {With *}
 with(A) ::= .                        { A = NULL; }
-with(A) ::= WITH wqlist(L).          { A = arena_alloc(p->arena, sizeof *A); A->ctes = L; }
-with(A) ::= WITH RECURSIVE wqlist(L). { A = arena_alloc(p->arena, sizeof *A); A->ctes = L; A->recursive = true; }
+with(A) ::= wclause(A).
+%type wclause {With *}
+wclause(A) ::= WITH wqlist(L).          { A = arena_alloc(p->arena, sizeof *A); A->ctes = L; }
+wclause(A) ::= WITH RECURSIVE wqlist(L). { A = arena_alloc(p->arena, sizeof *A); A->ctes = L; A->recursive = true; }
 
 %type wqlist {PtrList *}
 wqlist(A) ::= wqitem(X).                  { A = list1(p, X); }
 wqlist(A) ::= wqlist(A) COMMA wqitem(X).  { ptrlist_push(p->arena, A, X); }
 %type wqitem {Cte *}
-wqitem(A) ::= nm(N) idlist_opt(C) AS LP select(S) RP. {
+wqitem(A) ::= nm(N) idlist_opt(C) AS materialized LP select(S) RP. {
     A = arena_alloc(p->arena, sizeof *A);
     A->name = N;
     A->columns = C;
     A->select = S;
 }
+/* WITH moved AS (DELETE ... RETURNING *): a data-modifying CTE */
+wqitem(A) ::= nm(N) idlist_opt(C) AS materialized LP dml(S) RP. {
+    A = arena_alloc(p->arena, sizeof *A);
+    A->name = N;
+    A->columns = C;
+    A->dml = S;
+}
+materialized ::= .
+materialized ::= ID(M).      { expect_word(p, M, "materialized"); }
+materialized ::= NOT ID(M).  { expect_word(p, M, "materialized"); }
 
 %type compound {Select *}
 compound(A) ::= oneselect(A).
 compound(A) ::= compound(X) compound_op(O) oneselect(Y). { A = Y; A->prior = X; A->compound_op = O; }
+/* (SELECT ... LIMIT 5) UNION ALL (SELECT ...): PostgreSQL's parenthesised arms */
+compound(A) ::= compound(X) compound_op(O) LP select(Y) RP. { A = mk_paren_select(p, Y); A->prior = X; A->compound_op = O; }
+compound(A) ::= LP select(X) RP compound_op(O) oneselect(Y). { A = Y; A->prior = mk_paren_select(p, X); A->compound_op = O; }
+compound(A) ::= LP select(X) RP compound_op(O) LP select(Y) RP. {
+    A = mk_paren_select(p, Y);
+    A->prior = mk_paren_select(p, X);
+    A->compound_op = O;
+}
 %type compound_op {int}
 compound_op(A) ::= UNION.           { A = TK_UNION; }
 compound_op(A) ::= UNION ALL.       { A = TK_ALL; }
@@ -710,7 +748,7 @@ compound_op(A) ::= INTERSECT.       { A = TK_INTERSECT; }
 compound_op(A) ::= EXCEPT.          { A = TK_EXCEPT; }
 
 %type oneselect {Select *}
-oneselect(A) ::= SELECT(T) distinct(D) selcollist(R) from(F) where_opt(W) groupby_opt(G) having_opt(H) window_clause. {
+oneselect(A) ::= SELECT(T) distinct(D) selcollist(R) from(F) where_opt(W) groupby_opt(G) having_opt(H) window_clause(WC). {
     A = arena_alloc(p->arena, sizeof *A);
     A->tok = T;
     A->distinct = D;
@@ -719,6 +757,23 @@ oneselect(A) ::= SELECT(T) distinct(D) selcollist(R) from(F) where_opt(W) groupb
     A->where = W;
     A->group_by = G;
     A->having = H;
+    A->window_exprs = WC;
+    A->distinct_on = p->distinct_on;
+    p->distinct_on = NULL;
+}
+/* SELECT FROM t WHERE ...: PostgreSQL's empty select list (EXISTS (SELECT FROM ...)) */
+oneselect(A) ::= SELECT(T) distinct(D) FROM(K) seltablist(F) where_opt(W) groupby_opt(G) having_opt(H) window_clause(WC). {
+    if (p->dialect == DIALECT_SQLITE)
+        build_error(p, K, "syntax error near \"%.*s\"", K.n, K.z);
+    A = arena_alloc(p->arena, sizeof *A);
+    A->tok = T;
+    A->distinct = D;
+    A->result = ptrlist_new(p->arena);
+    A->from = F;
+    A->where = W;
+    A->group_by = G;
+    A->having = H;
+    A->window_exprs = WC;
     A->distinct_on = p->distinct_on;
     p->distinct_on = NULL;
 }
@@ -728,11 +783,14 @@ oneselect(A) ::= VALUES(T) rowlist(R). {
     A->values = R;
 }
 
-window_clause ::= .
-window_clause ::= WINDOW windefn_list.
-windefn_list ::= windefn.
-windefn_list ::= windefn_list COMMA windefn.
-windefn ::= nm AS LP window RP.
+%type window_clause {PtrList *}
+window_clause(A) ::= .                          { A = NULL; }
+window_clause(A) ::= WINDOW windefn_list(Z9).   { A = Z9; }
+%type windefn_list {PtrList *}
+windefn_list(A) ::= windefn(A).
+windefn_list(A) ::= windefn_list(A) COMMA windefn(X). { for (int i = 0; i < X->n; i++) ptrlist_push(p->arena, A, X->items[i]); }
+%type windefn {PtrList *}
+windefn(A) ::= nm AS LP window(Z9) RP. { A = Z9; }
 
 %type rowlist {PtrList *}
 rowlist(A) ::= LP nexprlist(X) RP.               { A = list1(p, X); }
@@ -773,10 +831,32 @@ seltablist(A) ::= seltablist(A) joinop(J) seltab(X) on_using(O). {
 }
 
 %type seltab {SrcItem *}
-seltab(A) ::= xfullname(A) alias(N).             { A->alias = N; }
-seltab(A) ::= LP select(S) RP alias(N).          { A = mk_srcitem(p); A->subquery = S; A->alias = N; A->name.pos = N.pos; }
-/* FROM f(args): a set-returning function (user-defined, from the catalog) */
-seltab(A) ::= xfullname(A) LP exprlist(L) RP alias(N). { A->func_args = L; A->alias = N; }
+seltab(A) ::= xfullname(A) tabalias(N) indexed_opt. { A->alias = N.name; A->col_defs = N.cols; }
+seltab(A) ::= LP select(S) RP tabalias(N).       { A = mk_srcitem(p); A->subquery = S; A->alias = N.name; A->col_defs = N.cols; A->name.pos = N.name.pos; }
+/* unnest(...), generate_series(...), json_each(...) [WITH ORDINALITY] [AS t(a, b)] */
+seltab(A) ::= xfullname(F) LP exprlist(L) RP ordinality_opt(O) tabalias(N). {
+    A = F;
+    A->func = mk_func(p, TOKEN_SET(F->schema) ? &F->schema : NULL, F->name, L, false, false);
+    A->ordinality = O;
+    A->alias = N.name;
+    A->col_defs = N.cols;
+}
+seltab(A) ::= LATERAL seltab(X).                 { A = X; A->lateral = true; }
+
+%type ordinality_opt {bool}
+ordinality_opt(A) ::= .             { A = false; }
+ordinality_opt(A) ::= WITH_ORDINALITY. { A = true; }
+
+%type tabalias {TabAlias}
+tabalias(A) ::= alias(N).                              { A.name = N; A.cols = NULL; }
+tabalias(A) ::= AS nm(N) LP columnlist(C) RP.          { A.name = N; A.cols = C; }
+tabalias(A) ::= ID(N) LP columnlist(C) RP.             { A.name = N; A.cols = C; }
+tabalias(A) ::= AS(N) LP columnlist(C) RP.             { A.name = N; A.name.n = 0; A.cols = C; }
+
+/* SQLite: FROM t INDEXED BY ix / NOT INDEXED, a planner hint */
+indexed_opt ::= .
+indexed_opt ::= INDEXED BY nm.
+indexed_opt ::= NOT INDEXED.
 
 alias(A) ::= AS nm(Z9). { A = Z9; }
 alias(A) ::= ID(A).
@@ -805,7 +885,21 @@ where_opt(A) ::= WHERE expr(Z9). { A = Z9; }
 
 %type groupby_opt {PtrList *}
 groupby_opt(A) ::= .                    { A = NULL; }
-groupby_opt(A) ::= GROUP BY nexprlist(Z9). { A = Z9; }
+groupby_opt(A) ::= GROUP BY group_list(Z9). { A = Z9; }
+%type group_list {PtrList *}
+group_list(A) ::= expr(X).                          { A = list1(p, X); }
+group_list(A) ::= group_list(A) COMMA expr(X).      { ptrlist_push(p->arena, A, X); }
+/* GROUPING SETS ((a), ()) reads as a call grouping(...), like ROLLUP (a) and CUBE (a) */
+group_list(A) ::= grouping_sets(X).                 { A = list1(p, X); }
+group_list(A) ::= group_list(A) COMMA grouping_sets(X). { ptrlist_push(p->arena, A, X); }
+%type grouping_sets {Expr *}
+grouping_sets(A) ::= GROUPING(G) ID(S) LP grouping_elems(L) RP. { expect_word(p, S, "sets"); A = mk_func(p, NULL, G, L, false, false); }
+%type grouping_elems {PtrList *}
+grouping_elems(A) ::= grouping_elem(X).                          { A = list1(p, X); }
+grouping_elems(A) ::= grouping_elems(A) COMMA grouping_elem(X).  { ptrlist_push(p->arena, A, X); }
+%type grouping_elem {Expr *}
+grouping_elem(A) ::= expr(A).
+grouping_elem(A) ::= LP(T) RP.   { A = mk_expr(p, EX_ROW, T); A->list = ptrlist_new(p->arena); }
 
 %type having_opt {Expr *}
 having_opt(A) ::= .               { A = NULL; }
@@ -831,25 +925,43 @@ limit_opt(A) ::= LIMIT expr(X) OFFSET expr(Y). { A.limit = X; A.offset = Y; }
 limit_opt(A) ::= LIMIT expr(Y) COMMA expr(X).  { A.limit = X; A.offset = Y; }
 limit_opt(A) ::= OFFSET expr(Y).             { A.limit = NULL; A.offset = Y; }
 limit_opt(A) ::= OFFSET expr(Y) LIMIT expr(X). { A.limit = X; A.offset = Y; }
+limit_opt(A) ::= LIMIT ALL.                    { A.limit = NULL; A.offset = NULL; }
+limit_opt(A) ::= LIMIT ALL OFFSET expr(Y).     { A.limit = NULL; A.offset = Y; }
+/* OFFSET n ROWS, FETCH FIRST n ROWS ONLY: the SQL standard's spelling */
+limit_opt(A) ::= OFFSET expr(Y) ID(R).         { A.limit = NULL; A.offset = Y; expect_rows(p, R); }
+limit_opt(A) ::= fetch_first(X).               { A.limit = X; A.offset = NULL; }
+limit_opt(A) ::= OFFSET expr(Y) ID(R) fetch_first(X). { A.limit = X; A.offset = Y; expect_rows(p, R); }
+limit_opt(A) ::= fetch_first(X) OFFSET expr(Y) ID(R). { A.limit = X; A.offset = Y; expect_rows(p, R); }
+%type fetch_first {Expr *}
+fetch_first(A) ::= FETCH first_next expr(Z9) ID(R) ONLY. { A = Z9; expect_rows(p, R); }
+fetch_first(A) ::= FETCH first_next ID(R) ONLY.          { A = NULL; expect_rows(p, R); }
+fetch_first(A) ::= FETCH first_next expr(Z9) ID(R) WITH ID(T). { A = Z9; expect_rows(p, R); expect_word(p, T, "ties"); }
+first_next ::= FIRST.
+first_next ::= ID(N).  { expect_word(p, N, "next"); }
 
 /* ----------------------------------------------------------------- INSERT */
-cmd ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) select(S) upsert(U) returning(R). {
-    Stmt *s = mk_stmt(p, STMT_INSERT);
-    Insert *ins = arena_alloc(p->arena, sizeof *ins);
-    ins->schema = T->schema;
-    ins->table = T->name;
-    ins->alias = AL;
-    ins->columns = C;
-    if (S->values && !S->prior && !S->with && !S->order_by && !S->limit)
-        ins->values = S->values;
-    else
-        ins->select = S;
-    ins->upsert = U;
-    ins->returning = R;
-    s->with = W;
-    s->u.insert = ins;
+/* INSERT, UPDATE and DELETE are statements and the bodies of data-modifying CTEs. */
+%type dml {Stmt *}
+cmd ::= dml.
+dml(A) ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) insert_cols(C) select(S) upsert(U) returning(R). {
+    A = mk_insert(p, W, T, AL, C, S, U, R);
 }
-cmd ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) DEFAULT VALUES returning(R). {
+/* without a column list, so `INSERT INTO t (SELECT ...) UNION (...)` needs no lookahead past `(` */
+dml(A) ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) select(S) upsert(U) returning(R). {
+    A = mk_insert(p, W, T, AL, NULL, S, U, R);
+}
+%type insert_cols {PtrList *}
+insert_cols(A) ::= LP idlist(Z9) RP.             { A = Z9; }
+insert_cols(A) ::= LP idlist(Z9) RP overriding.  { A = Z9; }
+insert_cols(A) ::= overriding.                   { A = NULL; }
+/* OVERRIDING SYSTEM VALUE / OVERRIDING USER VALUE (identity columns) */
+overriding ::= ID(O) ID(S) ID(V). {
+    expect_word(p, O, "overriding");
+    if (!str_ieq_n(S.z, (size_t)S.n, "user"))
+        expect_word(p, S, "system");
+    expect_word(p, V, "value");
+}
+dml(A) ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) DEFAULT VALUES returning(R). {
     Stmt *s = mk_stmt(p, STMT_INSERT);
     Insert *ins = arena_alloc(p->arena, sizeof *ins);
     ins->schema = T->schema;
@@ -860,6 +972,7 @@ cmd ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) DEFAU
     ins->returning = R;
     s->with = W;
     s->u.insert = ins;
+    A = s;
 }
 insert_kw ::= INSERT.
 insert_kw ::= REPLACE.
@@ -895,9 +1008,11 @@ setlist(A) ::= setitem(X).                 { A = list1(p, X); }
 setlist(A) ::= setlist(A) COMMA setitem(X). { ptrlist_push(p->arena, A, X); }
 %type setitem {ResultCol *}
 setitem(A) ::= nm(N) EQ expr(E).  { A = mk_resultcol(p, E); A->alias = N; }
+/* SET (a, b) = ($1, $2) and SET (a, b) = (SELECT x, y FROM ...) */
+setitem(A) ::= LP idlist(L) RP EQ expr(E). { A = mk_resultcol(p, E); A->alias = *(Token *)L->items[0]; A->columns = L; }
 
 /* ----------------------------------------------------------------- UPDATE */
-cmd ::= with(W) UPDATE orconf xfullname(T) alias(AL) SET setlist(S) from(F) where_opt(WH) returning(R). {
+dml(A) ::= with(W) UPDATE orconf xfullname(T) alias(AL) SET setlist(S) from(F) where_opt(WH) returning(R). {
     Stmt *s = mk_stmt(p, STMT_UPDATE);
     Update *u = arena_alloc(p->arena, sizeof *u);
     u->schema = T->schema;
@@ -909,12 +1024,13 @@ cmd ::= with(W) UPDATE orconf xfullname(T) alias(AL) SET setlist(S) from(F) wher
     u->returning = R;
     s->with = W;
     s->u.update = u;
+    A = s;
 }
 orconf ::= .
 orconf ::= OR resolvetype.
 
 /* ----------------------------------------------------------------- DELETE */
-cmd ::= with(W) DELETE FROM xfullname(T) alias(AL) using_opt(US) where_opt(WH) returning(R). {
+dml(A) ::= with(W) DELETE FROM xfullname(T) alias(AL) using_opt(US) where_opt(WH) returning(R). {
     Stmt *s = mk_stmt(p, STMT_DELETE);
     Delete *d = arena_alloc(p->arena, sizeof *d);
     d->schema = T->schema;
@@ -925,7 +1041,28 @@ cmd ::= with(W) DELETE FROM xfullname(T) alias(AL) using_opt(US) where_opt(WH) r
     d->returning = R;
     s->with = W;
     s->u.delete_ = d;
+    A = s;
 }
+
+/* --------------------------------------------------------------- TRUNCATE */
+cmd ::= TRUNCATE table_kw_opt truncate_list(L) truncate_options. {
+    Stmt *s = mk_stmt(p, STMT_TRUNCATE);
+    Truncate *t = arena_alloc(p->arena, sizeof *t);
+    t->tables = L;
+    s->u.truncate = t;
+}
+table_kw_opt ::= .
+table_kw_opt ::= TABLE.
+%type truncate_list {PtrList *}
+truncate_list(A) ::= only_opt xfullname(X).                         { A = list1(p, X); }
+truncate_list(A) ::= truncate_list(A) COMMA only_opt xfullname(X).  { ptrlist_push(p->arena, A, X); }
+truncate_options ::= .
+truncate_options ::= truncate_options ID(W) IDENTITY. {
+    if (!str_ieq_n(W.z, (size_t)W.n, "continue"))
+        expect_word(p, W, "restart");
+}
+truncate_options ::= truncate_options CASCADE.
+truncate_options ::= truncate_options RESTRICT.
 %type using_opt {PtrList *}
 using_opt(A) ::= .                    { A = NULL; }
 using_opt(A) ::= USING seltablist(Z9). { A = Z9; }
@@ -969,26 +1106,58 @@ expr(A) ::= expr(X) COLLATE(O) ID. { A = mk_expr(p, EX_COLLATE, O); A->lhs = X; 
 expr(A) ::= CAST(O) LP expr(X) AS typetoken(T) RP. { A = mk_cast(p, O, X, T); }
 expr(A) ::= expr(X) CAST_OP(O) casttype(T).        { A = mk_cast(p, O, X, T); }
 
-expr(A) ::= ID(N) LP exprlist(L) RP filter_over.             { A = mk_func(p, NULL, N, L, false, false); }
-expr(A) ::= ID(N) LP DISTINCT nexprlist(L) RP filter_over.    { A = mk_func(p, NULL, N, L, true, false); }
-expr(A) ::= ID(N) LP ALL nexprlist(L) RP filter_over.         { A = mk_func(p, NULL, N, L, false, false); }
-expr(A) ::= ID(N) LP STAR RP filter_over.                    { A = mk_func(p, NULL, N, NULL, false, true); }
+expr(A) ::= ID(N) LP exprlist(L) RP filter_over(T).          { A = mk_call(p, N, L, false, NULL, T); }
+expr(A) ::= ID(N) LP DISTINCT nexprlist(L) RP filter_over(T). { A = mk_call(p, N, L, true, NULL, T); }
+expr(A) ::= ID(N) LP ALL nexprlist(L) RP filter_over(T).      { A = mk_call(p, N, L, false, NULL, T); }
+expr(A) ::= ID(N) LP STAR RP filter_over(T).                 { A = mk_call(p, N, NULL, false, NULL, T); A->star = true; }
 expr(A) ::= nm(S) DOT nm(N) LP exprlist(L) RP.               { A = mk_func(p, &S, N, L, false, false); }
+/* string_agg(x, ',' ORDER BY x), array_agg(DISTINCT x ORDER BY x) */
+expr(A) ::= ID(N) LP nexprlist(L) ORDER BY sortlist(O) RP filter_over(T).          { A = mk_call(p, N, L, false, O, T); }
+expr(A) ::= ID(N) LP DISTINCT nexprlist(L) ORDER BY sortlist(O) RP filter_over(T). { A = mk_call(p, N, L, true, O, T); }
+/* x = ANY(SELECT ...) */
+expr(A) ::= ID(N) LP(T) select(S) RP. {
+    Expr *sub = mk_expr(p, EX_SUBQUERY, T);
+    sub->select = S;
+    A = mk_func(p, NULL, N, list1(p, sub), false, false);
+}
+/* make_interval(days => 1), f(a := 1) */
+expr(A) ::= ID(N) NAMEARG expr(X).  { A = mk_expr(p, EX_NAMEDARG, N); A->lhs = X; }
 
-filter_over ::= .
-filter_over ::= FILTER LP WHERE expr RP.
-filter_over ::= over_clause.
-filter_over ::= FILTER LP WHERE expr RP over_clause.
-over_clause ::= OVER LP window RP.
-over_clause ::= OVER nm.
-window ::= partition_opt orderby_opt frame_opt.
-partition_opt ::= .
-partition_opt ::= PARTITION BY nexprlist.
-frame_opt ::= .
-frame_opt ::= ID frame_bound.                     /* ROWS / RANGE / GROUPS */
-frame_opt ::= ID BETWEEN frame_bound AND frame_bound.
-frame_bound ::= ID ID.                            /* UNBOUNDED PRECEDING, CURRENT ROW */
-frame_bound ::= INTEGER ID.                       /* n PRECEDING / FOLLOWING */
+%type filter_over {FuncTail}
+filter_over(A) ::= within_opt(W) filter_opt(F) over_opt(O). { A.within = W; A.filter = F; A.over = O; }
+%type within_opt {PtrList *}
+within_opt(A) ::= .                                          { A = NULL; }
+within_opt(A) ::= WITHIN GROUP LP ORDER BY sortlist(Z9) RP.  { A = Z9; }
+%type filter_opt {Expr *}
+filter_opt(A) ::= .                          { A = NULL; }
+filter_opt(A) ::= FILTER LP WHERE expr(Z9) RP. { A = Z9; }
+%type over_opt {PtrList *}
+over_opt(A) ::= .                   { A = NULL; }
+over_opt(A) ::= OVER LP window(Z9) RP. { A = Z9; }
+over_opt(A) ::= OVER nm.            { A = ptrlist_new(p->arena); }
+/* A window's expressions, for analysis: PARTITION BY, ORDER BY and frame offsets. */
+%type window {PtrList *}
+window(A) ::= partition_opt(P) orderby_opt(O) frame_opt(F). {
+    A = ptrlist_new(p->arena);
+    for (int i = 0; i < PTRLIST_LEN(P); i++) ptrlist_push(p->arena, A, P->items[i]);
+    for (int i = 0; i < PTRLIST_LEN(O); i++) ptrlist_push(p->arena, A, ((ResultCol *)O->items[i])->expr);
+    for (int i = 0; i < PTRLIST_LEN(F); i++) ptrlist_push(p->arena, A, F->items[i]);
+}
+%type partition_opt {PtrList *}
+partition_opt(A) ::= .                          { A = NULL; }
+partition_opt(A) ::= PARTITION BY nexprlist(Z9). { A = Z9; }
+%type frame_opt {PtrList *}
+frame_opt(A) ::= .                                           { A = NULL; }
+frame_opt(A) ::= ID frame_bound(X).                          { A = ptrlist_new(p->arena); if (X) ptrlist_push(p->arena, A, X); }  /* ROWS / RANGE / GROUPS */
+frame_opt(A) ::= ID BETWEEN frame_bound(X) AND frame_bound(Y). {
+    A = ptrlist_new(p->arena);
+    if (X) ptrlist_push(p->arena, A, X);
+    if (Y) ptrlist_push(p->arena, A, Y);
+}
+/* UNBOUNDED PRECEDING and CURRENT ROW are words, not columns; n PRECEDING,
+ * INTERVAL '1 day' PRECEDING carry an expression */
+%type frame_bound {Expr *}
+frame_bound(A) ::= expr(X) ID. { A = X->kind == EX_COLUMN && !TOKEN_SET(X->table) ? NULL : X; }
 
 expr(A) ::= expr(X) AND(O) expr(Y).    { A = mk_binary(p, O, X, Y); }
 expr(A) ::= expr(X) OR(O) expr(Y).     { A = mk_binary(p, O, X, Y); }
@@ -999,10 +1168,44 @@ expr(A) ::= expr(X) PLUS|MINUS(O) expr(Y).       { A = mk_binary(p, O, X, Y); }
 expr(A) ::= expr(X) STAR|SLASH|REM(O) expr(Y).   { A = mk_binary(p, O, X, Y); }
 expr(A) ::= expr(X) CONCAT(O) expr(Y).           { A = mk_binary(p, O, X, Y); }
 expr(A) ::= expr(X) PTR(O) expr(Y).              { A = mk_binary(p, O, X, Y); }
+expr(A) ::= expr(X) OP(O) expr(Y).               { A = mk_binary(p, O, X, Y); }
+expr(A) ::= expr(X) OVERLAPS(O) expr(Y).         { A = mk_binary(p, O, X, Y); }
+expr(A) ::= expr(X) AT(O) ID(T) ZONE expr(Y).    { expect_word(p, T, "time"); A = mk_binary(p, O, X, Y); }
+/* x <> ALL(arr), x = ANY(arr), x @> ANY(...): ALL is reserved, so it is
+ * only read as a quantifier right after an operator */
+expr(A) ::= expr(X) EQ|NE(O) ALL(Q) LP expr(Y) RP. [EQ]          { A = mk_quantified(p, O, X, Q, Y); }
+expr(A) ::= expr(X) LT|GT|GE|LE(O) ALL(Q) LP expr(Y) RP. [GT]    { A = mk_quantified(p, O, X, Q, Y); }
+expr(A) ::= expr(X) OP(O) ALL(Q) LP expr(Y) RP. [OP]             { A = mk_quantified(p, O, X, Q, Y); }
+expr(A) ::= expr(X) EQ|NE(O) ALL(Q) LP(T) select(S) RP. [EQ] {
+    Expr *sub = mk_expr(p, EX_SUBQUERY, T);
+    sub->select = S;
+    A = mk_quantified(p, O, X, Q, sub);
+}
+expr(A) ::= expr(X) LT|GT|GE|LE(O) ALL(Q) LP(T) select(S) RP. [GT] {
+    Expr *sub = mk_expr(p, EX_SUBQUERY, T);
+    sub->select = S;
+    A = mk_quantified(p, O, X, Q, sub);
+}
+/* ARRAY[a, b] and ARRAY(SELECT ...): calls array(...), of a type keel does not map */
+expr(A) ::= ARRAY(N) LBRACKET exprlist(L) RBRACKET. { A = mk_func(p, NULL, N, L, false, false); }
+expr(A) ::= ARRAY(N) LP(T) select(S) RP. {
+    Expr *sub = mk_expr(p, EX_SUBQUERY, T);
+    sub->select = S;
+    A = mk_func(p, NULL, N, list1(p, sub), false, false);
+}
+/* a[1], a[lo:hi] (PostgreSQL arrays) */
+expr(A) ::= expr(X) LBRACKET(T) expr(Y) RBRACKET.                 { A = mk_expr(p, EX_SUBSCRIPT, T); A->lhs = X; A->rhs = Y; }
+expr(A) ::= expr(X) LBRACKET(T) expr(Y) COLON expr(Z) RBRACKET.   { A = mk_expr(p, EX_SUBSCRIPT, T); A->lhs = X; A->rhs = Y; A->extra = Z; A->slice = true; }
+expr(A) ::= expr(X) LBRACKET(T) COLON expr(Z) RBRACKET.           { A = mk_expr(p, EX_SUBSCRIPT, T); A->lhs = X; A->extra = Z; A->slice = true; }
+expr(A) ::= expr(X) LBRACKET(T) expr(Y) COLON RBRACKET.           { A = mk_expr(p, EX_SUBSCRIPT, T); A->lhs = X; A->rhs = Y; A->slice = true; }
 
 %type likeop {Token}
 likeop(A) ::= LIKE_KW(A).
 likeop(A) ::= NOT LIKE_KW(X).  { A = X; A.type = -X.type; }
+likeop(A) ::= MATCH(A).
+likeop(A) ::= NOT MATCH(X).    { A = X; A.type = -X.type; }
+likeop(A) ::= SIMILAR(A) TO.
+likeop(A) ::= NOT SIMILAR(X) TO. { A = X; A.type = -X.type; }
 expr(A) ::= expr(X) likeop(O) expr(Y). [LIKE_KW] {
     A = mk_expr(p, EX_LIKE, O);
     A->negated = O.type < 0;
@@ -1034,6 +1237,8 @@ expr(A) ::= PLUS(O) expr(X). [BITNOT]   { A = mk_unary(p, O, X); }
 %type between_op {bool}
 between_op(A) ::= BETWEEN.      { A = false; }
 between_op(A) ::= NOT BETWEEN.  { A = true; }
+between_op(A) ::= BETWEEN SYMMETRIC.      { A = false; }
+between_op(A) ::= NOT BETWEEN SYMMETRIC.  { A = true; }
 expr(A) ::= expr(X) between_op(N) expr(Y) AND expr(Z). [BETWEEN] {
     A = mk_expr(p, EX_BETWEEN, X->tok);
     A->lhs = X;

@@ -98,6 +98,50 @@ Expr *mk_func(Parse *p, const Token *schema, Token name, PtrList *args, bool dis
     return e;
 }
 
+Expr *mk_call(Parse *p, Token name, PtrList *args, bool distinct, PtrList *order_by, FuncTail tail)
+{
+    Expr *e = mk_func(p, NULL, name, args, distinct, false);
+    e->order_by = order_by ? order_by : tail.within;
+    e->filter = tail.filter;
+    e->over = tail.over;
+    return e;
+}
+
+/* x <> ALL(arr), x = ANY(SELECT ...): the quantifier reads as a call
+ * any(arg) / all(arg) on the right of the operator, as ANY() always has. */
+Expr *mk_quantified(Parse *p, Token op, Expr *l, Token quantifier, Expr *arg)
+{
+    return mk_binary(p, op, l, mk_func(p, NULL, quantifier, list1(p, arg), false, false));
+}
+
+Stmt *mk_insert(Parse *p, With *with, SrcItem *table, Token alias, PtrList *columns, Select *sel, Upsert *upsert,
+                PtrList *returning)
+{
+    Stmt *s = mk_stmt(p, STMT_INSERT);
+    Insert *ins = arena_alloc(p->arena, sizeof *ins);
+    ins->schema = table->schema;
+    ins->table = table->name;
+    ins->alias = alias;
+    ins->columns = columns;
+    if (sel->values && !sel->prior && !sel->with && !sel->order_by && !sel->limit)
+        ins->values = sel->values;
+    else
+        ins->select = sel;
+    ins->upsert = upsert;
+    ins->returning = returning;
+    s->with = with;
+    s->u.insert = ins;
+    return s;
+}
+
+Select *mk_paren_select(Parse *p, Select *inner)
+{
+    Select *s = arena_alloc(p->arena, sizeof *s);
+    s->tok = inner->tok;
+    s->sub = inner;
+    return s;
+}
+
 ResultCol *mk_resultcol(Parse *p, Expr *e)
 {
     ResultCol *c = arena_alloc(p->arena, sizeof *c);
@@ -204,6 +248,12 @@ void expect_word(Parse *p, Token t, const char *word)
 {
     if (!p->failed && !str_ieq_n(t.z, (size_t)t.n, word))
         build_error(p, t, "syntax error near \"%.*s\", expected %s", t.n, t.z, word);
+}
+
+void expect_rows(Parse *p, Token t)
+{
+    if (!str_ieq_n(t.z, (size_t)t.n, "row"))
+        expect_word(p, t, "rows");
 }
 
 void build_error(Parse *p, Token at, const char *fmt, ...)

@@ -39,6 +39,19 @@ typedef struct DropTarget {
 enum { LIKE_DEFAULTS = 1, LIKE_IDENTITY = 2, LIKE_GENERATED = 4, LIKE_CONSTRAINTS = 8, LIKE_INDEXES = 16,
        LIKE_OTHER = 32, LIKE_ALL = 63 };
 
+/* What may follow a function call's argument list. */
+typedef struct FuncTail {
+    PtrList *within;     /* WITHIN GROUP (ORDER BY ...) */
+    Expr *filter;        /* FILTER (WHERE ...) */
+    PtrList *over;       /* the window's expressions */
+} FuncTail;
+
+/* AS t, AS t(a, b), AS t(a int, b text) after a FROM item. */
+typedef struct TabAlias {
+    Token name;
+    PtrList *cols;       /* of ColumnDef* */
+} TabAlias;
+
 Stmt *mk_stmt(Parse *p, StmtKind kind);
 Token *mk_token(Parse *p, Token t);
 PtrList *list1(Parse *p, void *item);
@@ -49,6 +62,11 @@ Expr *mk_unary(Parse *p, Token op, Expr *x);
 Expr *mk_is(Parse *p, Token op, Expr *l, Expr *r, bool negated);
 Expr *mk_cast(Parse *p, Token op, Expr *x, TypeName *t);
 Expr *mk_func(Parse *p, const Token *schema, Token name, PtrList *args, bool distinct, bool star);
+Expr *mk_call(Parse *p, Token name, PtrList *args, bool distinct, PtrList *order_by, FuncTail tail);
+Expr *mk_quantified(Parse *p, Token op, Expr *l, Token quantifier, Expr *arg);
+Stmt *mk_insert(Parse *p, With *with, SrcItem *table, Token alias, PtrList *columns, Select *sel, Upsert *upsert,
+                PtrList *returning);
+Select *mk_paren_select(Parse *p, Select *inner);
 ResultCol *mk_resultcol(Parse *p, Expr *e);
 SrcItem *mk_srcitem(Parse *p);
 TypeName *mk_typename(Parse *p, Token word);
@@ -72,6 +90,7 @@ void mk_create_view(Parse *p, Token keyword, Token if_not_exists, SrcItem *name,
 DropTarget drop_target_word(Parse *p, Token word);
 DropName *mk_dropname(Parse *p, SrcItem *name, int nargs);
 void expect_word(Parse *p, Token t, const char *word);
+void expect_rows(Parse *p, Token t); /* ROW or ROWS */
 void build_error(Parse *p, Token at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

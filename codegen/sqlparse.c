@@ -159,8 +159,7 @@ static bool is_other_statement(const Token *t)
 {
     static const char *const words[] = {
         "analyze", "attach", "begin", "comment", "commit", "copy", "detach", "do", "end", "explain",
-        "grant", "lock", "pragma", "reindex", "release", "revoke", "rollback", "savepoint", "set", "truncate",
-        "vacuum",
+        "grant", "lock", "pragma", "reindex", "release", "revoke", "rollback", "savepoint", "set", "vacuum",
     };
     if (t->type == TK_CREATE || t->type == TK_ALTER || t->type == TK_DROP)
         return true;
@@ -201,8 +200,14 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
         return true;
     }
     void *parser = KeelParserAlloc(malloc);
-    for (int i = 0; i < v->n && !p.failed; i++)
-        KeelParser(parser, v->items[i].type, v->items[i], &p);
+    for (int i = 0; i < v->n && !p.failed; i++) {
+        int type = v->items[i].type;
+        if (type == TK_WITH && i + 1 < v->n && v->items[i + 1].type == TK_ID && word_is(&v->items[i + 1], "ordinality")) {
+            type = TK_WITH_ORDINALITY; /* one token, so the grammar needs no second look ahead */
+            i++;
+        }
+        KeelParser(parser, type, v->items[type == TK_WITH_ORDINALITY ? i - 1 : i], &p);
+    }
     if (!p.failed)
         KeelParser(parser, 0, end_tok, &p);
     KeelParserFree(parser, free);

@@ -28,6 +28,7 @@ static const Keyword keywords[] = {
     {"AND", TK_AND},
     {"AS", TK_AS},
     {"ASC", TK_ASC},
+    {"AT", TK_AT},
     {"AUTOINCREMENT", TK_AUTOINCR},
     {"BETWEEN", TK_BETWEEN},
     {"BY", TK_BY},
@@ -60,6 +61,7 @@ static const Keyword keywords[] = {
     {"EXISTS", TK_EXISTS},
     {"FAIL", TK_FAIL},
     {"FALSE", TK_FALSE},
+    {"FETCH", TK_FETCH},
     {"FILTER", TK_FILTER},
     {"FIRST", TK_FIRST},
     {"FOR", TK_FOR},
@@ -69,6 +71,7 @@ static const Keyword keywords[] = {
     {"GENERATED", TK_GENERATED},
     {"GLOB", TK_LIKE_KW},
     {"GROUP", TK_GROUP},
+    {"GROUPING", TK_GROUPING},
     {"HAVING", TK_HAVING},
     {"IDENTITY", TK_IDENTITY},
     {"IF", TK_IF},
@@ -77,6 +80,7 @@ static const Keyword keywords[] = {
     {"IN", TK_IN},
     {"INCLUDE", TK_INCLUDE},
     {"INDEX", TK_INDEX},
+    {"INDEXED", TK_INDEXED},
     {"INITIALLY", TK_INITIALLY},
     {"INNER", TK_INNER},
     {"INSERT", TK_INSERT},
@@ -87,6 +91,7 @@ static const Keyword keywords[] = {
     {"JOIN", TK_JOIN},
     {"KEY", TK_KEY},
     {"LAST", TK_LAST},
+    {"LATERAL", TK_LATERAL},
     {"LEFT", TK_LEFT},
     {"LIKE", TK_LIKE_KW},
     {"LIMIT", TK_LIMIT},
@@ -105,6 +110,7 @@ static const Keyword keywords[] = {
     {"ORDER", TK_ORDER},
     {"OUTER", TK_OUTER},
     {"OVER", TK_OVER},
+    {"OVERLAPS", TK_OVERLAPS},
     {"PARTITION", TK_PARTITION},
     {"PRIMARY", TK_PRIMARY},
     {"RECURSIVE", TK_RECURSIVE},
@@ -119,14 +125,17 @@ static const Keyword keywords[] = {
     {"ROWID", TK_ROWID},
     {"SELECT", TK_SELECT},
     {"SET", TK_SET},
+    {"SIMILAR", TK_SIMILAR},
     {"STORED", TK_STORED},
     {"STRICT", TK_STRICT},
+    {"SYMMETRIC", TK_SYMMETRIC},
     {"TABLE", TK_TABLE},
     {"TEMP", TK_TEMP},
     {"TEMPORARY", TK_TEMP},
     {"THEN", TK_THEN},
     {"TO", TK_TO},
     {"TRUE", TK_TRUE},
+    {"TRUNCATE", TK_TRUNCATE},
     {"UNION", TK_UNION},
     {"UNIQUE", TK_UNIQUE},
     {"UPDATE", TK_UPDATE},
@@ -138,6 +147,7 @@ static const Keyword keywords[] = {
     {"WHERE", TK_WHERE},
     {"WINDOW", TK_WINDOW},
     {"WITH", TK_WITH},
+    {"WITHIN", TK_WITHIN},
     {"WITHOUT", TK_WITHOUT},
     {"ZONE", TK_ZONE},
 };
@@ -172,6 +182,8 @@ void lexer_init(Lexer *lx, const SrcFile *file, size_t start, size_t end, int li
     lx->line = line;
     lx->col = col;
     lx->dialect = dialect;
+    lx->prev = 0;
+    lx->bracket_depth = 0;
 }
 
 size_t token_offset(const Token *t) { return (size_t)(t->z - t->pos.file->text); }
@@ -288,7 +300,88 @@ static int illegal(Lexer *lx, Token *t, const char *what)
     return TK_ILLEGAL;
 }
 
+/* Does a token of this type end an operand? Then a following `~` or `?`
+ * is a binary operator (PostgreSQL's regex match, jsonb key test) rather
+ * than bitwise NOT or a misplaced SQLite placeholder. Keywords that double
+ * as names count, so a column called "key" still takes an operator. */
+static bool ends_operand(int type)
+{
+    switch (type) {
+    case TK_ID: case TK_STRING: case TK_INTEGER: case TK_FLOAT: case TK_BLOB: case TK_VARIABLE: case TK_RP:
+    case TK_RBRACKET: case TK_NULL: case TK_TRUE: case TK_FALSE: case TK_END: case TK_CTIME_KW: case TK_KEY:
+    case TK_ACTION: case TK_FIRST: case TK_LAST: case TK_NO: case TK_TEMP: case TK_ROWID: case TK_FILTER:
+    case TK_REPLACE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_pg_op_char(int c) { return c >= 0 && c < 128 && c != 0 && strchr("+-*/<>=~!@#%^&|`?", c) != NULL; }
+
+/* A PostgreSQL operator, scanned as the server does (scan.l): the longest
+ * run of operator characters, not running into a comment, with trailing +
+ * and - given back unless the run has a character only operators use
+ * (so `a=-1` is `=` then `-1`). keel also stops before `@name` and before a
+ * `?` that follows other characters, its placeholders. */
+static int scan_pg_operator(Lexer *lx, Token *t)
+{
+    size_t start = lx->pos, n = 0;
+    for (;;) {
+        int c = peek(lx, n);
+        if (!is_pg_op_char(c))
+            break;
+        int next = peek(lx, n + 1);
+        if (n > 0 && ((c == '-' && next == '-') || (c == '/' && next == '*')))
+            break;
+        if (n > 0 && c == '@' && is_ident_start(next))
+            break;
+        if (n > 0 && c == '?' && lx->file->text[start + n - 1] != '@')
+            break;
+        n++;
+    }
+    const char *z = lx->file->text + start;
+    if (n > 1 && (z[n - 1] == '+' || z[n - 1] == '-')) {
+        bool special = false;
+        for (size_t i = 0; i < n; i++)
+            special |= strchr("~!@#%^&|`?", z[i]) != NULL;
+        while (!special && n > 1 && (z[n - 1] == '+' || z[n - 1] == '-'))
+            n--;
+    }
+    static const struct { const char *op; int type; } known[] = {
+        {"=", TK_EQ}, {"<>", TK_NE}, {"!=", TK_NE}, {"<", TK_LT}, {">", TK_GT}, {"<=", TK_LE}, {">=", TK_GE},
+        {"+", TK_PLUS}, {"-", TK_MINUS}, {"*", TK_STAR}, {"/", TK_SLASH}, {"%", TK_REM}, {"||", TK_CONCAT},
+        {"<<", TK_LSHIFT}, {">>", TK_RSHIFT}, {"&", TK_BITAND}, {"|", TK_BITOR}, {"->", TK_PTR}, {"->>", TK_PTR},
+        {"=>", TK_NAMEARG},
+    };
+    int type = TK_OP;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strlen(known[i].op) == n && memcmp(known[i].op, z, n) == 0)
+            type = known[i].type;
+    if (n == 1 && (z[0] == '~' || z[0] == '?') && !ends_operand(lx->prev))
+        type = z[0] == '~' ? TK_BITNOT : TK_VARIABLE;
+    advance(lx, n);
+    t->n = (int)n;
+    t->type = type;
+    return type;
+}
+
+static int lex_one(Lexer *lx, Token *t);
+
 int lexer_next(Lexer *lx, Token *t)
+{
+    int type = lex_one(lx, t);
+    if (type != TK_SPACE && type != TK_COMMENT && type != 0) {
+        lx->prev = type;
+        if (type == TK_LBRACKET)
+            lx->bracket_depth++;
+        else if (type == TK_RBRACKET && lx->bracket_depth > 0)
+            lx->bracket_depth--;
+    }
+    return type;
+}
+
+static int lex_one(Lexer *lx, Token *t)
 {
     t->z = lx->file->text + lx->pos;
     t->pos.file = lx->file;
@@ -301,6 +394,10 @@ int lexer_next(Lexer *lx, Token *t)
         t->type = 0;
         return 0;
     }
+    if (lx->dialect == DIALECT_POSTGRES && is_pg_op_char(c) && !(c == '-' && peek(lx, 1) == '-') &&
+        !(c == '/' && peek(lx, 1) == '*') && !(c == '@' && is_ident_start(peek(lx, 1))) &&
+        !(c == '?' && isdigit(peek(lx, 1))))
+        return scan_pg_operator(lx, t);
     switch (c) {
     case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
         while ((c = peek(lx, 0)) >= 0 && isspace(c))
@@ -430,6 +527,12 @@ int lexer_next(Lexer *lx, Token *t)
         if (peek(lx, 1) == ':') {
             advance(lx, 2);
             type = TK_CAST_OP;
+        } else if (lx->dialect == DIALECT_POSTGRES && peek(lx, 1) == '=') {
+            advance(lx, 2); /* f(name := value) */
+            type = TK_NAMEARG;
+        } else if (lx->dialect == DIALECT_POSTGRES && lx->bracket_depth > 0) {
+            advance(lx, 1); /* a[lo:hi] */
+            type = TK_COLON;
         } else if (is_ident_start(peek(lx, 1))) {
             advance(lx, 1);
             while (is_ident_char(peek(lx, 0)))
@@ -493,6 +596,14 @@ int lexer_next(Lexer *lx, Token *t)
                 return illegal(lx, t, "identifier longer than 1024 bytes");
             t->n = (int)(lx->pos - token_offset(t));
             type = keyword_code(t->z, t->n);
+            if (type == TK_ID && lx->dialect == DIALECT_POSTGRES && t->n == 5 && strncasecmp(t->z, "array", 5) == 0) {
+                /* ARRAY[...] and ARRAY(SELECT ...); a column may still be called array */
+                size_t i = 0;
+                while (isspace(peek(lx, i)))
+                    i++;
+                if (peek(lx, i) == '[' || peek(lx, i) == '(')
+                    type = TK_ARRAY;
+            }
         } else if (c == 0) {
             return illegal(lx, t, "NUL byte in SQL text");
         } else {

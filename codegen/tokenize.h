@@ -17,6 +17,8 @@ typedef struct Lexer {
     size_t pos, end;   /* byte offsets into file->text */
     int line, col;
     Dialect dialect;
+    int prev;          /* the last significant token: binary `~` and `?` follow an operand */
+    int bracket_depth; /* inside a[...]: PostgreSQL's `:` is a slice, not a :name */
 } Lexer;
 
 /* Scans file->text[start, end); line/col are those of `start`. */
