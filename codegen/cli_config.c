@@ -48,7 +48,17 @@ typedef struct Cfg {
     const char *dir; /* the file's folder with a trailing '/'; "" for the current one */
     bool sqlc;
     bool ok;
+    PtrList *pending; /* of Pending: reported in file order at the end */
 } Cfg;
+
+/* A diagnostic about the file, held back so they come out in the file's
+ * order although nested mappings are read after their parents. */
+typedef struct Pending {
+    int seq;
+    bool warning;
+    SrcPos pos, note_pos;
+    char *message, *note;
+} Pending;
 
 /* libyaml counts columns in characters, diagnostics in bytes. */
 static SrcPos mark_pos(const Cfg *c, yaml_mark_t mark)
@@ -70,17 +80,79 @@ static SrcPos node_pos(const Cfg *c, const yaml_node_t *n) { return mark_pos(c, 
 
 static yaml_node_t *node(Cfg *c, int id) { return yaml_document_get_node(&c->doc, id); }
 
+static char *vformat(Arena *arena, const char *fmt, va_list ap)
+{
+    StrBuf b = {0};
+    sb_vprintf(&b, fmt, ap);
+    char *s = arena_strdup(arena, b.s ? b.s : "");
+    sb_free(&b);
+    return s;
+}
+
+static void add_pending(Cfg *c, bool warning, SrcPos pos, const char *fmt, va_list ap)
+{
+    Pending *p = arena_alloc(c->arena, sizeof *p);
+    p->seq = c->pending->n;
+    p->warning = warning;
+    p->pos = pos;
+    p->message = vformat(c->arena, fmt, ap);
+    ptrlist_push(c->arena, c->pending, p);
+}
+
 static void cfg_error(Cfg *c, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void cfg_error(Cfg *c, SrcPos pos, const char *fmt, ...)
 {
-    StrBuf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    sb_vprintf(&b, fmt, ap);
+    add_pending(c, false, pos, fmt, ap);
     va_end(ap);
-    diag_error(pos, "%s", b.s ? b.s : "");
-    sb_free(&b);
     c->ok = false;
+}
+
+static void cfg_warning(Cfg *c, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cfg_warning(Cfg *c, SrcPos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_pending(c, true, pos, fmt, ap);
+    va_end(ap);
+}
+
+/* A note under the last error. */
+static void cfg_note(Cfg *c, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cfg_note(Cfg *c, SrcPos pos, const char *fmt, ...)
+{
+    Pending *p = c->pending->items[c->pending->n - 1];
+    va_list ap;
+    va_start(ap, fmt);
+    p->note = vformat(c->arena, fmt, ap);
+    va_end(ap);
+    p->note_pos = pos;
+}
+
+static int compare_pending(const void *a, const void *b)
+{
+    const Pending *x = *(Pending *const *)a, *y = *(Pending *const *)b;
+    if (x->pos.line != y->pos.line)
+        return x->pos.line < y->pos.line ? -1 : 1;
+    if (x->pos.col != y->pos.col)
+        return x->pos.col < y->pos.col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void report_pending(Cfg *c)
+{
+    if (c->pending->n > 1)
+        qsort(c->pending->items, (size_t)c->pending->n, sizeof(void *), compare_pending);
+    for (int i = 0; i < c->pending->n; i++) {
+        const Pending *p = c->pending->items[i];
+        if (p->warning)
+            diag_warning(p->pos, "%s", p->message);
+        else
+            diag_error(p->pos, "%s", p->message);
+        if (p->note)
+            diag_note(p->note_pos, "%s", p->note);
+    }
 }
 
 /* A key a mapping may hold; read_keys fills in where it was found. */
@@ -117,16 +189,16 @@ static bool read_keys(Cfg *c, yaml_node_t *map, const char *what, Key *keys, int
             if (strcmp(keys[i].name, name) == 0)
                 found = &keys[i];
         if (!found && c->sqlc) {
-            diag_warning(node_pos(c, k), "\"%s\" is not used by keel", name);
+            cfg_warning(c, node_pos(c, k), "\"%s\" is not used by keel", name);
         } else if (!found) {
             StrBuf known = {0};
             for (int i = 0; i < n; i++)
                 sb_printf(&known, "%s%s", i ? ", " : "", keys[i].name);
-            diag_warning(node_pos(c, k), "unknown key \"%s\" in %s (keel reads %s)", name, what, known.s);
+            cfg_warning(c, node_pos(c, k), "unknown key \"%s\" in %s (keel reads %s)", name, what, known.s);
             sb_free(&known);
         } else if (found->key) {
             cfg_error(c, node_pos(c, k), "\"%s\" is given twice in %s", name, what);
-            diag_note(node_pos(c, found->key), "the first \"%s\"", name);
+            cfg_note(c, node_pos(c, found->key), "the first \"%s\"", name);
         } else {
             found->key = k;
             found->value = v;
@@ -272,7 +344,7 @@ static void check_unique_names(Cfg *c, PtrList *targets)
             const CliTarget *u = targets->items[k];
             if (u->repo.name && strcmp(t->repo.name, u->repo.name) == 0) {
                 cfg_error(c, t->pos, "a second repository named \"%s\"", t->repo.name);
-                diag_note(u->pos, "the first one");
+                cfg_note(c, u->pos, "the first one");
                 break;
             }
         }
@@ -429,7 +501,7 @@ static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
         return;
     }
     if (keys[2].value)
-        diag_warning(node_pos(c, keys[2].key), "\"packages\" is not used by keel (it belongs to version \"1\")");
+        cfg_warning(c, node_pos(c, keys[2].key), "\"packages\" is not used by keel (it belongs to version \"1\")");
     yaml_node_t *list = keys[1].value;
     if (!list) {
         missing_key(c, root, "the sqlc configuration", "sql", "a list of engines with their schema and queries");
@@ -459,7 +531,7 @@ static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
         SrcPos *seen = (SrcPos *)firsts->items[index] + e.dialect;
         if (seen->file) {
             cfg_error(c, e.pos, "a second %s entry for repository \"%s\"", dialect_name(e.dialect), e.name);
-            diag_note(*seen, "the first one");
+            cfg_note(c, *seen, "the first one");
             continue;
         }
         *seen = e.pos;
@@ -544,7 +616,7 @@ bool cli_config_load(Arena *arena, const char *path, CliConfig *config)
     if (!file)
         return false;
     const char *slash = strrchr(path, '/');
-    Cfg c = {.arena = arena, .file = file, .ok = true};
+    Cfg c = {.arena = arena, .file = file, .ok = true, .pending = ptrlist_new(arena)};
     c.dir = slash ? arena_strndup(arena, path, (size_t)(slash - path) + 1) : "";
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
@@ -570,6 +642,7 @@ bool cli_config_load(Arena *arena, const char *path, CliConfig *config)
             read_keel(&c, root, targets);
     }
     yaml_document_delete(&c.doc);
+    report_pending(&c);
     if (!c.ok)
         return false;
     config->n = targets->n;
