@@ -382,7 +382,7 @@ typedef struct SqlcEntry {
     const char *name, *out, *dsn_env;
     Dialect dialect;
     PipelineSources sources;
-    SrcPos pos, name_pos;
+    SrcPos pos, name_pos, out_pos;
 } SqlcEntry;
 
 static void read_sqlc_gen(Cfg *c, const Key *gen, Key *package, Key *out)
@@ -436,7 +436,10 @@ static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
     }
     e->name = repo_name(c, name, true);
     e->name_pos = node_pos(c, name->value);
-    e->out = own[1].value ? path_value(c, &own[1]) : path_value(c, &go_out);
+    const Key *out = own[1].value ? &own[1] : &go_out;
+    e->out = path_value(c, out);
+    if (out->value)
+        e->out_pos = node_pos(c, out->value);
     e->dsn_env = string_value(c, &own[2]);
     return ok && e->name && e->sources.schema && e->sources.queries && c->ok;
 }
@@ -536,12 +539,12 @@ static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
         }
         *seen = e.pos;
         t->sources[e.dialect] = e.sources;
-        if (e.out && t->repo.out_dir && strcmp(e.out, t->repo.out_dir) != 0) {
-            cfg_error(c, e.pos, "repository \"%s\" gets a second out folder, %s (the first is %s)", e.name, e.out,
-                      t->repo.out_dir);
-            continue;
-        }
-        if (e.out)
+        /* sqlc writes each engine's package to its own folder; keel writes
+         * one repository, both dialects, to one */
+        if (e.out && t->repo.out_dir && strcmp(e.out, t->repo.out_dir) != 0)
+            cfg_warning(c, e.out_pos, "keel writes repository \"%s\", both dialects, to %s, not to %s", e.name,
+                        t->repo.out_dir, e.out);
+        else if (e.out)
             t->repo.out_dir = e.out;
         if (e.dsn_env || !t->repo.postgres_dsn)
             t->repo.postgres_dsn = dsn_from_env(e.dsn_env);
