@@ -312,7 +312,8 @@ static void read_keel_dialect(Cfg *c, const Key *k, PipelineSources *s)
 
 static void read_keel_repository(Cfg *c, yaml_node_t *n, CliTarget *t)
 {
-    Key keys[] = {{.name = "name"}, {.name = "schema"}, {.name = "queries"}, {.name = "out"}, {.name = "postgres_dsn_env"}, {.name = "sqlite"}, {.name = "postgres"}};
+    Key keys[] = {{.name = "name"},   {.name = "schema"},           {.name = "queries"}, {.name = "out"},
+                  {.name = "postgres_dsn_env"}, {.name = "sqlite"}, {.name = "postgres"}};
     t->pos = node_pos(c, n);
     if (!read_keys(c, n, "a repository", keys, 7))
         return;
@@ -320,12 +321,11 @@ static void read_keel_repository(Cfg *c, yaml_node_t *n, CliTarget *t)
         missing_key(c, n, "a repository", "name", "a lower-case C identifier");
     t->repo.name = repo_name(c, &keys[0], false);
     bool per_dialect = keys[5].value || keys[6].value;
-    if (!keys[1].value && !per_dialect)
+    /* schema and queries go together; sqlite/postgres blocks may stand in for both */
+    if (!keys[1].value && (keys[2].value || !per_dialect))
         missing_key(c, n, "a repository", "schema", "the folder holding sqlite/ and postgres/ migrations");
     else if (keys[1].value && !keys[2].value)
         missing_key(c, n, "a repository", "queries", "the folder holding sqlite/ and postgres/ queries");
-    else if (keys[2].value && !keys[1].value)
-        missing_key(c, n, "a repository", "schema", "the folder holding sqlite/ and postgres/ migrations");
     t->repo.schema_dir = path_value(c, &keys[1]);
     t->repo.queries_dir = path_value(c, &keys[2]);
     t->repo.out_dir = path_value(c, &keys[3]);

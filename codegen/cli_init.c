@@ -6,6 +6,7 @@
  */
 #include "cli_verbs.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -83,11 +84,11 @@ static char *name_from_dir(Arena *arena, const char *dir)
     StrBuf b = {0};
     bool any_letter = false;
     for (const char *p = leaf; p < path + n; p++) {
-        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        char c = (char)tolower((unsigned char)*p);
         bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
         if (b.len == 0 && c >= '0' && c <= '9')
             sb_putc(&b, '_');
-        sb_putc(&b, word ? c : '_');
+        sb_putc(&b, (char)(word ? c : '_'));
         any_letter = any_letter || (c >= 'a' && c <= 'z');
     }
     char *name = arena_strdup(arena, any_letter && b.s ? b.s : "app");

@@ -29,7 +29,16 @@
 #error "KEEL_VERSION is the CMake project version (codegen/CMakeLists.txt)"
 #endif
 
-typedef enum VerbKind { VERB_GENERATE, VERB_CHECK, VERB_DESCRIBE, VERB_DIFF, VERB_VERIFY, VERB_INIT, VERB_DB, VERB_HELP } VerbKind;
+typedef enum VerbKind {
+    VERB_GENERATE,
+    VERB_CHECK,
+    VERB_DESCRIBE,
+    VERB_DIFF,
+    VERB_VERIFY,
+    VERB_INIT,
+    VERB_DB, /* the database verbs of cli.h */
+    VERB_HELP,
+} VerbKind;
 
 typedef struct Verb {
     const char *name;
