@@ -288,6 +288,17 @@ same stderr <<'EOF'
 EOF
 check "parses" jq -e . "$work/stderr"
 
+what='postgres_dsn_env: the DSN of the PostgreSQL check comes from the variable keel.yaml names'
+nowhere='host=/nonexistent-keel-socket-dir dbname=x'
+run 1 env KEEL_POSTGRES_DSN="$nowhere" "$keel" check
+check "a server was tried" grep -q '^keel: error: cannot connect to PostgreSQL' "$work/stderr"
+sed -i 's/postgres_dsn_env: KEEL_POSTGRES_DSN/postgres_dsn_env: SHOP_DSN/' keel.yaml
+run 0 env KEEL_POSTGRES_DSN="$nowhere" "$keel" check
+run 1 env SHOP_DSN="$nowhere" "$keel" check
+check "a server was tried" grep -q '^keel: error: cannot connect to PostgreSQL' "$work/stderr"
+what='--postgres "" overrides the variable'
+run 0 env SHOP_DSN="$nowhere" "$keel" check --postgres ""
+
 what='flags override the file'
 run 0 "$keel" generate --out elsewhere
 check "written to --out" [ -f elsewhere/shop.h ]
