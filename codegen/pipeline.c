@@ -64,16 +64,15 @@ static void set_display(Arena *arena, PtrList *files_owner_queries, PtrList *mig
     }
 }
 
-static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *schema_root, const char *query_root,
-                         const char *pg_dsn)
+/* Reads schema_root/<dialect> and query_root/<dialect>; a dialect with
+ * neither folder is absent. */
+static bool read_dialect_dirs(Arena *arena, DialectRepo *r, const char *schema_root, const char *query_root)
 {
-    const char *dn = dialect_name(d);
+    if (!schema_root || !query_root)
+        return true;
+    const char *dn = dialect_name(r->dialect);
     char *schema_dir = arena_printf(arena, "%s/%s", schema_root, dn);
     char *query_dir = arena_printf(arena, "%s/%s", query_root, dn);
-    r->dialect = d;
-    r->migrations = ptrlist_new(arena);
-    r->queries = ptrlist_new(arena);
-    r->catalog = catalog_new(arena, d);
     bool has_schema = dir_exists(schema_dir), has_queries = dir_exists(query_dir);
     r->present = has_schema || has_queries;
     if (!r->present)
@@ -94,8 +93,59 @@ static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *sc
             arena_printf(arena, "%s/%s/%s", base_name(query_root, buf, sizeof buf), dn,
                          slash ? slash + 1 : q->file->path);
     }
-    if (!ok)
-        return false;
+    return ok;
+}
+
+/* The name generated comments give a file read from `path`: folder/file
+ * for a folder's files, the file's own name for a file named alone, so
+ * the output never depends on where the repository sits. */
+static char *named_display(Arena *arena, const char *path, const SrcFile *file)
+{
+    const char *slash = strrchr(file->path, '/');
+    const char *leaf = slash ? slash + 1 : file->path;
+    if (!dir_exists(path))
+        return arena_strdup(arena, leaf);
+    char buf[256];
+    return arena_printf(arena, "%s/%s", base_name(path, buf, sizeof buf), leaf);
+}
+
+/* Reads a dialect whose sources are named path by path. A migration file
+ * named without a NNNN_ prefix takes its place in the list as version. */
+static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSources *s)
+{
+    r->present = true;
+    bool ok = true;
+    long long place = 0;
+    for (const char *const *path = s->schema; *path; path++) {
+        int before = r->migrations->n;
+        ok = source_add_migrations(arena, r, *path, ++place) && ok;
+        for (int i = before; i < r->migrations->n; i++) {
+            Migration *m = r->migrations->items[i];
+            ((SrcFile *)m->file)->display = named_display(arena, *path, m->file);
+        }
+    }
+    ok = source_sort_migrations(r) && ok;
+    for (const char *const *path = s->queries; path && *path; path++) {
+        int before = r->queries->n;
+        ok = source_load_queries(arena, r, *path) && ok;
+        for (int i = before; i < r->queries->n; i++) {
+            Query *q = r->queries->items[i];
+            ((SrcFile *)q->file)->display = named_display(arena, *path, q->file);
+        }
+    }
+    return ok;
+}
+
+static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const PipelineOptions *opt)
+{
+    r->dialect = d;
+    r->migrations = ptrlist_new(arena);
+    r->queries = ptrlist_new(arena);
+    r->catalog = catalog_new(arena, d);
+    bool ok = opt->sources[d].schema ? read_dialect_sources(arena, r, &opt->sources[d])
+                                     : read_dialect_dirs(arena, r, opt->schema_dir, opt->queries_dir);
+    if (!ok || !r->present)
+        return ok;
     /* catalog: replay every migration in order */
     for (int i = 0; i < r->migrations->n; i++) {
         Migration *m = r->migrations->items[i];
@@ -114,8 +164,8 @@ static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const char *sc
         ok = analyze_query(arena, r->catalog, r->queries->items[i]) && ok;
     if (ok && d == DIALECT_SQLITE)
         ok = engine_check_sqlite(arena, r);
-    if (ok && d == DIALECT_POSTGRES && pg_dsn && *pg_dsn)
-        ok = engine_check_postgres(arena, r, pg_dsn);
+    if (ok && d == DIALECT_POSTGRES && opt->postgres_dsn && *opt->postgres_dsn)
+        ok = engine_check_postgres(arena, r, opt->postgres_dsn);
     return ok;
 }
 
@@ -126,10 +176,13 @@ int pipeline_run(const PipelineOptions *opt)
     memset(repos, 0, sizeof repos);
     bool ok = true;
     for (int d = 0; d < DIALECT_COUNT; d++)
-        ok = load_dialect(arena, &repos[d], (Dialect)d, opt->schema_dir, opt->queries_dir, opt->postgres_dsn) && ok;
+        ok = load_dialect(arena, &repos[d], (Dialect)d, opt) && ok;
     if (ok && !repos[DIALECT_SQLITE].present && !repos[DIALECT_POSTGRES].present) {
-        diag_error((SrcPos){0}, "no dialect found: expected %s/sqlite or %s/postgres", opt->schema_dir,
-                   opt->schema_dir);
+        if (opt->schema_dir)
+            diag_error((SrcPos){0}, "no dialect found: expected %s/sqlite or %s/postgres", opt->schema_dir,
+                       opt->schema_dir);
+        else
+            diag_error((SrcPos){0}, "no dialect: neither a schema folder nor any dialect's sources");
         ok = false;
     }
     PtrList *api = ptrlist_new(arena);

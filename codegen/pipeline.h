@@ -7,13 +7,29 @@
 
 #include <stdio.h>
 
+#include "ast.h"
+
+/*
+ * One dialect's sources named path by path, for repositories not laid out
+ * as DIR/<dialect> (an sqlc configuration names each engine's schema and
+ * queries separately). Each list is NULL-terminated; an entry is a folder
+ * or a single .sql file.
+ */
+typedef struct PipelineSources {
+    const char *const *schema;  /* NULL: the dialect comes from schema_dir */
+    const char *const *queries; /* NULL: no queries */
+} PipelineSources;
+
 typedef struct PipelineOptions {
     const char *name;          /* repository name, a C identifier */
-    const char *schema_dir;    /* holds sqlite/ and/or postgres/ */
+    const char *schema_dir;    /* holds sqlite/ and/or postgres/; may be NULL */
     const char *queries_dir;
     const char *out_dir;       /* NULL: check only */
     FILE *describe;            /* non-NULL: print the inferred API here */
     const char *postgres_dsn;  /* non-NULL: verify against this server */
+    /* by Dialect: a dialect whose .schema is set reads these paths instead
+     * of schema_dir/<dialect> and queries_dir/<dialect> */
+    PipelineSources sources[DIALECT_COUNT];
 } PipelineOptions;
 
 /* 0 when everything checked (and was written); 1 after reporting errors. */

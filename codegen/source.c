@@ -194,47 +194,57 @@ static int compare_migrations(const void *a, const void *b)
     return x->version < y->version ? -1 : x->version > y->version;
 }
 
-bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
+static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path, const char *name,
+                               long long unnumbered_version)
 {
-    PtrList *names = list_sql_files(arena, dir);
+    SrcFile *f = source_read(arena, path);
+    if (!f)
+        return false;
+    const char *p = name;
+    while (isdigit((unsigned char)*p))
+        p++;
+    bool numbered = p != name && *p == '_' && p[1] != 0 && strcmp(p + 1, ".sql") != 0 && p - name <= 18;
+    if (!numbered && unnumbered_version <= 0) {
+        diag_error((SrcPos){f, 1, 1}, "migration file name must look like NNNN_name.sql");
+        return false;
+    }
+    Migration *m = arena_alloc(arena, sizeof *m);
+    m->version = numbered ? strtoll(name, NULL, 10) : unnumbered_version;
+    m->name = arena_strdup(arena, name);
+    m->file = f;
+    if (!find_up_section(m))
+        return false;
+    if (blank_or_comments(f, m->up_start, m->up_end)) {
+        diag_error((SrcPos){f, m->up_line, 1}, "migration has no SQL");
+        return false;
+    }
+    ptrlist_push(arena, repo->migrations, m);
+    return true;
+}
+
+bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long unnumbered_version)
+{
+    if (!dir_exists(path)) {
+        const char *slash = strrchr(path, '/');
+        return add_migration_file(arena, repo, path, slash ? slash + 1 : path, unnumbered_version);
+    }
+    PtrList *names = list_sql_files(arena, path);
     if (!names)
         return false;
     bool ok = true;
     for (int i = 0; i < names->n; i++) {
         const char *name = names->items[i];
-        if (ends_with(name, ".down.sql"))
-            continue;
-        char *path = arena_printf(arena, "%s/%s", dir, name);
-        SrcFile *f = source_read(arena, path);
-        if (!f) {
-            ok = false;
-            continue;
-        }
-        const char *p = name;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (p == name || *p != '_' || p[1] == 0 || strcmp(p + 1, ".sql") == 0 || p - name > 18) {
-            diag_error((SrcPos){f, 1, 1}, "migration file name must look like NNNN_name.sql");
-            ok = false;
-            continue;
-        }
-        Migration *m = arena_alloc(arena, sizeof *m);
-        m->version = strtoll(name, NULL, 10);
-        m->name = arena_strdup(arena, name);
-        m->file = f;
-        if (!find_up_section(m)) {
-            ok = false;
-            continue;
-        }
-        if (blank_or_comments(f, m->up_start, m->up_end)) {
-            diag_error((SrcPos){f, m->up_line, 1}, "migration has no SQL");
-            ok = false;
-            continue;
-        }
-        ptrlist_push(arena, repo->migrations, m);
+        if (!ends_with(name, ".down.sql"))
+            ok = add_migration_file(arena, repo, arena_printf(arena, "%s/%s", path, name), name, 0) && ok;
     }
+    return ok;
+}
+
+bool source_sort_migrations(DialectRepo *repo)
+{
     if (repo->migrations->n > 1)
         qsort(repo->migrations->items, (size_t)repo->migrations->n, sizeof(void *), compare_migrations);
+    bool ok = true;
     for (int i = 1; i < repo->migrations->n; i++) {
         Migration *a = repo->migrations->items[i - 1], *b = repo->migrations->items[i];
         if (a->version == b->version) {
@@ -244,6 +254,12 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
         }
     }
     return ok;
+}
+
+bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
+{
+    bool ok = source_add_migrations(arena, repo, dir, 0);
+    return source_sort_migrations(repo) && ok;
 }
 
 const char *query_cmd_name(QueryCmd c)
@@ -443,6 +459,10 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
 
 bool source_load_queries(Arena *arena, DialectRepo *repo, const char *dir)
 {
+    if (!dir_exists(dir)) {
+        SrcFile *f = source_read(arena, dir);
+        return f && load_query_file(arena, repo, f);
+    }
     PtrList *names = list_sql_files(arena, dir);
     if (!names)
         return false;

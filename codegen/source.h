@@ -14,8 +14,20 @@ SrcFile *source_read(Arena *arena, const char *path);
 /* Fills repo->migrations from dir (sorted by version). */
 bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir);
 
-/* Fills repo->queries with the blocks of every *.sql file in dir (sorted by name). */
-bool source_load_queries(Arena *arena, DialectRepo *repo, const char *dir);
+/*
+ * Adds the migrations at path to repo->migrations, unsorted: every
+ * NNNN_name.sql of a folder, or one file. A file named on its own (sqlc's
+ * `schema: schema.sql`) may lack the NNNN_ prefix; it then gets version
+ * `unnumbered_version` (0: the prefix is required).
+ */
+bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long unnumbered_version);
+
+/* Sorts repo->migrations by version; reports a version used twice. */
+bool source_sort_migrations(DialectRepo *repo);
+
+/* Adds the blocks of every *.sql file in path (sorted by name) to
+ * repo->queries; path may also be a single query file. */
+bool source_load_queries(Arena *arena, DialectRepo *repo, const char *path);
 
 bool dir_exists(const char *path);
 

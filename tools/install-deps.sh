@@ -5,6 +5,8 @@
 set -euo pipefail
 packages=(gcc cmake ninja-build pkg-config lemon libsqlite3-dev libpq-dev libssl-dev
           postgresql libjansson-dev
+          # the command line's keel.yaml / sqlc.yaml
+          libyaml-dev
           # diun-dashboard: its HTTP server, and what its tests drive it with
           libmicrohttpd-dev curl jq wrk chromium chromium-driver
           # hardening: libFuzzer (clang + its runtime), clang-tidy, valgrind

@@ -13,6 +13,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "== keel generate (reference repository)"
 "${vg[@]}" "$build/codegen/keel" generate --name diun --schema schema --queries queries --out "$tmp/gen"
+echo "== keel verify (the command line, on ./keel.yaml)"
+"${vg[@]}" "$build/codegen/keel" verify
 for suite in tests/parity/diun_parity tests/codegen/books_parity tests/fixtures/kv/kv_conformance \
              tests/fixtures/agent_memory/agent_memory_parity tests/fixtures/compliance/compliance_parity; do
     for target in sqlite-memory sqlite-file; do

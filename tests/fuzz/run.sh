@@ -11,7 +11,7 @@ set -u
 build=$1 seconds=${2:-60} work=${3:-$build/fuzz-work}
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for target in fuzz_tokenizer fuzz_parser fuzz_generator fuzz_dsn; do
+for target in fuzz_tokenizer fuzz_parser fuzz_generator fuzz_config fuzz_dsn; do
     corpus="$work/$target/corpus"
     rm -rf "$work/$target"
     mkdir -p "$corpus"

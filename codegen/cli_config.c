@@ -1,0 +1,656 @@
+#include "cli_config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "source.h"
+
+const char *const cli_config_names[] = {"keel.yaml", "keel.yml", "sqlc.yaml", "sqlc.yml", "sqlc.json", NULL};
+
+const char *cli_config_find(void)
+{
+    struct stat st;
+    for (int i = 0; cli_config_names[i]; i++)
+        if (stat(cli_config_names[i], &st) == 0 && S_ISREG(st.st_mode))
+            return cli_config_names[i];
+    return NULL;
+}
+
+bool cli_valid_repo_name(const char *s)
+{
+    if (!*s || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+void cli_target_pipeline_options(const CliTarget *target, PipelineOptions *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->name = target->repo.name;
+    opt->schema_dir = target->repo.schema_dir;
+    opt->queries_dir = target->repo.queries_dir;
+    opt->postgres_dsn = target->repo.postgres_dsn;
+    for (int d = 0; d < DIALECT_COUNT; d++)
+        opt->sources[d] = target->sources[d];
+}
+
+typedef struct Cfg {
+    Arena *arena;
+    yaml_document_t doc;
+    const SrcFile *file;
+    const char *dir; /* the file's folder with a trailing '/'; "" for the current one */
+    bool sqlc;
+    bool ok;
+    PtrList *pending; /* of Pending: reported in file order at the end */
+} Cfg;
+
+/* A diagnostic about the file, held back so they come out in the file's
+ * order although nested mappings are read after their parents. */
+typedef struct Pending {
+    int seq;
+    bool warning;
+    SrcPos pos, note_pos;
+    char *message, *note;
+} Pending;
+
+/* libyaml counts columns in characters, diagnostics in bytes. */
+static SrcPos mark_pos(const Cfg *c, yaml_mark_t mark)
+{
+    const char *text = c->file->text, *end = text + c->file->len;
+    const char *p = text;
+    for (size_t line = 0; line < mark.line && p < end; p++)
+        if (*p == '\n')
+            line++;
+    const char *q = p;
+    for (size_t ch = 0; ch < mark.column && q < end && *q != '\n'; ch++) {
+        int n = utf8_length((const unsigned char *)q, (size_t)(end - q));
+        q += n > 0 ? n : 1;
+    }
+    return (SrcPos){c->file, (int)mark.line + 1, (int)(q - p) + 1};
+}
+
+static SrcPos node_pos(const Cfg *c, const yaml_node_t *n) { return mark_pos(c, n->start_mark); }
+
+static yaml_node_t *node(Cfg *c, int id) { return yaml_document_get_node(&c->doc, id); }
+
+static char *vformat(Arena *arena, const char *fmt, va_list ap)
+{
+    StrBuf b = {0};
+    sb_vprintf(&b, fmt, ap);
+    char *s = arena_strdup(arena, b.s ? b.s : "");
+    sb_free(&b);
+    return s;
+}
+
+static void add_pending(Cfg *c, bool warning, SrcPos pos, const char *fmt, va_list ap)
+{
+    Pending *p = arena_alloc(c->arena, sizeof *p);
+    p->seq = c->pending->n;
+    p->warning = warning;
+    p->pos = pos;
+    p->message = vformat(c->arena, fmt, ap);
+    ptrlist_push(c->arena, c->pending, p);
+}
+
+static void cfg_error(Cfg *c, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cfg_error(Cfg *c, SrcPos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_pending(c, false, pos, fmt, ap);
+    va_end(ap);
+    c->ok = false;
+}
+
+static void cfg_warning(Cfg *c, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cfg_warning(Cfg *c, SrcPos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_pending(c, true, pos, fmt, ap);
+    va_end(ap);
+}
+
+/* A note under the last error. */
+static void cfg_note(Cfg *c, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cfg_note(Cfg *c, SrcPos pos, const char *fmt, ...)
+{
+    Pending *p = c->pending->items[c->pending->n - 1];
+    va_list ap;
+    va_start(ap, fmt);
+    p->note = vformat(c->arena, fmt, ap);
+    va_end(ap);
+    p->note_pos = pos;
+}
+
+static int compare_pending(const void *a, const void *b)
+{
+    const Pending *x = *(Pending *const *)a, *y = *(Pending *const *)b;
+    if (x->pos.line != y->pos.line)
+        return x->pos.line < y->pos.line ? -1 : 1;
+    if (x->pos.col != y->pos.col)
+        return x->pos.col < y->pos.col ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void report_pending(Cfg *c)
+{
+    if (c->pending->n > 1)
+        qsort(c->pending->items, (size_t)c->pending->n, sizeof(void *), compare_pending);
+    for (int i = 0; i < c->pending->n; i++) {
+        const Pending *p = c->pending->items[i];
+        if (p->warning)
+            diag_warning(p->pos, "%s", p->message);
+        else
+            diag_error(p->pos, "%s", p->message);
+        if (p->note)
+            diag_note(p->note_pos, "%s", p->note);
+    }
+}
+
+/* A key a mapping may hold; read_keys fills in where it was found. */
+typedef struct Key {
+    const char *name;
+    yaml_node_t *key, *value; /* NULL when absent */
+} Key;
+
+static bool is_scalar(const yaml_node_t *n, const char *value)
+{
+    return n->type == YAML_SCALAR_NODE && strcmp((const char *)n->data.scalar.value, value) == 0;
+}
+
+/*
+ * Reads the mapping `map` (`what` names it in messages): each of keys gets
+ * its key and value node. A key given twice is an error; any other key is
+ * a warning, because keel cannot honour it.
+ */
+static bool read_keys(Cfg *c, yaml_node_t *map, const char *what, Key *keys, int n)
+{
+    if (map->type != YAML_MAPPING_NODE) {
+        cfg_error(c, node_pos(c, map), "%s must be a mapping (key: value)", what);
+        return false;
+    }
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = node(c, pair->key), *v = node(c, pair->value);
+        if (k->type != YAML_SCALAR_NODE) {
+            cfg_error(c, node_pos(c, k), "a key in %s is not a string", what);
+            continue;
+        }
+        const char *name = (const char *)k->data.scalar.value;
+        Key *found = NULL;
+        for (int i = 0; i < n && !found; i++)
+            if (strcmp(keys[i].name, name) == 0)
+                found = &keys[i];
+        if (!found && c->sqlc) {
+            cfg_warning(c, node_pos(c, k), "\"%s\" is not used by keel", name);
+        } else if (!found) {
+            StrBuf known = {0};
+            for (int i = 0; i < n; i++)
+                sb_printf(&known, "%s%s", i ? ", " : "", keys[i].name);
+            cfg_warning(c, node_pos(c, k), "unknown key \"%s\" in %s (keel reads %s)", name, what, known.s);
+            sb_free(&known);
+        } else if (found->key) {
+            cfg_error(c, node_pos(c, k), "\"%s\" is given twice in %s", name, what);
+            cfg_note(c, node_pos(c, found->key), "the first \"%s\"", name);
+        } else {
+            found->key = k;
+            found->value = v;
+        }
+    }
+    return true;
+}
+
+/* The value of a string key, copied into the arena; NULL when absent or
+ * not a non-empty string (reported). */
+static const char *string_value(Cfg *c, const Key *k)
+{
+    if (!k->value)
+        return NULL;
+    if (k->value->type != YAML_SCALAR_NODE) {
+        cfg_error(c, node_pos(c, k->value), "\"%s\" must be a string", k->name);
+        return NULL;
+    }
+    if (k->value->data.scalar.length == 0) {
+        cfg_error(c, node_pos(c, k->value), "\"%s\" is empty", k->name);
+        return NULL;
+    }
+    return arena_strndup(c->arena, (const char *)k->value->data.scalar.value, k->value->data.scalar.length);
+}
+
+static void missing_key(Cfg *c, yaml_node_t *map, const char *what, const char *key, const char *meaning)
+{
+    cfg_error(c, node_pos(c, map), "%s has no \"%s\" (%s)", what, key, meaning);
+}
+
+/* A path from the file, relative to the file's folder. */
+static const char *config_path(Cfg *c, const char *p)
+{
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    if (p[0] == '/' || !*c->dir)
+        return arena_strndup(c->arena, p, n);
+    return arena_printf(c->arena, "%s%.*s", c->dir, (int)n, p);
+}
+
+static const char *path_value(Cfg *c, const Key *k)
+{
+    const char *s = string_value(c, k);
+    return s ? config_path(c, s) : NULL;
+}
+
+/* A path or a list of paths (sqlc allows both), NULL-terminated. */
+static const char *const *path_list(Cfg *c, const Key *k)
+{
+    if (!k->value)
+        return NULL;
+    yaml_node_t *v = k->value;
+    if (v->type == YAML_SCALAR_NODE) {
+        const char **list = arena_alloc(c->arena, 2 * sizeof *list);
+        list[0] = path_value(c, k);
+        return list[0] ? list : NULL;
+    }
+    int n = v->type == YAML_SEQUENCE_NODE ? (int)(v->data.sequence.items.top - v->data.sequence.items.start) : 0;
+    if (n == 0) {
+        cfg_error(c, node_pos(c, v), "\"%s\" must be a path or a list of paths", k->name);
+        return NULL;
+    }
+    const char **list = arena_alloc(c->arena, (size_t)(n + 1) * sizeof *list);
+    for (int i = 0; i < n; i++) {
+        Key item = {k->name, k->key, node(c, v->data.sequence.items.start[i])};
+        list[i] = path_value(c, &item);
+        if (!list[i])
+            return NULL;
+    }
+    return list;
+}
+
+/* The DSN of the PostgreSQL check: the environment variable the file
+ * names, else KEEL_POSTGRES_DSN as without a file; NULL when unset. */
+static const char *dsn_from_env(const char *var)
+{
+    const char *dsn = getenv(var ? var : "KEEL_POSTGRES_DSN");
+    return dsn && *dsn ? dsn : NULL;
+}
+
+static const char *repo_name(Cfg *c, const Key *k, bool lower)
+{
+    const char *name = string_value(c, k);
+    if (!name)
+        return NULL;
+    char *s = arena_strdup(c->arena, name);
+    for (char *p = s; lower && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    if (!cli_valid_repo_name(s)) {
+        cfg_error(c, node_pos(c, k->value), "repository name \"%s\" must be a lower-case C identifier", s);
+        return NULL;
+    }
+    return s;
+}
+
+/* ---- keel.yaml */
+
+static void read_keel_dialect(Cfg *c, const Key *k, PipelineSources *s)
+{
+    const char *what = arena_printf(c->arena, "\"%s\"", k->name);
+    Key keys[] = {{.name = "schema"}, {.name = "queries"}};
+    if (!read_keys(c, k->value, what, keys, 2))
+        return;
+    if (!keys[0].value)
+        missing_key(c, k->value, what, "schema", "the dialect's migrations: folders or files");
+    s->schema = path_list(c, &keys[0]);
+    s->queries = path_list(c, &keys[1]);
+}
+
+static void read_keel_repository(Cfg *c, yaml_node_t *n, CliTarget *t)
+{
+    Key keys[] = {{.name = "name"},   {.name = "schema"},           {.name = "queries"}, {.name = "out"},
+                  {.name = "postgres_dsn_env"}, {.name = "sqlite"}, {.name = "postgres"}};
+    t->pos = node_pos(c, n);
+    if (!read_keys(c, n, "a repository", keys, 7))
+        return;
+    if (!keys[0].value)
+        missing_key(c, n, "a repository", "name", "a lower-case C identifier");
+    t->repo.name = repo_name(c, &keys[0], false);
+    bool per_dialect = keys[5].value || keys[6].value;
+    /* schema and queries go together; sqlite/postgres blocks may stand in for both */
+    if (!keys[1].value && (keys[2].value || !per_dialect))
+        missing_key(c, n, "a repository", "schema", "the folder holding sqlite/ and postgres/ migrations");
+    else if (keys[1].value && !keys[2].value)
+        missing_key(c, n, "a repository", "queries", "the folder holding sqlite/ and postgres/ queries");
+    t->repo.schema_dir = path_value(c, &keys[1]);
+    t->repo.queries_dir = path_value(c, &keys[2]);
+    t->repo.out_dir = path_value(c, &keys[3]);
+    t->repo.postgres_dsn = dsn_from_env(string_value(c, &keys[4]));
+    if (keys[5].value)
+        read_keel_dialect(c, &keys[5], &t->sources[DIALECT_SQLITE]);
+    if (keys[6].value)
+        read_keel_dialect(c, &keys[6], &t->sources[DIALECT_POSTGRES]);
+}
+
+static void check_unique_names(Cfg *c, PtrList *targets)
+{
+    for (int i = 0; i < targets->n; i++) {
+        const CliTarget *t = targets->items[i];
+        for (int k = 0; k < i && t->repo.name; k++) {
+            const CliTarget *u = targets->items[k];
+            if (u->repo.name && strcmp(t->repo.name, u->repo.name) == 0) {
+                cfg_error(c, t->pos, "a second repository named \"%s\"", t->repo.name);
+                cfg_note(c, u->pos, "the first one");
+                break;
+            }
+        }
+    }
+}
+
+static void read_keel(Cfg *c, yaml_node_t *root, PtrList *targets)
+{
+    Key keys[] = {{.name = "version"}, {.name = "repositories"}};
+    if (!read_keys(c, root, "the configuration", keys, 2))
+        return;
+    if (keys[0].value && !is_scalar(keys[0].value, "1"))
+        cfg_error(c, node_pos(c, keys[0].value), "unsupported keel.yaml version; this keel reads version 1");
+    yaml_node_t *list = keys[1].value;
+    if (!list) {
+        missing_key(c, root, "the configuration", "repositories", "a list of repositories");
+        return;
+    }
+    if (list->type != YAML_SEQUENCE_NODE || list->data.sequence.items.top == list->data.sequence.items.start) {
+        cfg_error(c, node_pos(c, list), "\"repositories\" must be a list with at least one repository");
+        return;
+    }
+    for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
+        CliTarget *t = arena_alloc(c->arena, sizeof *t);
+        read_keel_repository(c, node(c, *it), t);
+        ptrlist_push(c->arena, targets, t);
+    }
+    check_unique_names(c, targets);
+}
+
+/* ---- sqlc.yaml / sqlc.json, version 2 */
+
+/* One entry of sqlc's `sql` list: one engine of one repository. */
+typedef struct SqlcEntry {
+    const char *name, *out, *dsn_env;
+    Dialect dialect;
+    PipelineSources sources;
+    SrcPos pos, name_pos, out_pos;
+} SqlcEntry;
+
+static void read_sqlc_gen(Cfg *c, const Key *gen, Key *package, Key *out)
+{
+    Key langs[] = {{.name = "go"}};
+    if (!gen->value || !read_keys(c, gen->value, "\"gen\"", langs, 1) || !langs[0].value)
+        return;
+    Key go[] = {{.name = "package"}, {.name = "out"}};
+    if (!read_keys(c, langs[0].value, "\"gen.go\"", go, 2))
+        return;
+    *package = go[0];
+    *out = go[1];
+}
+
+static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
+{
+    Key keys[] = {{.name = "engine"}, {.name = "schema"}, {.name = "queries"}, {.name = "gen"}, {.name = "keel"}};
+    e->pos = node_pos(c, n);
+    if (!read_keys(c, n, "an sql entry", keys, 5))
+        return false;
+    bool ok = true;
+    const char *engine = string_value(c, &keys[0]);
+    if (!keys[0].value) {
+        missing_key(c, n, "an sql entry", "engine", "sqlite or postgresql");
+        ok = false;
+    } else if (engine && strcmp(engine, "sqlite") == 0) {
+        e->dialect = DIALECT_SQLITE;
+    } else if (engine && strcmp(engine, "postgresql") == 0) {
+        e->dialect = DIALECT_POSTGRES;
+    } else {
+        if (engine)
+            cfg_error(c, node_pos(c, keys[0].value), "engine \"%s\" is not supported: keel reads sqlite and postgresql",
+                      engine);
+        ok = false;
+    }
+    if (!keys[1].value)
+        missing_key(c, n, "an sql entry", "schema", "its migrations: folders or files");
+    if (!keys[2].value)
+        missing_key(c, n, "an sql entry", "queries", "its query files: folders or files");
+    e->sources.schema = path_list(c, &keys[1]);
+    e->sources.queries = path_list(c, &keys[2]);
+    Key package = {.name = "package"}, go_out = {.name = "out"};
+    read_sqlc_gen(c, &keys[3], &package, &go_out);
+    Key own[] = {{.name = "name"}, {.name = "out"}, {.name = "postgres_dsn_env"}};
+    if (keys[4].value)
+        read_keys(c, keys[4].value, "\"keel\"", own, 3);
+    const Key *name = own[0].value ? &own[0] : &package;
+    if (!name->value) {
+        cfg_error(c, e->pos, "an sql entry without a repository name: set gen.go.package (or keel.name)");
+        return false;
+    }
+    e->name = repo_name(c, name, true);
+    e->name_pos = node_pos(c, name->value);
+    const Key *out = own[1].value ? &own[1] : &go_out;
+    e->out = path_value(c, out);
+    if (out->value)
+        e->out_pos = node_pos(c, out->value);
+    e->dsn_env = string_value(c, &own[2]);
+    return ok && e->name && e->sources.schema && e->sources.queries && c->ok;
+}
+
+/* "a/b/sqlite" -> "a/b" when the path is a folder named after the dialect
+ * (keel's own layout); NULL otherwise. */
+static const char *dialect_parent(Arena *arena, const char *const *paths, Dialect d)
+{
+    if (!paths || !paths[0] || paths[1] || !dir_exists(paths[0]))
+        return NULL;
+    const char *slash = strrchr(paths[0], '/');
+    const char *leaf = slash ? slash + 1 : paths[0];
+    if (strcmp(leaf, dialect_name(d)) != 0)
+        return NULL;
+    return slash ? arena_strndup(arena, paths[0], (size_t)(slash - paths[0])) : ".";
+}
+
+static bool same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+/* When every engine's schema and queries are the <dialect> folders of two
+ * common parents, the repository is in keel's layout: use the parents, so
+ * verbs that want schema_dir (the database verbs) work too. */
+static void map_onto_keel_layout(Arena *arena, CliTarget *t)
+{
+    const char *schema = NULL, *queries = NULL;
+    for (int d = 0; d < DIALECT_COUNT; d++) {
+        if (!t->sources[d].schema)
+            continue;
+        const char *s = dialect_parent(arena, t->sources[d].schema, (Dialect)d);
+        const char *q = dialect_parent(arena, t->sources[d].queries, (Dialect)d);
+        if (!s || !q || (schema && (!same(s, schema) || !same(q, queries))))
+            return;
+        schema = s;
+        queries = q;
+    }
+    for (int d = 0; d < DIALECT_COUNT; d++) {
+        const char *dn = dialect_name((Dialect)d);
+        if (!t->sources[d].schema && (dir_exists(arena_printf(arena, "%s/%s", schema, dn)) ||
+                                      dir_exists(arena_printf(arena, "%s/%s", queries, dn))))
+            return; /* keel would read a dialect sqlc does not name */
+    }
+    t->repo.schema_dir = schema;
+    t->repo.queries_dir = queries;
+    memset(t->sources, 0, sizeof t->sources);
+}
+
+static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
+{
+    Key keys[] = {{.name = "version"}, {.name = "sql"}, {.name = "packages"}};
+    if (!read_keys(c, root, "the configuration", keys, 3))
+        return;
+    if (!keys[0].value) {
+        missing_key(c, root, "the sqlc configuration", "version", "keel reads version \"2\"");
+        return;
+    }
+    if (!is_scalar(keys[0].value, "2")) {
+        cfg_error(c, node_pos(c, keys[0].value),
+                  "sqlc configuration version %s%s%s is not supported: keel reads version \"2\" (sql: [...])",
+                  keys[0].value->type == YAML_SCALAR_NODE ? "\"" : "",
+                  keys[0].value->type == YAML_SCALAR_NODE ? (const char *)keys[0].value->data.scalar.value : "",
+                  keys[0].value->type == YAML_SCALAR_NODE ? "\"" : "");
+        return;
+    }
+    if (keys[2].value)
+        cfg_warning(c, node_pos(c, keys[2].key), "\"packages\" is not used by keel (it belongs to version \"1\")");
+    yaml_node_t *list = keys[1].value;
+    if (!list) {
+        missing_key(c, root, "the sqlc configuration", "sql", "a list of engines with their schema and queries");
+        return;
+    }
+    if (list->type != YAML_SEQUENCE_NODE || list->data.sequence.items.top == list->data.sequence.items.start) {
+        cfg_error(c, node_pos(c, list), "\"sql\" must be a list with at least one entry");
+        return;
+    }
+    /* entries with one name are one repository, one entry per engine */
+    PtrList *firsts = ptrlist_new(c->arena); /* of SrcPos[DIALECT_COUNT], by target */
+    for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
+        SqlcEntry e = {0};
+        if (!read_sqlc_entry(c, node(c, *it), &e))
+            continue;
+        int index = 0;
+        while (index < targets->n && strcmp(((CliTarget *)targets->items[index])->repo.name, e.name) != 0)
+            index++;
+        if (index == targets->n) {
+            CliTarget *t = arena_alloc(c->arena, sizeof *t);
+            t->repo.name = e.name;
+            t->pos = e.name_pos;
+            ptrlist_push(c->arena, targets, t);
+            ptrlist_push(c->arena, firsts, arena_alloc(c->arena, DIALECT_COUNT * sizeof(SrcPos)));
+        }
+        CliTarget *t = targets->items[index];
+        SrcPos *seen = (SrcPos *)firsts->items[index] + e.dialect;
+        if (seen->file) {
+            cfg_error(c, e.pos, "a second %s entry for repository \"%s\"", dialect_name(e.dialect), e.name);
+            cfg_note(c, *seen, "the first one");
+            continue;
+        }
+        *seen = e.pos;
+        t->sources[e.dialect] = e.sources;
+        /* sqlc writes each engine's package to its own folder; keel writes
+         * one repository, both dialects, to one */
+        if (e.out && t->repo.out_dir && strcmp(e.out, t->repo.out_dir) != 0)
+            cfg_warning(c, e.out_pos, "keel writes repository \"%s\", both dialects, to %s, not to %s", e.name,
+                        t->repo.out_dir, e.out);
+        else if (e.out)
+            t->repo.out_dir = e.out;
+        if (e.dsn_env || !t->repo.postgres_dsn)
+            t->repo.postgres_dsn = dsn_from_env(e.dsn_env);
+    }
+    for (int i = 0; i < targets->n; i++)
+        map_onto_keel_layout(c->arena, targets->items[i]);
+}
+
+/* ---- the file */
+
+static SrcFile *read_config_text(Arena *arena, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diag_error((SrcPos){0}, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    StrBuf b = {0};
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_putn(&b, buf, n);
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        diag_error((SrcPos){0}, "cannot read %s", path);
+        sb_free(&b);
+        return NULL;
+    }
+    SrcFile *sf = arena_alloc(arena, sizeof *sf);
+    sf->path = arena_strdup(arena, path);
+    sf->display = sf->path;
+    sf->len = b.len;
+    sf->text = arena_strndup(arena, b.s ? b.s : "", b.len);
+    sb_free(&b);
+    return sf;
+}
+
+static bool has_key(Cfg *c, yaml_node_t *map, const char *key)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return false;
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++)
+        if (is_scalar(node(c, pair->key), key))
+            return true;
+    return false;
+}
+
+static bool is_sqlc_config(Cfg *c, const char *path, yaml_node_t *root)
+{
+    if (has_key(c, root, "repositories"))
+        return false;
+    if (has_key(c, root, "sql") || has_key(c, root, "packages"))
+        return true;
+    const char *slash = strrchr(path, '/');
+    return strncmp(slash ? slash + 1 : path, "sqlc", 4) == 0;
+}
+
+static void report_yaml_error(const Cfg *c, const yaml_parser_t *parser)
+{
+    SrcPos pos = parser->error == YAML_READER_ERROR ? srcpos_at(c->file, parser->problem_offset)
+                                                    : mark_pos(c, parser->problem_mark);
+    diag_error(pos, "invalid YAML: %s", parser->problem ? parser->problem : "out of memory");
+    if (parser->context)
+        diag_note(mark_pos(c, parser->context_mark), "%s", parser->context);
+}
+
+bool cli_config_load(Arena *arena, const char *path, CliConfig *config)
+{
+    memset(config, 0, sizeof *config);
+    SrcFile *file = read_config_text(arena, path);
+    if (!file)
+        return false;
+    const char *slash = strrchr(path, '/');
+    Cfg c = {.arena = arena, .file = file, .ok = true, .pending = ptrlist_new(arena)};
+    c.dir = slash ? arena_strndup(arena, path, (size_t)(slash - path) + 1) : "";
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        diag_error((SrcPos){0}, "out of memory");
+        return false;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)file->text, file->len);
+    bool loaded = yaml_parser_load(&parser, &c.doc);
+    if (!loaded)
+        report_yaml_error(&c, &parser);
+    yaml_parser_delete(&parser);
+    if (!loaded)
+        return false;
+    PtrList *targets = ptrlist_new(arena);
+    yaml_node_t *root = yaml_document_get_root_node(&c.doc);
+    if (!root) {
+        cfg_error(&c, (SrcPos){file, 1, 1}, "the configuration is empty; `keel init` writes a keel.yaml");
+    } else {
+        c.sqlc = is_sqlc_config(&c, path, root);
+        if (c.sqlc)
+            read_sqlc(&c, root, targets);
+        else
+            read_keel(&c, root, targets);
+    }
+    yaml_document_delete(&c.doc);
+    report_pending(&c);
+    if (!c.ok)
+        return false;
+    config->n = targets->n;
+    config->targets = arena_alloc(arena, (size_t)(targets->n ? targets->n : 1) * sizeof *config->targets);
+    for (int i = 0; i < targets->n; i++)
+        config->targets[i] = *(CliTarget *)targets->items[i];
+    return true;
+}

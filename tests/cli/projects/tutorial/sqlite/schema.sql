@@ -1,0 +1,5 @@
+CREATE TABLE authors (
+  id   INTEGER PRIMARY KEY,
+  name text    NOT NULL,
+  bio  text
+);
