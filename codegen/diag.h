@@ -27,6 +27,8 @@ typedef struct SrcPos {
 SrcPos srcpos_at(const SrcFile *file, size_t offset);
 
 void diag_error(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Does not count as an error: `keel vet` findings. */
+void diag_warning(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);
 void diag_reset(void); /* for callers that run the pipeline repeatedly */

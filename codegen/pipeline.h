@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "query.h"
+
 typedef struct PipelineOptions {
     const char *name;          /* repository name, a C identifier */
     const char *schema_dir;    /* holds sqlite/ and/or postgres/ */
@@ -18,5 +20,14 @@ typedef struct PipelineOptions {
 
 /* 0 when everything checked (and was written); 1 after reporting errors. */
 int pipeline_run(const PipelineOptions *opt);
+
+/*
+ * The stages up to analysis and the SQLite engine check, without parity or
+ * output: the parsed repository for `keel vet`. Fills repos (every
+ * migration's statements, every query's analysis, each dialect's final
+ * catalog), all owned by the returned arena (arena_destroy it). NULL after
+ * reporting errors.
+ */
+Arena *pipeline_load(const PipelineOptions *opt, DialectRepo repos[DIALECT_COUNT]);
 
 #endif
