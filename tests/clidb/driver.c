@@ -40,9 +40,16 @@ static int exec_sql(const char *dsn, const char *sql)
     return rc == KEEL_OK ? 0 : 1;
 }
 
+static void quiet(void *ctx, const char *message)
+{
+    (void)ctx;
+    (void)message;
+}
+
 static int fresh_pg(const char *dsn, const char *name)
 {
     PGconn *admin = PQconnectdb(dsn);
+    PQsetNoticeProcessor(admin, quiet, NULL); /* "does not exist, skipping" */
     if (PQstatus(admin) != CONNECTION_OK) {
         fprintf(stderr, "keel-clidb-test: %s", PQerrorMessage(admin));
         PQfinish(admin);
