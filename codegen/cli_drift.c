@@ -146,11 +146,14 @@ static int compare(const DbSchema *live, const DbSchema *want)
     while (i < live->tables->n || k < want->tables->n) {
         const DbTable *l = i < live->tables->n ? live->tables->items[i] : NULL;
         const DbTable *w = k < want->tables->n ? want->tables->items[k] : NULL;
-        int order = !l ? 1 : !w ? -1 : strcmp(l->name, w->name);
-        if (order < 0) {
-            difference(&d, l->name, "in the database, not in the migrations");
-            i++;
-        } else if (order > 0) {
+        if (!l || !w || strcmp(l->name, w->name) != 0) {
+            if (l && (!w || strcmp(l->name, w->name) < 0)) {
+                difference(&d, l->name, "in the database, not in the migrations");
+                i++;
+                continue;
+            }
+            if (!w)
+                break; /* unreachable: the loop condition holds one of them */
             difference(&d, w->name, "in the migrations, not in the database");
             k++;
         } else {

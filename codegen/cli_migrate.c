@@ -144,7 +144,7 @@ static int report_status(const CliMigrations *ms, const PtrList *rows)
             printf("missing  %s: applied (version %" PRId64 "), but not in %s\n", row->name, row->version, ms->dir);
             n_missing++;
             r++;
-        } else {
+        } else if (file) {
             if (newest && file->version < newest->version) {
                 printf("pending  %s: older than the applied %s; keel migrate refuses it\n", file->name, newest->name);
                 n_late++;
@@ -153,6 +153,8 @@ static int report_status(const CliMigrations *ms, const PtrList *rows)
             }
             n_pending++;
             f++;
+        } else {
+            break; /* unreachable: the loop condition holds a file or a row */
         }
     }
     fprintf(stderr, "keel status: %d applied, %d pending, %d changed, %d missing\n", n_applied, n_pending, n_changed,

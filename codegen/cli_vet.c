@@ -121,8 +121,10 @@ static bool suppressed(const Stmt *s, const char *rule)
     const char *eol = p;
     while (*eol && *eol != '\n')
         eol++;
-    const char *dash = strstr(p, "--");
-    return dash && dash < eol && ignores(dash, eol, rule);
+    for (const char *dash = p; dash + 1 < eol; dash++)
+        if (dash[0] == '-' && dash[1] == '-')
+            return ignores(dash, eol, rule);
+    return false;
 }
 
 static void report(Vet *v, const Stmt *s, const char *rule, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
