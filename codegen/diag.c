@@ -6,8 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static int error_count;
+static int error_count, warning_count;
 static FILE *diag_out;
+static DiagFormat diag_fmt = DIAG_GCC;
+
+void diag_set_format(DiagFormat format) { diag_fmt = format; }
+
+DiagFormat diag_format(void) { return diag_fmt; }
 
 void diag_set_output(FILE *f) { diag_out = f; }
 
@@ -53,8 +58,64 @@ static void show_source_line(SrcPos pos)
     fputs("^\n", out());
 }
 
+/* A JSON string. Messages quote source text, which need not be valid
+ * UTF-8: such bytes become U+FFFD so every line stays valid JSON. */
+static void put_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        int n = utf8_length((const unsigned char *)s + i, len - i);
+        if (n == 0) {
+            fputs("\\ufffd", f);
+            i++;
+        } else if (n > 1) {
+            fwrite(s + i, 1, (size_t)n, f);
+            i += (size_t)n;
+        } else {
+            if (c == '"' || c == '\\')
+                fprintf(f, "\\%c", c);
+            else if (c == '\n')
+                fputs("\\n", f);
+            else if (c == '\t')
+                fputs("\\t", f);
+            else if (c < 0x20 || c == 0x7f)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+            i++;
+        }
+    }
+    fputc('"', f);
+}
+
+static void report_json(const char *kind, SrcPos pos, const char *fmt, va_list ap)
+{
+    StrBuf msg = {0};
+    sb_vprintf(&msg, fmt, ap);
+    FILE *f = out();
+    fputs("{\"file\":", f);
+    if (pos.file) {
+        put_json_string(f, pos.file->path);
+        fprintf(f, ",\"line\":%d,\"column\":%d", pos.line, pos.col);
+    } else {
+        fputs("null,\"line\":null,\"column\":null", f);
+    }
+    fputs(",\"severity\":", f);
+    put_json_string(f, kind);
+    fputs(",\"message\":", f);
+    put_json_string(f, msg.s ? msg.s : "");
+    fputs("}\n", f);
+    sb_free(&msg);
+}
+
 static void report(const char *kind, SrcPos pos, const char *fmt, va_list ap)
 {
+    if (diag_fmt == DIAG_JSON) {
+        report_json(kind, pos, fmt, ap);
+        return;
+    }
     if (pos.file)
         fprintf(out(), "%s:%d:%d: %s: ", pos.file->path, pos.line, pos.col, kind);
     else
@@ -80,6 +141,7 @@ void diag_warning(SrcPos pos, const char *fmt, ...)
     va_start(ap, fmt);
     report("warning", pos, fmt, ap);
     va_end(ap);
+    warning_count++;
 }
 
 void diag_note(SrcPos pos, const char *fmt, ...)
@@ -92,7 +154,9 @@ void diag_note(SrcPos pos, const char *fmt, ...)
 
 int diag_error_count(void) { return error_count; }
 
-void diag_reset(void) { error_count = 0; }
+int diag_warning_count(void) { return warning_count; }
+
+void diag_reset(void) { error_count = warning_count = 0; }
 
 SrcPos srcpos_at(const SrcFile *file, size_t offset)
 {

@@ -2,7 +2,8 @@
  * Compiler-style diagnostics: "path:line:col: error: message", the source
  * line and a caret under the column, so editors can jump to them. Every
  * stage reports through here; the generator writes nothing when any error
- * was reported.
+ * was reported. With DIAG_JSON (--diagnostics-format=json) each diagnostic
+ * is instead one JSON object on one line, for editors and CI annotations.
  */
 #ifndef KEEL_CODEGEN_DIAG_H
 #define KEEL_CODEGEN_DIAG_H
@@ -27,11 +28,19 @@ typedef struct SrcPos {
 SrcPos srcpos_at(const SrcFile *file, size_t offset);
 
 void diag_error(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Does not count as an error: `keel vet` findings. */
+/* Warnings are reported but never fail a run. */
 void diag_warning(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);
+int diag_warning_count(void);
 void diag_reset(void); /* for callers that run the pipeline repeatedly */
 void diag_set_output(FILE *f); /* default stderr; fuzzers silence it */
+
+typedef enum DiagFormat {
+    DIAG_GCC,  /* path:line:col: severity: message, source line, caret */
+    DIAG_JSON, /* {"file":..,"line":..,"column":..,"severity":..,"message":..} per line */
+} DiagFormat;
+void diag_set_format(DiagFormat format);
+DiagFormat diag_format(void);
 
 #endif

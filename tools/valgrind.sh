@@ -13,6 +13,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "== keel generate (reference repository)"
 "${vg[@]}" "$build/codegen/keel" generate --name diun --schema schema --queries queries --out "$tmp/gen"
+echo "== keel vet / migrate / status / drift (reference repository, SQLite file)"
+for verb in vet "migrate --dsn $tmp/verbs.db" "status --dsn $tmp/verbs.db" "drift --dsn $tmp/verbs.db"; do
+    # shellcheck disable=SC2086
+    "${vg[@]}" "$build/tests/clidb/keel-clidb-test" $verb --name diun --schema schema --queries queries 2>/dev/null
+done
 for suite in tests/parity/diun_parity tests/codegen/books_parity tests/fixtures/kv/kv_conformance \
              tests/fixtures/agent_memory/agent_memory_parity tests/fixtures/compliance/compliance_parity; do
     for target in sqlite-memory sqlite-file; do
