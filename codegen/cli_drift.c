@@ -20,8 +20,8 @@
 
 static const char DRIFT_USAGE[] =
     "usage: keel drift --dsn DSN\n"
-    "  Compares the database's tables, columns (type, NOT NULL, default), indexes and\n"
-    "  foreign keys with what the repository's migrations produce on a scratch database\n"
+    "  Compares the database's tables, columns (type, NOT NULL, default), indexes,\n"
+    "  foreign keys and views with what the repository's migrations produce on a scratch database\n"
     "  (SQLite: in memory; PostgreSQL: created and dropped on the same server). Prints\n"
     "  one line per difference; exit status 1 when there is any.\n";
 
@@ -41,6 +41,22 @@ static void difference(Drift *d, const char *table, const char *fmt, ...)
     putchar('\n');
     va_end(ap);
     d->count++;
+}
+
+static void view_difference(Drift *d, const char *view, const char *what)
+{
+    printf("view %s: %s\n", view, what);
+    d->count++;
+}
+
+static const DbIndex *find_view(const DbSchema *s, const char *name)
+{
+    for (int i = 0; i < s->views->n; i++) {
+        const DbIndex *v = s->views->items[i];
+        if (strcmp(v->name, name) == 0)
+            return v;
+    }
+    return NULL;
 }
 
 static DbColumn *find_column(const DbTable *t, const char *name)
@@ -162,6 +178,19 @@ static int compare(const DbSchema *live, const DbSchema *want)
             compare_fks(&d, l, w);
             i++, k++;
         }
+    }
+    for (i = 0; i < want->views->n; i++) {
+        const DbIndex *w = want->views->items[i];
+        const DbIndex *l = find_view(live, w->name);
+        if (!l)
+            view_difference(&d, w->name, "in the migrations, not in the database");
+        else if (strcmp(l->def, w->def) != 0)
+            view_difference(&d, w->name, "defined differently in the database");
+    }
+    for (i = 0; i < live->views->n; i++) {
+        const DbIndex *l = live->views->items[i];
+        if (!find_view(want, l->name))
+            view_difference(&d, l->name, "in the database, not in the migrations");
     }
     return d.count;
 }

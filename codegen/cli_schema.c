@@ -12,6 +12,8 @@ static const keel_query SQLITE_TABLES = {
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
     " AND name NOT IN ('keel_migrations', 'schema_migrations')",
     0};
+static const keel_query SQLITE_VIEWS = {
+    "keel drift: views", "SELECT name, sql FROM sqlite_schema WHERE type = 'view'", 0};
 static const keel_query SQLITE_COLUMNS = {
     "keel drift: columns",
     "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid", 1};
@@ -35,6 +37,11 @@ static const keel_query PG_TABLES = {
     " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname <> 'information_schema'"
     " AND n.nspname NOT LIKE 'pg\\_%' AND c.relname NOT IN ('keel_migrations', 'schema_migrations')",
+    0};
+static const keel_query PG_VIEWS = {
+    "keel drift: views",
+    "SELECT CASE WHEN schemaname = 'public' THEN viewname::text ELSE schemaname || '.' || viewname END, definition"
+    " FROM pg_catalog.pg_views WHERE schemaname <> 'information_schema' AND schemaname NOT LIKE 'pg\\_%'",
     0};
 static const keel_query PG_COLUMNS = {
     "keel drift: columns",
@@ -342,6 +349,17 @@ static int pg_table_name(Arena *arena, keel_db *db, keel_stmt *st, void *ctx)
 
 /* ------------------------------------------------------------- common */
 
+static int view_row(Arena *arena, keel_db *db, keel_stmt *st, void *ctx)
+{
+    (void)db;
+    DbIndex *v = arena_alloc(arena, sizeof *v);
+    v->name = text_or_null(arena, st, 0);
+    const char *def = keel_column_text(st, 1, NULL);
+    v->def = squeeze(arena, def ? def : "");
+    ptrlist_push(arena, ctx, v);
+    return KEEL_OK;
+}
+
 static void init_table(Arena *arena, DbTable *t)
 {
     t->columns = ptrlist_new(arena);
@@ -352,8 +370,12 @@ static void init_table(Arena *arena, DbTable *t)
 int db_schema_read(Arena *arena, keel_db *db, DbSchema *out)
 {
     out->tables = ptrlist_new(arena);
-    int rc;
-    if (keel_db_dialect(db) == KEEL_DIALECT_POSTGRES) {
+    out->views = ptrlist_new(arena);
+    bool pg = keel_db_dialect(db) == KEEL_DIALECT_POSTGRES;
+    int rc = each_row(arena, db, pg ? &PG_VIEWS : &SQLITE_VIEWS, NULL, view_row, out->views);
+    if (rc != KEEL_OK) {
+        /* reported through the handle */
+    } else if (pg) {
         PtrList *found = ptrlist_new(arena);
         rc = each_row(arena, db, &PG_TABLES, NULL, pg_table_name, found);
         for (int i = 0; rc == KEEL_OK && i < found->n; i++) {
@@ -374,6 +396,7 @@ int db_schema_read(Arena *arena, keel_db *db, DbSchema *out)
         }
     }
     sort_list(out->tables, by_table_name);
+    sort_list(out->views, by_index_name);
     for (int i = 0; i < out->tables->n; i++) {
         DbTable *t = out->tables->items[i];
         if (t->indexes)

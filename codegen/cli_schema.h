@@ -35,6 +35,7 @@ typedef struct DbTable {
 
 typedef struct DbSchema {
     PtrList *tables;  /* of DbTable*, by name */
+    PtrList *views;   /* of DbIndex*: name and definition (SQLite: as written, spaces squeezed) */
 } DbSchema;
 
 /* Reads db's schema into out; a keel code (the handle's keel_errmsg explains). */

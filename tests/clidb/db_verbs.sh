@@ -92,11 +92,14 @@ if [ "$engine" = sqlite ]; then
     on "$db" "ALTER TABLE notes ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0"
     on "$db" "DROP INDEX notes_by_author"
     on "$db" "CREATE TABLE scratch (id INTEGER, note TEXT DEFAULT 'x')"
+    on "$db" "DROP VIEW note_titles"
+    on "$db" "CREATE VIEW note_titles AS SELECT id, title, body FROM notes"
     run drift 1 drift --dsn "$db"
     same drift out 'table notes: column "pinned": in the database, not in the migrations
 table notes: index "notes_by_author" (author_id): in the migrations, not in the database
-table scratch: in the database, not in the migrations'
-    same drift err "keel drift: 3 differences between the database and $dir"
+table scratch: in the database, not in the migrations
+view note_titles: defined differently in the database'
+    same drift err "keel drift: 4 differences between the database and $dir"
 else
     on "$db" "ALTER TABLE notes ADD COLUMN pinned BOOLEAN NOT NULL DEFAULT false"
     on "$db" "DROP INDEX notes_by_author"
@@ -106,6 +109,7 @@ else
     on "$db" "ALTER TABLE notes DROP CONSTRAINT notes_author_id_fkey"
     on "$db" "CREATE UNIQUE INDEX notes_title ON notes (title)"
     on "$db" "CREATE TABLE scratch (id INTEGER)"
+    on "$db" "CREATE VIEW extra AS SELECT 1 AS one"
     run drift 1 drift --dsn "$db"
     same drift out 'table notes: column "title": nullable in the database, NOT NULL in the migrations
 table notes: column "body": type character varying(100) in the database, text in the migrations
@@ -114,8 +118,9 @@ table notes: column "pinned": in the database, not in the migrations
 table notes: index "notes_by_author" btree (author_id): in the migrations, not in the database
 table notes: index "notes_title" unique btree (title): in the database, not in the migrations
 table notes: foreign key (author_id) REFERENCES users(id) ON DELETE CASCADE: in the migrations, not in the database
-table scratch: in the database, not in the migrations'
-    same drift err "keel drift: 8 differences between the database and $dir"
+table scratch: in the database, not in the migrations
+view extra: in the database, not in the migrations'
+    same drift err "keel drift: 9 differences between the database and $dir"
 fi
 
 # --- migration files: a new one, an edited one, a removed one

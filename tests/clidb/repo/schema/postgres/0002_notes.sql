@@ -6,3 +6,4 @@ CREATE TABLE notes (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX notes_by_author ON notes (author_id);
+CREATE VIEW note_titles AS SELECT id, title FROM notes;

@@ -6,3 +6,4 @@ CREATE TABLE notes (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX notes_by_author ON notes (author_id);
+CREATE VIEW note_titles AS SELECT id, title FROM notes;
