@@ -142,7 +142,7 @@ int pipeline_run(const PipelineOptions *opt)
     return ok && diag_error_count() == 0 ? 0 : 1;
 }
 
-Arena *pipeline_load(const PipelineOptions *opt, DialectRepo repos[DIALECT_COUNT])
+Arena *pipeline_load(const PipelineOptions *opt, DialectRepo *repos)
 {
     Arena *arena = arena_new();
     memset(repos, 0, sizeof(DialectRepo) * DIALECT_COUNT);

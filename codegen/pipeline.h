@@ -7,8 +7,6 @@
 
 #include <stdio.h>
 
-#include "query.h"
-
 typedef struct PipelineOptions {
     const char *name;          /* repository name, a C identifier */
     const char *schema_dir;    /* holds sqlite/ and/or postgres/ */
@@ -28,6 +26,8 @@ int pipeline_run(const PipelineOptions *opt);
  * catalog), all owned by the returned arena (arena_destroy it). NULL after
  * reporting errors.
  */
-Arena *pipeline_load(const PipelineOptions *opt, DialectRepo repos[DIALECT_COUNT]);
+typedef struct Arena Arena;             /* util.h */
+typedef struct DialectRepo DialectRepo; /* query.h */
+Arena *pipeline_load(const PipelineOptions *opt, DialectRepo *repos /* DIALECT_COUNT of them */);
 
 #endif
