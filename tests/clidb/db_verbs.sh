@@ -217,6 +217,13 @@ else
     done
 fi
 
+# --- a repository without this engine's migrations
+mkdir -p "$work/other/schema/nothing"
+(cd "$work/other" && $keel_cmd migrate --name other --schema schema --queries queries --dsn "$db" \
+    >"$work/no_dialect.out" 2>"$work/no_dialect.err")
+[ $? -eq 1 ] || fail "no_dialect: exit status"
+same no_dialect err "keel: error: the repository has no $engine migrations: schema/$engine is not a directory"
+
 # --- usage
 run no_dsn 1 status
 same no_dsn err "keel status: --dsn DSN is required (a SQLite file or a PostgreSQL DSN)"
