@@ -26,8 +26,10 @@ static const char VET_USAGE[] =
     "usage: keel vet [--since VERSION]\n"
     "  Lints the repository's migrations and queries; each finding is a warning at its\n"
     "  statement, exit status 1 when there is any. --since VERSION applies the migration\n"
-    "  rules only to migrations newer than VERSION. `-- keel:ignore RULE` on the line\n"
-    "  before a statement (or at the end of it) suppresses RULE there. Rules:\n"
+    "  rules only to migrations newer than VERSION. `-- keel:ignore RULE[, RULE...]` on\n"
+    "  the line before a statement (or at the end of it) suppresses those rules there;\n"
+    "  a reason may follow after a ':' or in parentheses. A name that is not a rule is\n"
+    "  itself a finding (unknown-rule). Rules:\n"
     "    destructive-drop-table           DROP TABLE\n"
     "    destructive-drop-column          ALTER TABLE ... DROP COLUMN\n"
     "    destructive-narrow-type          ALTER COLUMN ... TYPE that is not a widening\n"
@@ -40,6 +42,12 @@ static const char VET_USAGE[] =
     "    delete-without-where             DELETE without WHERE\n"
     "    full-table-scan                  a query with a WHERE that SQLite answers by\n"
     "                                     scanning a whole table (EXPLAIN QUERY PLAN)\n";
+
+static const char *const RULES[] = {
+    "destructive-drop-table", "destructive-drop-column", "destructive-narrow-type",
+    "destructive-not-null-no-default", "destructive-rename-table", "destructive-rename-column",
+    "fk-without-index", "select-star", "update-without-where", "delete-without-where", "full-table-scan",
+};
 
 /* ------------------------------------------------------- suppression */
 
@@ -110,22 +118,91 @@ static bool suppressed(const Stmt *s, const char *rule)
     return false;
 }
 
+static void add_finding(Vet *v, SrcPos pos, const char *rule, const char *fmt, va_list ap)
+{
+    Finding *f = arena_alloc(v->arena, sizeof *f);
+    f->pos = pos;
+    f->rule = rule;
+    f->seq = v->findings->n;
+    StrBuf b = {0};
+    sb_vprintf(&b, fmt, ap);
+    f->msg = arena_strdup(v->arena, b.s);
+    sb_free(&b);
+    ptrlist_push(v->arena, v->findings, f);
+}
+
 void vet_report(Vet *v, const Stmt *s, const char *rule, const char *fmt, ...)
 {
     if (suppressed(s, rule))
         return;
-    Finding *f = arena_alloc(v->arena, sizeof *f);
-    f->pos = s->first.pos;
-    f->rule = rule;
-    f->seq = v->findings->n;
     va_list ap;
     va_start(ap, fmt);
-    StrBuf b = {0};
-    sb_vprintf(&b, fmt, ap);
+    add_finding(v, s->first.pos, rule, fmt, ap);
     va_end(ap);
-    f->msg = arena_strdup(v->arena, b.s);
-    sb_free(&b);
-    ptrlist_push(v->arena, v->findings, f);
+}
+
+static void report_at(Vet *v, SrcPos pos, const char *rule, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void report_at(Vet *v, SrcPos pos, const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_finding(v, pos, rule, fmt, ap);
+    va_end(ap);
+}
+
+static bool known_rule(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof RULES / sizeof RULES[0]; i++)
+        if (strlen(RULES[i]) == n && strncmp(RULES[i], name, n) == 0)
+            return true;
+    return false;
+}
+
+/* A misspelt rule in a keel:ignore would silently suppress nothing. */
+static void check_ignore_names(Vet *v, const SrcFile *f)
+{
+    static const char marker[] = "keel:ignore";
+    const char *text = f->text, *end = f->text + f->len;
+    for (const char *p = text; (p = strstr(p, marker)) != NULL; p += sizeof marker - 1) {
+        const char *line = p;
+        while (line > text && line[-1] != '\n')
+            line--;
+        bool in_comment = false;
+        for (const char *c = line; c + 1 < p && !in_comment; c++)
+            in_comment = c[0] == '-' && c[1] == '-';
+        if (!in_comment)
+            continue;
+        for (const char *w = p + sizeof marker - 1; w < end;) {
+            while (w < end && (*w == ' ' || *w == '\t' || *w == ','))
+                w++;
+            const char *start = w;
+            while (w < end && is_rule_char(*w))
+                w++;
+            if (w == start)
+                break;
+            if (!known_rule(start, (size_t)(w - start)))
+                report_at(v, srcpos_at(f, (size_t)(start - text)), "unknown-rule",
+                          "keel:ignore names \"%.*s\", which is not a vet rule (keel vet --help lists them)",
+                          (int)(w - start), start);
+        }
+    }
+}
+
+/* Every file of the dialect, once. */
+static void check_ignores(Vet *v, const DialectRepo *r)
+{
+    PtrList *seen = ptrlist_new(v->arena);
+    for (int i = 0; i < r->migrations->n + r->queries->n; i++) {
+        const SrcFile *f = i < r->migrations->n ? ((const Migration *)r->migrations->items[i])->file
+                                                : ((const Query *)r->queries->items[i - r->migrations->n])->file;
+        bool done = false;
+        for (int k = 0; k < seen->n && !done; k++)
+            done = seen->items[k] == f;
+        if (done)
+            continue;
+        ptrlist_push(v->arena, seen, (void *)f);
+        check_ignore_names(v, f);
+    }
 }
 
 static int by_position(const void *a, const void *b)
@@ -429,6 +506,7 @@ int cli_vet(const CliRepo *repo, int argc, char **argv)
         const DialectRepo *r = &repos[d];
         if (!r->present)
             continue;
+        check_ignores(&v, r);
         vet_migrations(&v, r);
         sqlite3 *db = d == DIALECT_SQLITE ? migrated_sqlite(v.arena, r) : NULL;
         for (int i = 0; i < r->queries->n; i++)
