@@ -224,6 +224,22 @@ mkdir -p "$work/other/schema/nothing"
 [ $? -eq 1 ] || fail "no_dialect: exit status"
 same no_dialect err "keel: error: the repository has no $engine migrations: schema/$engine is not a directory"
 
+# --- drift needs to create its scratch database: a role without CREATEDB
+if [ "$engine" = postgres ]; then
+    admin=$(head -n 1 "$dsn_file")
+    limited=$(fresh_db nocreatedb)
+    on "$limited" "DROP ROLE IF EXISTS clidb_nocreatedb"
+    on "$limited" "CREATE ROLE clidb_nocreatedb LOGIN"
+    on "$limited" "GRANT ALL ON SCHEMA public TO clidb_nocreatedb"
+    limited_dsn="$limited user='clidb_nocreatedb'"
+    run migrate_limited 0 migrate --dsn "$limited_dsn"
+    run drift_limited 1 drift --dsn "$limited_dsn"
+    same drift_limited out ""
+    same drift_limited err "keel drift: cannot create a scratch database on the server (needs CREATEDB): ERROR:  permission denied to create database"
+    on "$admin" "DROP DATABASE clidb_nocreatedb WITH (FORCE)"
+    on "$admin" "DROP ROLE clidb_nocreatedb"
+fi
+
 # --- usage
 run no_dsn 1 status
 same no_dsn err "keel status: --dsn DSN is required (a SQLite file or a PostgreSQL DSN)"
