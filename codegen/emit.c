@@ -152,6 +152,16 @@ static char *sha256_hex(Arena *arena, const char *s)
     return hex;
 }
 
+char *emit_migration_sql(Arena *arena, const Migration *m)
+{
+    return normalized_text(arena, m->file->text + m->up_start, m->up_end - m->up_start);
+}
+
+char *emit_migration_checksum(Arena *arena, const Migration *m)
+{
+    return sha256_hex(arena, emit_migration_sql(arena, m));
+}
+
 /* --------------------------------------------------------- C types */
 
 static const char *param_ctype(const ApiParam *p)

@@ -14,4 +14,13 @@
 bool emit_repository(Arena *arena, const char *name, DialectRepo repos[DIALECT_COUNT], PtrList *api,
                      const char *out_dir);
 
+/*
+ * A migration as the generated code embeds it: its up part with CRLF
+ * normalised to LF, and the hex SHA-256 of that text (keel_migration.sql
+ * and .checksum). `keel migrate` builds its schema from these, so its
+ * checksums are the generated code's.
+ */
+char *emit_migration_sql(Arena *arena, const Migration *m);
+char *emit_migration_checksum(Arena *arena, const Migration *m);
+
 #endif

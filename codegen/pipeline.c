@@ -195,3 +195,22 @@ int pipeline_run(const PipelineOptions *opt)
     arena_destroy(arena);
     return ok && diag_error_count() == 0 ? 0 : 1;
 }
+
+Arena *pipeline_load(const PipelineOptions *opt, DialectRepo *repos)
+{
+    Arena *arena = arena_new();
+    memset(repos, 0, sizeof(DialectRepo) * DIALECT_COUNT);
+    bool ok = true;
+    for (int d = 0; d < DIALECT_COUNT; d++)
+        ok = load_dialect(arena, &repos[d], (Dialect)d, opt) && ok;
+    if (ok && !repos[DIALECT_SQLITE].present && !repos[DIALECT_POSTGRES].present) {
+        diag_error((SrcPos){0}, "no dialect found: expected %s/sqlite or %s/postgres", opt->schema_dir,
+                   opt->schema_dir);
+        ok = false;
+    }
+    if (!ok || diag_error_count() > 0) {
+        arena_destroy(arena);
+        return NULL;
+    }
+    return arena;
+}

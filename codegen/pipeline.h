@@ -35,4 +35,15 @@ typedef struct PipelineOptions {
 /* 0 when everything checked (and was written); 1 after reporting errors. */
 int pipeline_run(const PipelineOptions *opt);
 
+/*
+ * The stages up to analysis and the SQLite engine check, without parity or
+ * output: the parsed repository for `keel vet`. Fills repos (every
+ * migration's statements, every query's analysis, each dialect's final
+ * catalog), all owned by the returned arena (arena_destroy it). NULL after
+ * reporting errors.
+ */
+typedef struct Arena Arena;             /* util.h */
+typedef struct DialectRepo DialectRepo; /* query.h */
+Arena *pipeline_load(const PipelineOptions *opt, DialectRepo *repos /* DIALECT_COUNT of them */);
+
 #endif

@@ -15,6 +15,11 @@ echo "== keel generate (reference repository)"
 "${vg[@]}" "$build/codegen/keel" generate --name diun --schema schema --queries queries --out "$tmp/gen"
 echo "== keel verify (the command line, on ./keel.yaml)"
 "${vg[@]}" "$build/codegen/keel" verify
+echo "== keel vet / migrate / status / drift (reference repository, SQLite file)"
+for verb in vet "migrate --dsn $tmp/verbs.db" "status --dsn $tmp/verbs.db" "drift --dsn $tmp/verbs.db"; do
+    # shellcheck disable=SC2086
+    "${vg[@]}" "$build/codegen/keel" $verb --name diun --schema schema --queries queries 2>/dev/null
+done
 for suite in tests/parity/diun_parity tests/codegen/books_parity tests/fixtures/kv/kv_conformance \
              tests/fixtures/agent_memory/agent_memory_parity tests/fixtures/compliance/compliance_parity; do
     for target in sqlite-memory sqlite-file; do

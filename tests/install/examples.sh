@@ -189,7 +189,11 @@ $(cat "$work/manifest.diff")"
     warnings=$(groff -man -ww -z "$man" 2>&1) || fail "groff failed on keel.1"
     [ -z "$warnings" ] || fail "keel.1 has roff warnings: $warnings"
     grep -q "^\.TH KEEL 1 .*keel $version" "$man" || fail "keel.1's .TH does not name keel $version"
-    for verb in $(sed -nE 's/^(usage:)? +keel ([a-z][a-z-]*).*/\2/p' "$work/help.txt"); do
+    # The commands are the lines of the "Commands:" list: "  NAME  what it does".
+    local verbs
+    verbs=$(sed -n '/^Commands:/,/^$/p' "$work/help.txt" | sed -nE 's/^  ([a-z][a-z-]*)  .*/\1/p')
+    [ -n "$verbs" ] || fail "keel --help lists no commands"
+    for verb in $verbs; do
         grep -qE "^\.B keel $verb\$" "$man" || fail "keel --help lists '$verb', keel.1's SYNOPSIS does not"
         grep -A1 -E '^\.TP' "$man" | grep -qE "^\.B $verb\$" ||
             fail "keel --help lists '$verb', keel.1's COMMANDS does not (see MORE COMMANDS in doc/keel.1)"
