@@ -446,9 +446,12 @@ static void leave_locked(keel_db *db)
 /* Opens one more pooled connection (to replica index, or -1: the primary); called without state_lock. */
 static int open_pooled(keel_db *db, const char *ctx, int replica, keel_conn **out)
 {
+    *out = NULL;
     keel_conn *c = conn_new(db);
-    if (c == NULL)
-        return keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
+    if (c == NULL) {
+        keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
+        return KEEL_NOMEM;
+    }
     c->replica = replica;
     const char *dsn = replica >= 0 ? db->replicas[replica].dsn : db->dsn;
     int rc = db->dialect == KEEL_DIALECT_POSTGRES ? pg_connect(db, c, dsn, ctx) : sqlite_reader_connect(db, c, ctx);
@@ -499,11 +502,11 @@ static int take_replica_locked(keel_db *db, const char *ctx, keel_conn **out)
             int rc = open_pooled(db, ctx, r, &fresh);
             pthread_mutex_lock(&db->state_lock);
             rep->opening--;
-            if (rc == KEEL_OK && !conn_register(db, fresh)) {
+            if (rc == KEEL_OK && (fresh == NULL || !conn_register(db, fresh))) {
                 conn_free(fresh);
                 rc = KEEL_NOMEM;
             }
-            if (rc != KEEL_OK) {
+            if (rc != KEEL_OK || fresh == NULL) {
                 keel_server_lost(db, r); /* unreachable: routed around, no error */
                 continue;
             }
@@ -624,8 +627,9 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
                 keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
                 rc = KEEL_NOMEM;
             }
-            if (rc != KEEL_OK) {
+            if (rc != KEEL_OK || fresh == NULL) {
                 pthread_cond_signal(&db->reader_free); /* another waiter may try */
+                rc = rc != KEEL_OK ? rc : KEEL_NOMEM;
                 break;
             }
             fresh->epoch = atomic_load(&db->primary_epoch);
@@ -846,8 +850,8 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
     for (int retry = 0; rc == KEEL_CONNECTION_LOST && c->replica >= 0 && retry < db->n_replicas; retry++) {
         /* The replica went away before fn ran: released as lost, another server serves the view. */
         keel_conn_release(db, c);
-        if ((rc = keel_conn_acquire(db, what, kind, &c)) != KEEL_OK)
-            return rc;
+        if ((rc = keel_conn_acquire(db, what, kind, &c)) != KEEL_OK || c == NULL)
+            return rc != KEEL_OK ? rc : KEEL_MISUSE;
         rc = keel_conn_exec(db, c, what, begin);
     }
     if (rc == KEEL_OK) {

@@ -36,7 +36,7 @@ int keel_replicas_init(keel_db *db, const keel_options *opt)
         if (dsn == NULL || keel_dsn_dialect(dsn) != KEEL_DIALECT_POSTGRES)
             return keel_err_set(db, KEEL_BAD_DSN, "keel_open: read replica %d is not a PostgreSQL DSN", i + 1);
         r->dsn = strdup(dsn);
-        r->idle = calloc((size_t)db->pool_size, sizeof *r->idle);
+        r->idle = calloc((size_t)db->pool_size, sizeof(keel_conn *));
         if (r->dsn == NULL || r->idle == NULL)
             return keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
     }
@@ -122,7 +122,7 @@ void keel_replica_learn_write(keel_db *db, const keel_query *q)
     if (!known_write(db, q)) {
         if ((db->n_writes + 1) * 2 > db->writes_capacity) { /* at most half full */
             size_t capacity = db->writes_capacity ? db->writes_capacity * 2 : 16;
-            const keel_query **grown = calloc(capacity, sizeof *grown);
+            const keel_query **grown = calloc(capacity, sizeof(const keel_query *));
             if (grown == NULL) { /* not learning only costs a retry next time */
                 pthread_mutex_unlock(&db->state_lock);
                 return;

@@ -358,9 +358,10 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
     keel_stmt *st = NULL;
     if (rc == KEEL_OK && (st = calloc(1, sizeof *st)) == NULL) {
         keel_conn_release(db, c);
-        rc = keel_err_set(db, KEEL_NOMEM, "%s: out of memory", name);
+        keel_err_set(db, KEEL_NOMEM, "%s: out of memory", name);
+        rc = KEEL_NOMEM;
     }
-    if (rc != KEEL_OK) {
+    if (rc != KEEL_OK || st == NULL) {
         if (started != 0)
             trace(db, q, started, 0, rc);
         return rc;
