@@ -52,22 +52,110 @@ static SrcPos expr_start(const Expr *e)
     }
 }
 
-static char *result_name(Analyzer *an, const ResultCol *rc)
+/* The name PostgreSQL gives a cast with nothing better: its type's own
+ * name (pg_type.typname), which the SQL-standard spellings hide. */
+static const char *cast_type_name(Analyzer *an, const TypeName *t)
+{
+    static const char *const standard[][2] = {
+        {"int", "int4"}, {"integer", "int4"}, {"bigint", "int8"}, {"smallint", "int2"}, {"real", "float4"},
+        {"float", "float8"}, {"double precision", "float8"}, {"boolean", "bool"}, {"decimal", "numeric"},
+        {"dec", "numeric"}, {"character varying", "varchar"}, {"char varying", "varchar"}, {"character", "bpchar"},
+        {"char", "bpchar"}, {"timestamp without time zone", "timestamp"}, {"timestamp with time zone", "timestamptz"},
+        {"time without time zone", "time"}, {"time with time zone", "timetz"}, {"bit varying", "varbit"},
+    };
+    for (size_t i = 0; i < sizeof standard / sizeof standard[0]; i++)
+        if (strcmp(t->text, standard[i][0]) == 0)
+            return standard[i][1];
+    const char *dot = strrchr(t->text, '.');
+    return arena_strdup(an->arena, dot ? dot + 1 : t->text);
+}
+
+/*
+ * The name PostgreSQL gives an expression without AS (FigureColname in its
+ * parse_target.c), with its strength: 2 a real name (column, function,
+ * EXISTS), 1 a fallback a stronger inner name overrides (a cast's type,
+ * CASE), 0 none ("?column?"). keel uses the same rule on every dialect so
+ * the API is the same on both.
+ */
+static const char *figure_name(Analyzer *an, const Expr *e, int *strength)
+{
+    *strength = 0;
+    if (!e)
+        return NULL;
+    switch (e->kind) {
+    case EX_COLUMN:
+        *strength = 2;
+        return token_name(an->arena, &e->tok);
+    case EX_FUNC: {
+        if (is_sqlc_call(e))
+            return NULL; /* a parameter: $1 has no name */
+        *strength = 2;
+        char *name = token_name(an->arena, &e->tok);
+        /* TRIM(x) is btrim(x) to PostgreSQL */
+        return strcmp(name, "trim") == 0 ? "btrim" : name;
+    }
+    case EX_CAST: {
+        const char *inner = figure_name(an, e->lhs, strength);
+        if (*strength > 1)
+            return inner;
+        *strength = 1;
+        return cast_type_name(an, e->type);
+    }
+    case EX_COLLATE:
+        return figure_name(an, e->lhs, strength);
+    case EX_CASE: {
+        const char *inner = figure_name(an, e->rhs, strength);
+        if (*strength > 1)
+            return inner;
+        *strength = 1;
+        return "case";
+    }
+    case EX_EXISTS:
+        *strength = 2;
+        return "exists";
+    case EX_ROW:
+        *strength = 2;
+        return "row";
+    case EX_CURRENT:
+        *strength = 2;
+        return token_name(an->arena, &e->tok);
+    case EX_SUBQUERY: {
+        /* the name of the subquery's single column, as it names it */
+        const Select *s = e->select;
+        while (s && s->prior)
+            s = s->prior;
+        if (!s || PTRLIST_LEN(s->result) == 0)
+            return NULL;
+        const ResultCol *rc = s->result->items[0];
+        if (rc->star)
+            return NULL;
+        *strength = 2;
+        if (TOKEN_SET(rc->alias))
+            return token_name(an->arena, &rc->alias);
+        int inner;
+        const char *name = figure_name(an, rc->expr, &inner);
+        if (!name || inner == 0)
+            *strength = 0;
+        return inner ? name : NULL;
+    }
+    default:
+        return NULL;
+    }
+}
+
+/* A result column's name as the engine names it, NULL for "?column?". */
+static const char *result_name(Analyzer *an, const ResultCol *rc)
 {
     if (TOKEN_SET(rc->alias))
         return token_name(an->arena, &rc->alias);
-    Expr *e = rc->expr;
-    while (e && (e->kind == EX_CAST || e->kind == EX_COLLATE))
-        e = e->lhs;
-    if (e && e->kind == EX_COLUMN)
-        return token_name(an->arena, &e->tok);
-    if (e && e->kind == EX_FUNC)
-        return token_name(an->arena, &e->tok);
-    return NULL;
+    int strength;
+    const char *name = figure_name(an, rc->expr, &strength);
+    return strength > 0 ? name : NULL;
 }
 
 void push_out(Analyzer *an, PtrList *out, char *name, TypeInfo t, SrcPos pos)
 {
+    char *sql_name = name;
     if (!is_c_identifier(name)) {
         error_at(an, pos, "result column \"%s\" is not a C identifier; rename it with AS", name);
         return;
@@ -85,6 +173,7 @@ void push_out(Analyzer *an, PtrList *out, char *name, TypeInfo t, SrcPos pos)
         unique = arena_printf(an->arena, "%s_%d", name, suffix);
     }
     OutColumn *o = arena_alloc(an->arena, sizeof *o);
+    o->sql_name = sql_name;
     o->name = unique;
     o->ctype = t.t;
     o->nullable = t.nullable;
@@ -123,14 +212,11 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
             continue;
         }
         TypeInfo t = type_expr(an, sc, rc->expr);
-        char *name = result_name(an, rc);
+        const char *sql_name = result_name(an, rc);
+        /* what PostgreSQL calls "?column?" is column_N in C, as in sqlc,
+         * N its 1-based position in the row */
+        char *name = sql_name ? arena_strdup(an->arena, sql_name) : arena_printf(an->arena, "column_%d", out->n + 1);
         SrcPos pos = TOKEN_SET(rc->alias) ? rc->alias.pos : expr_start(rc->expr);
-        if (!name && an->depth > 1) {
-            name = arena_printf(an->arena, "column%d", i + 1); /* EXISTS (SELECT 1 ...) */
-        } else if (!name) {
-            error_at(an, expr_start(rc->expr), "result column %d has no name; give it one with AS", i + 1);
-            continue;
-        }
         if (t.t == CT_UNKNOWN && is_param(strip(rc->expr))) {
             /* the parameter's own error says what to do */
         } else if (t.t == CT_UNKNOWN && an->ok) {
@@ -144,7 +230,10 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
                 error_at(an, pos, "cannot infer the type of result column \"%s\"; add a CAST", name);
             continue;
         }
+        int before = out->n;
         push_out(an, out, name, t, pos);
+        if (!sql_name && out->n > before)
+            ((OutColumn *)out->items[before])->sql_name = "?column?";
     }
     return out;
 }

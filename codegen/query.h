@@ -31,6 +31,7 @@ typedef struct OutColumn {
     bool nullable;
     SrcPos pos;
     const Column *origin; /* the table column it is read from, if any */
+    const char *sql_name; /* as the engine names it ("?column?" when unnamed); name is its C form */
 } OutColumn;
 
 /* A placeholder as written, to be replaced by the engine's own syntax. */
