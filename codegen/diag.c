@@ -74,6 +74,14 @@ void diag_error(SrcPos pos, const char *fmt, ...)
     error_count++;
 }
 
+void diag_warning(SrcPos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report("warning", pos, fmt, ap);
+    va_end(ap);
+}
+
 void diag_note(SrcPos pos, const char *fmt, ...)
 {
     va_list ap;

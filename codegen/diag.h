@@ -28,6 +28,8 @@ SrcPos srcpos_at(const SrcFile *file, size_t offset);
 
 void diag_error(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reported like an error, but the run still succeeds and writes its output. */
+void diag_warning(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);
 void diag_reset(void); /* for callers that run the pipeline repeatedly */
 void diag_set_output(FILE *f); /* default stderr; fuzzers silence it */

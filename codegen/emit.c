@@ -239,6 +239,7 @@ static void put_signature(StrBuf *b, const ApiQuery *aq, const Names *n, bool ea
     case CMD_EXEC: sb_puts(b, ")"); break;
     case CMD_EXECROWS: sb_puts(b, ", int64_t *rows_affected)"); break;
     case CMD_EXECLASTID: sb_puts(b, ", int64_t *last_id)"); break;
+    case CMD_EXECRESULT: sb_puts(b, ", keel_exec_result *result)"); break;
     }
 }
 
@@ -466,12 +467,16 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
     case CMD_EXEC:
     case CMD_EXECROWS:
     case CMD_EXECLASTID:
+    case CMD_EXECRESULT:
         put_open_call(b, aq, n, repo);
         sb_puts(b, "    while ((rc = keel_stmt_step(st)) == KEEL_ROW)\n        ;\n");
         if (aq->cmd == CMD_EXECROWS)
             sb_puts(b, "    if (rc == KEEL_DONE && rows_affected)\n        *rows_affected = keel_stmt_changes(st);\n");
         if (aq->cmd == CMD_EXECLASTID)
             sb_puts(b, "    if (rc == KEEL_DONE && last_id)\n        *last_id = keel_stmt_last_id(st);\n");
+        if (aq->cmd == CMD_EXECRESULT)
+            sb_printf(b, "    if (rc == KEEL_DONE && result)\n        *result = keel_stmt_exec_result(st, %s);\n",
+                      first_impl(aq)->stmt->kind == STMT_INSERT ? "true" : "false");
         sb_puts(b, "    keel_stmt_close(st);\n    return rc == KEEL_DONE ? KEEL_OK : rc;\n}\n");
         break;
     }

@@ -29,7 +29,7 @@ static void usage(FILE *f)
           "       (any command) --postgres DSN   also verify against a PostgreSQL server\n"
           "\n"
           "DIR/sqlite and DIR/postgres hold each dialect's migrations (NNNN_name.sql)\n"
-          "and annotated queries (-- name: QueryName :one|:many|:exec|:execrows|:execlastid).\n",
+          "and annotated queries (-- name: QueryName :one|:many|:exec|:execrows|:execresult|:execlastid).\n",
           f);
 }
 

@@ -10,7 +10,7 @@
 #include "ast.h"
 #include "catalog.h"
 
-typedef enum QueryCmd { CMD_ONE, CMD_MANY, CMD_EXEC, CMD_EXECROWS, CMD_EXECLASTID } QueryCmd;
+typedef enum QueryCmd { CMD_ONE, CMD_MANY, CMD_EXEC, CMD_EXECROWS, CMD_EXECLASTID, CMD_EXECRESULT } QueryCmd;
 const char *query_cmd_name(QueryCmd c); /* ":one" ... */
 
 typedef struct Param {

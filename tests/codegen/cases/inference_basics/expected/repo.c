@@ -16,7 +16,11 @@ enum {
     REPO__Q_HAS_BOOKS = 5,
     REPO__Q_ADD_AUTHOR = 6,
     REPO__Q_BOOKS_BY_TITLES = 7,
-    REPO__QUERY_COUNT = 8
+    REPO__Q_ADD_AUTHOR_ONCE = 8,
+    REPO__Q_RENAME_AUTHORS = 9,
+    REPO__Q_PING = 10,
+    REPO__Q_BOOK_TOTALS = 11,
+    REPO__QUERY_COUNT = 12
 };
 
 extern const keel_query repo__sqlite_queries[REPO__QUERY_COUNT];
@@ -453,4 +457,87 @@ int repo_books_by_titles_each(keel_db *db, const repo_books_by_titles_params *pa
     }
     keel_stmt_close(st);
     return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+int repo_add_author_once(keel_db *db, const repo_add_author_once_params *params, keel_exec_result *result)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_ADD_AUTHOR_ONCE);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_text(st, 1, params->name);
+    keel_bind_text(st, 2, params->email);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    if (rc == KEEL_DONE && result)
+        *result = keel_stmt_exec_result(st, true);
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+int repo_rename_authors(keel_db *db, const repo_rename_authors_params *params, keel_exec_result *result)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_RENAME_AUTHORS);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_text(st, 1, params->new_name);
+    keel_bind_text(st, 2, params->old_name);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    if (rc == KEEL_DONE && result)
+        *result = keel_stmt_exec_result(st, false);
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+int repo_ping(keel_db *db)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_PING);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+static int repo__read_book_totals(keel_stmt *st, keel_arena *arena, repo_book_totals_row *row)
+{
+    (void)arena;
+    memset(row, 0, sizeof *row);
+    row->count = keel_column_int64(st, 0);
+    row->max.valid = !keel_column_is_null(st, 1);
+    if (row->max.valid)
+        row->max.value = keel_column_double(st, 1);
+    row->column_3 = keel_column_int64(st, 2);
+    return KEEL_OK;
+}
+
+int repo_book_totals(keel_db *db, repo_book_totals_row *row)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_BOOK_TOTALS);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    rc = keel_stmt_step(st);
+    if (rc == KEEL_ROW)
+        rc = repo__read_book_totals(st, NULL, row);
+    else if (rc == KEEL_DONE)
+        rc = KEEL_NOT_FOUND;
+    keel_stmt_close(st);
+    return rc;
 }

@@ -159,6 +159,44 @@ int repo_books_by_titles(keel_db *db, const repo_books_by_titles_params *params,
 int repo_books_by_titles_each(keel_db *db, const repo_books_by_titles_params *params,
         int (*fn)(const repo_books_by_titles_row *row, void *ctx), void *ctx);
 
+/* ---- AddAuthorOnce (:execresult), queries/sqlite/q.sql:35
+ *   INSERT INTO authors (name, email) VALUES (?1, ?2) ON CONFLICT (email) DO NOTHING
+ */
+typedef struct repo_add_author_once_params {
+    const char *name;
+    const char *email; /* nullable */
+} repo_add_author_once_params;
+
+int repo_add_author_once(keel_db *db, const repo_add_author_once_params *params, keel_exec_result *result);
+
+/* ---- RenameAuthors (:execresult), queries/sqlite/q.sql:38
+ *   UPDATE authors SET name = ?1 WHERE name = ?2
+ */
+typedef struct repo_rename_authors_params {
+    const char *new_name;
+    const char *old_name;
+} repo_rename_authors_params;
+
+int repo_rename_authors(keel_db *db, const repo_rename_authors_params *params, keel_exec_result *result);
+
+/* ---- Ping (:exec), queries/sqlite/q.sql:41
+ *   SELECT 1
+ */
+int repo_ping(keel_db *db);
+
+/* ---- BookTotals (:one), queries/sqlite/q.sql:44
+ * Unnamed columns take the engine's names: count, max, column_3.
+ *
+ *   SELECT count(*), max(price), count(*) + 1 FROM books
+ */
+typedef struct repo_book_totals_row {
+    int64_t count;
+    keel_opt_double max;
+    int64_t column_3;
+} repo_book_totals_row;
+
+int repo_book_totals(keel_db *db, repo_book_totals_row *row);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,8 +29,8 @@ const keel_migration repo__postgres_migrations[1] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query repo__postgres_queries[8];
-const keel_query repo__postgres_queries[8] = {
+extern const keel_query repo__postgres_queries[12];
+const keel_query repo__postgres_queries[12] = {
     /* queries/postgres/q.sql:1 */
     [0] = {
         .name = "AuthorsWithBooks",
@@ -95,5 +95,33 @@ const keel_query repo__postgres_queries[8] = {
         .n_params = 2,
         .sql =
             "SELECT id, title FROM books WHERE title = ANY($1::text[]) AND author_id = ANY($2::bigint[]) ORDER BY id",
+    },
+    /* queries/postgres/q.sql:35 */
+    [8] = {
+        .name = "AddAuthorOnce",
+        .n_params = 2,
+        .sql =
+            "INSERT INTO authors (name, email) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING",
+    },
+    /* queries/postgres/q.sql:38 */
+    [9] = {
+        .name = "RenameAuthors",
+        .n_params = 2,
+        .sql =
+            "UPDATE authors SET name = $1 WHERE name = $2",
+    },
+    /* queries/postgres/q.sql:41 */
+    [10] = {
+        .name = "Ping",
+        .n_params = 0,
+        .sql =
+            "SELECT 1",
+    },
+    /* queries/postgres/q.sql:44 */
+    [11] = {
+        .name = "BookTotals",
+        .n_params = 0,
+        .sql =
+            "SELECT count(*), max(price), count(*) + 1 FROM books",
     },
 };

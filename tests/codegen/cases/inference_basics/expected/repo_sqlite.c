@@ -29,8 +29,8 @@ const keel_migration repo__sqlite_migrations[1] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query repo__sqlite_queries[8];
-const keel_query repo__sqlite_queries[8] = {
+extern const keel_query repo__sqlite_queries[12];
+const keel_query repo__sqlite_queries[12] = {
     /* queries/sqlite/q.sql:1 */
     [0] = {
         .name = "AuthorsWithBooks",
@@ -95,5 +95,33 @@ const keel_query repo__sqlite_queries[8] = {
         .n_params = 2,
         .sql =
             "SELECT id, title FROM books WHERE title IN (SELECT value FROM json_each(?1)) AND author_id IN (SELECT value FROM json_each(?2)) ORDER BY id",
+    },
+    /* queries/sqlite/q.sql:35 */
+    [8] = {
+        .name = "AddAuthorOnce",
+        .n_params = 2,
+        .sql =
+            "INSERT INTO authors (name, email) VALUES (?1, ?2) ON CONFLICT (email) DO NOTHING",
+    },
+    /* queries/sqlite/q.sql:38 */
+    [9] = {
+        .name = "RenameAuthors",
+        .n_params = 2,
+        .sql =
+            "UPDATE authors SET name = ?1 WHERE name = ?2",
+    },
+    /* queries/sqlite/q.sql:41 */
+    [10] = {
+        .name = "Ping",
+        .n_params = 0,
+        .sql =
+            "SELECT 1",
+    },
+    /* queries/sqlite/q.sql:44 */
+    [11] = {
+        .name = "BookTotals",
+        .n_params = 0,
+        .sql =
+            "SELECT count(*), max(price), count(*) + 1 FROM books",
     },
 };

@@ -31,3 +31,16 @@ INSERT INTO authors (name, email) VALUES ($1, $2) RETURNING id;
 
 -- name: BooksByTitles :many
 SELECT id, title FROM books WHERE title = ANY(@titles::text[]) AND author_id = ANY(@authors::bigint[]) ORDER BY id;
+
+-- name: AddAuthorOnce :execresult
+INSERT INTO authors (name, email) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING;
+
+-- name: RenameAuthors :execresult
+UPDATE authors SET name = @new_name WHERE name = @old_name;
+
+/* name: Ping :exec */
+SELECT 1;
+
+/* name: BookTotals :one */
+-- Unnamed columns take the engine's names: count, max, column_3.
+SELECT count(*), max(price), count(*) + 1 FROM books;

@@ -31,3 +31,16 @@ INSERT INTO authors (name, email) VALUES (?, ?);
 
 -- name: BooksByTitles :many
 SELECT id, title FROM books WHERE title IN (sqlc.slice(titles)) AND author_id IN (sqlc.slice(authors)) ORDER BY id;
+
+-- name: AddAuthorOnce :execresult
+INSERT INTO authors (name, email) VALUES (?, ?) ON CONFLICT (email) DO NOTHING;
+
+-- name: RenameAuthors :execresult
+UPDATE authors SET name = @new_name WHERE name = @old_name;
+
+/* name: Ping :exec */
+SELECT 1;
+
+/* name: BookTotals :one */
+-- Unnamed columns take the engine's names: count, max, column_3.
+SELECT count(*), max(price), count(*) + 1 FROM books;
