@@ -262,11 +262,9 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
             ok = false;
             continue;
         }
-        if (blank_or_comments(f, m->up_start, m->up_end)) {
-            diag_error((SrcPos){f, m->up_line, 1}, "migration has no SQL");
-            ok = false;
-            continue;
-        }
+        /* a placeholder or squashed migration: it still counts as applied */
+        if (blank_or_comments(f, m->up_start, m->up_end))
+            diag_warning((SrcPos){f, m->up_line, 1}, "migration has no SQL; it is applied and recorded as it is");
         ptrlist_push(arena, repo->migrations, m);
     }
     if (repo->migrations->n > 1)
