@@ -116,6 +116,11 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
     case EX_DEFAULT: return ti(CT_UNKNOWN, true);
     case EX_PARAM: {
         Param *p = param_of(an, e);
+        if (p && p->list && !an->in_list_item && is_sqlc_call(e)) {
+            error_at(an, e->tok.pos, "sqlc.slice(%s) must be the only item of an IN list: x IN (sqlc.slice(%s))",
+                     p->name, p->name);
+            return ti(CT_UNKNOWN, true);
+        }
         if (p && p->typed)
             return ti(p->ctype, p->nullable);
         return ti(CT_UNKNOWN, false);

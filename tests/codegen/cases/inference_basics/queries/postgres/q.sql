@@ -16,7 +16,7 @@ INSERT INTO books (author_id, title, price, cover) VALUES ($1, $2, $3, $4)
 RETURNING id, cover;
 
 -- name: SetPrice :execrows
-UPDATE books SET price = $1 WHERE id = $2 AND (@only_title::text IS NULL OR title = @only_title);
+UPDATE books SET price = @price WHERE id = @id AND (@only_title::text IS NULL OR title = @only_title);
 
 -- name: BooksByIds :many
 SELECT id, title FROM books WHERE id IN ($1, $2) OR author_id = $3 OR author_id = $4;

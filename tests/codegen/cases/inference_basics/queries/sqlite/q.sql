@@ -16,7 +16,7 @@ INSERT INTO books (author_id, title, price, cover) VALUES (?, ?, ?, ?)
 RETURNING id, cover;
 
 -- name: SetPrice :execrows
-UPDATE books SET price = ? WHERE id = ? AND (@only_title IS NULL OR title = @only_title);
+UPDATE books SET price = @price WHERE id = @id AND (@only_title IS NULL OR title = @only_title);
 
 -- name: BooksByIds :many
 SELECT id, title FROM books WHERE id IN (?, ?) OR author_id = ? OR author_id = ?;
