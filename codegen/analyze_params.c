@@ -104,8 +104,13 @@ void number_params(Analyzer *an)
                 consumed = 6;
                 goto next;
             }
+            if (word_is_tok(fn, "embed")) {
+                consumed = 6; /* a result column: analyze_result.c rewrites it */
+                goto next;
+            }
             if (!word_is_tok(fn, "arg") && !word_is_tok(fn, "narg") && !word_is_tok(fn, "slice")) {
-                error_at(an, fn->pos, "unknown sqlc function \"%.*s\"; keel knows sqlc.arg, sqlc.narg and sqlc.slice",
+                error_at(an, fn->pos,
+                         "unknown sqlc function \"%.*s\"; keel knows sqlc.arg, sqlc.narg, sqlc.slice and sqlc.embed",
                          fn->n, fn->z);
                 consumed = 6;
                 goto next;

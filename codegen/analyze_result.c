@@ -165,9 +165,11 @@ void push_out(Analyzer *an, PtrList *out, char *name, TypeInfo t, SrcPos pos)
     char *unique = name;
     for (int suffix = 2;; suffix++) {
         bool clash = false;
-        for (int i = 0; i < out->n; i++)
-            if (strcmp(((OutColumn *)out->items[i])->name, unique) == 0)
+        for (int i = 0; i < out->n; i++) {
+            const OutColumn *o = out->items[i];
+            if (strcmp(o->name, unique) == 0 || (o->embed && strcmp(o->embed->field, unique) == 0))
                 clash = true;
+        }
         if (!clash)
             break;
         unique = arena_printf(an->arena, "%s_%d", name, suffix);
@@ -202,6 +204,105 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
         error_at(an, rc->star_table.pos, "SELECT * needs a FROM clause");
 }
 
+static bool is_embed(const Expr *e)
+{
+    return e && e->kind == EX_FUNC && is_sqlc_call(e) && str_ieq_n(e->tok.z, (size_t)e->tok.n, "embed");
+}
+
+/* Keeps the query's rewrites in text order, as query_sql() reads them. */
+static void add_rewrite(Analyzer *an, size_t offset, size_t len, char *text)
+{
+    PtrList *uses = an->q->uses;
+    ParamUse *u = arena_alloc(an->arena, sizeof *u);
+    u->offset = offset;
+    u->len = len;
+    u->replacement = text;
+    ptrlist_push(an->arena, uses, u);
+    for (int i = uses->n - 1; i > 0 && ((ParamUse *)uses->items[i - 1])->offset > offset; i--) {
+        void *tmp = uses->items[i];
+        uses->items[i] = uses->items[i - 1];
+        uses->items[i - 1] = tmp;
+    }
+}
+
+/*
+ * sqlc.embed(t): every column of table t, nested in the row as one field
+ * of t's row type. The engines get t."a", t."b", ... in its place; the
+ * columns keep the table's own nullability, and the whole embed is
+ * nullable when t is on the optional side of an outer join.
+ */
+static void embed_table(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *out)
+{
+    const Expr *e = rc->expr;
+    const Expr *arg = PTRLIST_LEN(e->list) == 1 ? e->list->items[0] : NULL;
+    if (!arg || arg->kind != EX_COLUMN || TOKEN_SET(arg->table)) {
+        error_at(an, e->table.pos, "sqlc.embed() takes one table name or alias: sqlc.embed(authors)");
+        return;
+    }
+    if (an->depth > 1) {
+        error_at(an, e->table.pos, "sqlc.embed() is a result column of the outermost SELECT, nothing else");
+        return;
+    }
+    if (TOKEN_SET(rc->alias)) {
+        error_at(an, rc->alias.pos, "sqlc.embed(%.*s) cannot be renamed with AS", arg->tok.n, arg->tok.z);
+        return;
+    }
+    char *name = token_name(an->arena, &arg->tok);
+    Source *src = NULL;
+    for (int i = 0; i < sc->sources->n && !src; i++)
+        if (strcmp(((Source *)sc->sources->items[i])->name, name) == 0)
+            src = sc->sources->items[i];
+    if (!src) {
+        error_at(an, arg->tok.pos, "no table or alias \"%s\" in this query", name);
+        return;
+    }
+    const Table *table = catalog_find_table(an->cat, src->table_name);
+    if (!table || !table->columns) {
+        error_at(an, arg->tok.pos, "sqlc.embed(%s) needs a table or view, and \"%s\" is not one", name, name);
+        return;
+    }
+    for (int i = 0; i < out->n; i++)
+        if (strcmp(((OutColumn *)out->items[i])->name, name) == 0 ||
+            (((OutColumn *)out->items[i])->embed && strcmp(((OutColumn *)out->items[i])->embed->field, name) == 0)) {
+            error_at(an, arg->tok.pos, "result column \"%s\" is already in this row; embed it once", name);
+            return;
+        }
+    if (!is_c_identifier(name)) {
+        error_at(an, arg->tok.pos, "sqlc.embed(%s): \"%s\" is not a C identifier; give the table an alias", name,
+                 name);
+        return;
+    }
+    Embed *em = arena_alloc(an->arena, sizeof *em);
+    em->field = c_field_name(an, name);
+    em->table = table->name;
+    em->nullable = src->nullable;
+    StrBuf sql = {0};
+    for (int i = 0; i < PTRLIST_LEN(table->columns); i++) {
+        const Column *c = table->columns->items[i];
+        if (!is_c_identifier(c->name)) {
+            error_at(an, arg->tok.pos, "sqlc.embed(%s): column \"%s\" is not a C identifier", name, c->name);
+            break;
+        }
+        OutColumn *o = arena_alloc(an->arena, sizeof *o);
+        o->name = arena_printf(an->arena, "%s.%s", em->field, c_field_name(an, c->name));
+        o->sql_name = c->name;
+        o->ctype = c->ctype;
+        o->nullable = !c->not_null;
+        o->pos = arg->tok.pos;
+        o->origin = c;
+        o->embed = em;
+        ptrlist_push(an->arena, out, o);
+        sb_printf(&sql, "%s%.*s.\"%s\"", i ? ", " : "", arg->tok.n, arg->tok.z, c->name);
+    }
+    size_t start = token_offset(&e->table);
+    size_t end = token_offset(&arg->tok) + (size_t)arg->tok.n;
+    const char *text = an->q->file->text;
+    while (end < an->q->file->len && text[end] != ')')
+        end++;
+    add_rewrite(an, start, end + 1 - start, arena_strdup(an->arena, sql.s ? sql.s : ""));
+    sb_free(&sql);
+}
+
 PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
 {
     PtrList *out = ptrlist_new(an->arena);
@@ -209,6 +310,10 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
         ResultCol *rc = cols->items[i];
         if (rc->star) {
             expand_star(an, sc, rc, out);
+            continue;
+        }
+        if (is_embed(rc->expr)) {
+            embed_table(an, sc, rc, out);
             continue;
         }
         TypeInfo t = type_expr(an, sc, rc->expr);

@@ -63,6 +63,11 @@ static ApiQuery *api_from(Arena *arena, Query *q)
         ac->name = c->name;
         ac->ctype = c->ctype;
         ac->nullable = c->nullable;
+        if (c->embed) {
+            ac->embed_field = c->embed->field;
+            ac->embed_table = c->embed->table;
+            ac->embed_nullable = c->embed->nullable;
+        }
         ptrlist_push(arena, aq->columns, ac);
     }
     aq->impl[q->dialect] = q;
@@ -137,6 +142,14 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
             ok = false;
         }
         ac->nullable |= c->nullable;
+        if (ac->embed_field && c->embed)
+            ac->embed_nullable |= c->embed->nullable;
+        else if ((ac->embed_field != NULL) != (c->embed != NULL) && ok) {
+            diag_error(c->pos, "query %s: result column \"%s\" is embedded with sqlc.embed() in only one dialect",
+                       aq->name, c->name);
+            diag_note(fc->pos, "the %s column", d1);
+            ok = false;
+        }
     }
     return ok;
 }

@@ -3,7 +3,8 @@
  * books fixture (cases/inference_basics) exercises int64, double, bool,
  * blob and text results and parameters, nullable scalars (keel_opt_*),
  * :execlastid, :execrows, :execresult, :exec on a SELECT, :one, :many and
- * the streaming form, and result columns named by the engine's rule.
+ * the streaming form, result columns named by the engine's rule, and
+ * sqlc.embed() rows nested as their table's struct.
  */
 #include <string.h>
 
@@ -245,6 +246,46 @@ static void unnamed_columns_take_the_engine_names(keel_db *db)
     keel_arena_free(&arena);
 }
 
+static void embedded_tables_fill_nested_structs(keel_db *db)
+{
+    int64_t ann = add_author(db, "Ann", "ann@x");
+    int64_t bob = add_author(db, "Bob", NULL);
+    keel_arena arena = KEEL_ARENA_INIT;
+    const unsigned char cover[] = { 1, 0, 2 };
+    books_add_book_row book;
+    REQUIRE_OK(books_add_book(db, &(books_add_book_params){ .author_id = ann, .title = "T",
+        .price = KEEL_SOME_DOUBLE(4.5), .cover = { cover, sizeof cover } }, &arena, &book));
+
+    books_book_and_author_row one;
+    REQUIRE_OK(books_book_and_author(db, book.id, &arena, &one));
+    CHECK_INT_EQ(one.b.id, book.id);
+    CHECK_INT_EQ(one.b.author_id, ann);
+    CHECK_STR_EQ(one.b.title, "T");
+    CHECK(one.b.price.valid && one.b.price.value == 4.5);
+    CHECK(one.b.cover.len == sizeof cover && memcmp(one.b.cover.data, cover, sizeof cover) == 0);
+    CHECK(!one.b.published);
+    CHECK_INT_EQ(one.a.id, ann);
+    CHECK_STR_EQ(one.a.name, "Ann");
+    CHECK_STR_EQ(one.a.email, "ann@x");
+    CHECK_INT_EQ(one.a.default_, 0);
+    CHECK_CODE(books_book_and_author(db, book.id + 100, &arena, &one), KEEL_NOT_FOUND);
+
+    /* Bob has no book: his row's embed is missing, and zeroed */
+    books_authors_and_their_books_row *rows = NULL;
+    size_t n = 0;
+    REQUIRE_OK(books_authors_and_their_books(db, &arena, &rows, &n));
+    REQUIRE(n == 2);
+    CHECK_STR_EQ(rows[0].author, "Ann");
+    CHECK(rows[0].books_valid);
+    CHECK_INT_EQ(rows[0].books.id, book.id);
+    CHECK_STR_EQ(rows[0].books.title, "T");
+    CHECK_STR_EQ(rows[1].author, "Bob");
+    CHECK(!rows[1].books_valid);
+    CHECK(rows[1].books.title == NULL && rows[1].books.id == 0 && !rows[1].books.price.valid);
+    (void)bob;
+    keel_arena_free(&arena);
+}
+
 static const keel_test_case cases[] = {
     KEEL_TEST(execlastid_returns_each_new_id),
     KEEL_TEST(blob_parameter_and_result_keep_every_byte),
@@ -259,6 +300,7 @@ static const keel_test_case cases[] = {
     KEEL_TEST(execresult_counts_rows_and_knows_sqlite_last_id),
     KEEL_TEST(exec_on_select_runs_and_drops_rows),
     KEEL_TEST(unnamed_columns_take_the_engine_names),
+    KEEL_TEST(embedded_tables_fill_nested_structs),
 };
 
 int main(int argc, char **argv)

@@ -29,8 +29,8 @@ const keel_migration repo__postgres_migrations[1] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query repo__postgres_queries[12];
-const keel_query repo__postgres_queries[12] = {
+extern const keel_query repo__postgres_queries[14];
+const keel_query repo__postgres_queries[14] = {
     /* queries/postgres/q.sql:1 */
     [0] = {
         .name = "AuthorsWithBooks",
@@ -123,5 +123,25 @@ const keel_query repo__postgres_queries[12] = {
         .n_params = 0,
         .sql =
             "SELECT count(*), max(price), count(*) + 1 FROM books",
+    },
+    /* queries/postgres/q.sql:48 */
+    [12] = {
+        .name = "BookAndAuthor",
+        .n_params = 1,
+        .sql =
+            "SELECT b.\"id\", b.\"author_id\", b.\"title\", b.\"price\", b.\"cover\", b.\"published\", a.\"id\", a.\"name\", a.\"email\", a.\"default\"\n"
+            "FROM books b\n"
+            "JOIN authors a ON a.id = b.author_id\n"
+            "WHERE b.id = $1",
+    },
+    /* queries/postgres/q.sql:55 */
+    [13] = {
+        .name = "AuthorsAndTheirBooks",
+        .n_params = 0,
+        .sql =
+            "SELECT a.name AS author, books.\"id\", books.\"author_id\", books.\"title\", books.\"price\", books.\"cover\", books.\"published\"\n"
+            "FROM authors a\n"
+            "LEFT JOIN books ON books.author_id = a.id\n"
+            "ORDER BY a.id, books.id",
     },
 };

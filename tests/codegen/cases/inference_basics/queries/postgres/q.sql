@@ -44,3 +44,17 @@ SELECT 1;
 /* name: BookTotals :one */
 -- Unnamed columns take the engine's names: count, max, column_3.
 SELECT count(*), max(price), count(*) + 1 FROM books;
+
+-- name: BookAndAuthor :one
+-- Each embed is a nested struct of its table's row type.
+SELECT sqlc.embed(b), sqlc.embed(a)
+FROM books b
+JOIN authors a ON a.id = b.author_id
+WHERE b.id = $1;
+
+-- name: AuthorsAndTheirBooks :many
+-- A LEFT JOINed embed may be missing: books_valid says whether it is there.
+SELECT a.name AS author, sqlc.embed(books)
+FROM authors a
+LEFT JOIN books ON books.author_id = a.id
+ORDER BY a.id, books.id;
