@@ -257,6 +257,14 @@ void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, bool nul
      * still names it */
     while (e && e->kind == EX_CAST)
         e = strip(e->lhs);
+    /* SET x = CASE WHEN ... THEN $1 ELSE $2 END: the branches are what
+     * the context types */
+    if (e && e->kind == EX_CASE) {
+        for (int i = 1; i < PTRLIST_LEN(e->list); i += 2)
+            hint_param(an, e->list->items[i], hint, name, nullable);
+        hint_param(an, e->rhs, hint, name, nullable);
+        return;
+    }
     if (!is_param(e) || hint.t == CT_UNKNOWN)
         return;
     Param *p = param_of(an, e);

@@ -289,7 +289,7 @@ static void embed_table(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
         o->ctype = c->ctype;
         o->nullable = !c->not_null;
         o->pos = arg->tok.pos;
-        o->origin = c;
+        o->origin = table->view ? NULL : c; /* a view's columns have no NOT NULL to check */
         o->embed = em;
         ptrlist_push(an->arena, out, o);
         sb_printf(&sql, "%s%.*s.\"%s\"", i ? ", " : "", arg->tok.n, arg->tok.z, c->name);

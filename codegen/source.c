@@ -37,13 +37,15 @@ static bool check_bytes(const SrcFile *f)
 
 /* Where SQL is in text[start, end): calls mark(ctx, offset) for every byte
  * that is neither blank nor inside a comment ("--" to the end of the line,
- * block comments, which nest in PostgreSQL and may span lines). Strings and
+ * block comments, which nest in PostgreSQL and may span lines), and
+ * block(ctx, from, to) for each outermost block comment. Strings and
  * quoted names are followed, so a "--" or a slash-star inside one is SQL. */
-static void find_sql_bytes(const char *text, size_t start, size_t end, void (*mark)(void *ctx, size_t offset),
-                           void *ctx)
+static void find_sql_and_comments(const char *text, size_t start, size_t end, void (*mark)(void *ctx, size_t offset),
+                                  void (*block)(void *ctx, size_t from, size_t to), void *ctx)
 {
     int depth = 0;
     char quote = 0;
+    size_t block_from = 0;
     for (size_t i = start; i < end; i++) {
         char c = text[i];
         char next = i + 1 < end ? text[i + 1] : 0;
@@ -55,6 +57,8 @@ static void find_sql_bytes(const char *text, size_t start, size_t end, void (*ma
             if (c == '*' && next == '/') {
                 depth--;
                 i++;
+                if (depth == 0 && block)
+                    block(ctx, block_from, i + 1);
             } else if (c == '/' && next == '*') {
                 depth++;
                 i++;
@@ -64,6 +68,7 @@ static void find_sql_bytes(const char *text, size_t start, size_t end, void (*ma
                 i++;
         } else if (c == '/' && next == '*') {
             depth = 1;
+            block_from = i;
             i++;
         } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
             mark(ctx, i);
@@ -71,6 +76,14 @@ static void find_sql_bytes(const char *text, size_t start, size_t end, void (*ma
                 quote = c;
         }
     }
+    if (depth > 0 && block)
+        block(ctx, block_from, end);
+}
+
+static void find_sql_bytes(const char *text, size_t start, size_t end, void (*mark)(void *ctx, size_t offset),
+                           void *ctx)
+{
+    find_sql_and_comments(text, start, end, mark, NULL, ctx);
 }
 
 static void note_sql(void *ctx, size_t offset)
@@ -301,12 +314,22 @@ typedef struct Line {
     size_t start, len; /* byte offset and length without the newline */
     int number;
     bool sql;          /* holds SQL, not only blanks and comments */
+    bool in_comment;   /* starts inside a block comment */
 } Line;
 
 typedef struct LineCursor {
     Line *lines;
     int n, at;
 } LineCursor;
+
+/* Lines that start inside a block comment hold no annotation. */
+static void mark_comment_lines(void *ctx, size_t from, size_t to)
+{
+    LineCursor *c = ctx;
+    for (int i = 0; i < c->n; i++)
+        if (c->lines[i].start > from && c->lines[i].start < to)
+            c->lines[i].in_comment = true;
+}
 
 static void mark_sql_line(void *ctx, size_t offset)
 {
@@ -457,13 +480,13 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
             cap *= 2;
             lines = xrealloc(lines, (size_t)cap * sizeof *lines);
         }
-        lines[n_lines++] = (Line){f->text + pos, pos, len, (int)number, false};
+        lines[n_lines++] = (Line){f->text + pos, pos, len, (int)number, false, false};
         pos += len + 1;
         if (!nl)
             break;
     }
     LineCursor cursor = {lines, n_lines, 0};
-    find_sql_bytes(f->text, 0, f->len, mark_sql_line, &cursor);
+    find_sql_and_comments(f->text, 0, f->len, mark_sql_line, mark_comment_lines, &cursor);
     bool ok = true;
     Query *current = NULL;
     int block_first = 0;
@@ -472,7 +495,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
     for (int i = 0; i < n_lines; i++) {
         Query q = {0};
         q.file = f;
-        int r = parse_annotation(arena, f, &lines[i], &q);
+        int r = lines[i].in_comment ? 0 : parse_annotation(arena, f, &lines[i], &q);
         if (r < 0) {
             /* the block's SQL belongs to the broken annotation: one error */
             if (current)
