@@ -195,7 +195,14 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
         matched = true;
         for (int j = 0; j < PTRLIST_LEN(src->columns); j++) {
             Column *c = src->columns->items[j];
-            push_out(an, out, c->name, column_type(c, src), TOKEN_SET(rc->star_table) ? rc->star_table.pos : c->pos);
+            SrcPos pos = TOKEN_SET(rc->star_table) ? rc->star_table.pos : c->pos;
+            /* SELECT * FROM (SELECT 1) s: PostgreSQL's "?column?" */
+            bool unnamed = strcmp(c->name, "?column?") == 0;
+            int before = out->n;
+            push_out(an, out, unnamed ? arena_printf(an->arena, "column_%d", out->n + 1) : c->name, column_type(c, src),
+                     pos);
+            if (unnamed && out->n > before)
+                ((OutColumn *)out->items[before])->sql_name = "?column?";
         }
     }
     if (qual && !matched)
