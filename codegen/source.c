@@ -48,7 +48,9 @@ static void find_sql_and_comments(const char *text, size_t start, size_t end, vo
     size_t block_from = 0;
     for (size_t i = start; i < end; i++) {
         char c = text[i];
-        char next = i + 1 < end ? text[i + 1] : 0;
+        char next = '\0';
+        if (i + 1 < end)
+            next = text[i + 1];
         if (quote) {
             mark(ctx, i);
             if (c == quote)
