@@ -130,6 +130,14 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
         ApiColumn *ac = aq->columns->items[i];
         OutColumn *c = other->columns->items[i];
         OutColumn *fc = first->columns->items[i];
+        if ((ac->embed_field != NULL) != (c->embed != NULL)) {
+            const OutColumn *embedded = c->embed ? c : fc;
+            diag_error(c->pos, "query %s: result column %d is part of sqlc.embed(%s) in %s only; embed it in both "
+                       "dialects or in neither", aq->name, i + 1, embedded->embed->field,
+                       dialect_name(c->embed ? other->dialect : first->dialect));
+            diag_note(fc->pos, "the %s column", d1);
+            return false;
+        }
         if (strcmp(ac->name, c->name) != 0) {
             diag_error(c->pos, "query %s: result column %d is \"%s\" in %s but \"%s\" in %s", aq->name, i + 1, c->name,
                        d2, ac->name, d1);
@@ -144,12 +152,6 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
         ac->nullable |= c->nullable;
         if (ac->embed_field && c->embed)
             ac->embed_nullable |= c->embed->nullable;
-        else if ((ac->embed_field != NULL) != (c->embed != NULL) && ok) {
-            diag_error(c->pos, "query %s: result column \"%s\" is embedded with sqlc.embed() in only one dialect",
-                       aq->name, c->name);
-            diag_note(fc->pos, "the %s column", d1);
-            ok = false;
-        }
     }
     return ok;
 }
