@@ -243,13 +243,6 @@ static void put_signature(StrBuf *b, const ApiQuery *aq, const Names *n, bool ea
     }
 }
 
-/* ------------------------------------------------------------ header */
-
-static const Query *first_impl(const ApiQuery *aq)
-{
-    return aq->impl[DIALECT_SQLITE] ? aq->impl[DIALECT_SQLITE] : aq->impl[DIALECT_POSTGRES];
-}
-
 /* sqlc.embed(t) columns are a run of "t.column" ApiColumns. */
 static bool starts_embed(const ApiQuery *aq, int k)
 {
@@ -265,6 +258,42 @@ static char *table_type(Arena *arena, const char *repo, const char *table)
         if (!(isalnum((unsigned char)*c) || *c == '_'))
             *c = '_';
     return t;
+}
+
+bool emit_check_names(Arena *arena, const char *repo, PtrList *api)
+{
+    bool ok = true;
+    for (int i = 0; i < api->n; i++) {
+        const ApiQuery *aq = api->items[i];
+        for (int k = 0; k < aq->columns->n; k++) {
+            const ApiColumn *c = aq->columns->items[k];
+            if (!starts_embed(aq, k))
+                continue;
+            char *type = table_type(arena, repo, c->embed_table);
+            const char *clash = strcmp(type, arena_printf(arena, "%s_schema", repo)) == 0 ? "the schema object" : NULL;
+            for (int j = 0; j < api->n && !clash; j++) {
+                const ApiQuery *other = api->items[j];
+                Names n = names_for(arena, repo, other);
+                if (strcmp(n.fn, type) == 0 || strcmp(arena_printf(arena, "%s_each", n.fn), type) == 0)
+                    clash = arena_printf(arena, "the function of query %s", other->name);
+            }
+            if (!clash)
+                continue;
+            const Query *q = aq->impl[DIALECT_SQLITE] ? aq->impl[DIALECT_SQLITE] : aq->impl[DIALECT_POSTGRES];
+            const OutColumn *oc = q->columns->items[k];
+            diag_error(oc->pos, "sqlc.embed(%s): the row type %s of table %s would have the name of %s; rename the "
+                       "query", c->embed_field, type, c->embed_table, clash);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* ------------------------------------------------------------ header */
+
+static const Query *first_impl(const ApiQuery *aq)
+{
+    return aq->impl[DIALECT_SQLITE] ? aq->impl[DIALECT_SQLITE] : aq->impl[DIALECT_POSTGRES];
 }
 
 /* Declares, once per header, the row type of each table a query embeds. */

@@ -137,6 +137,8 @@ int pipeline_run(const PipelineOptions *opt)
     PtrList *api = ptrlist_new(arena);
     if (ok)
         ok = parity_build(arena, repos, api);
+    if (ok)
+        ok = emit_check_names(arena, opt->name, api);
     if (ok && opt->out_dir)
         ok = emit_repository(arena, opt->name, repos, api, opt->out_dir);
     if (ok && opt->describe)
