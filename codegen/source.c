@@ -322,15 +322,17 @@ typedef struct Line {
 typedef struct LineCursor {
     Line *lines;
     int n, at;
+    int comment_at; /* comments come in text order: lines before this one are done */
 } LineCursor;
 
 /* Lines that start inside a block comment hold no annotation. */
 static void mark_comment_lines(void *ctx, size_t from, size_t to)
 {
     LineCursor *c = ctx;
-    for (int i = 0; i < c->n; i++)
-        if (c->lines[i].start > from && c->lines[i].start < to)
-            c->lines[i].in_comment = true;
+    while (c->comment_at < c->n && c->lines[c->comment_at].start <= from)
+        c->comment_at++;
+    for (; c->comment_at < c->n && c->lines[c->comment_at].start < to; c->comment_at++)
+        c->lines[c->comment_at].in_comment = true;
 }
 
 static void mark_sql_line(void *ctx, size_t offset)
@@ -487,7 +489,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
         if (!nl)
             break;
     }
-    LineCursor cursor = {lines, n_lines, 0};
+    LineCursor cursor = {lines, n_lines, 0, 0};
     find_sql_and_comments(f->text, 0, f->len, mark_sql_line, mark_comment_lines, &cursor);
     bool ok = true;
     Query *current = NULL;
