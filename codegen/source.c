@@ -407,6 +407,13 @@ static int parse_annotation(Arena *arena, const SrcFile *f, const Line *ln, Quer
         diag_error(cmd_pos, "query %.*s has no command; %s", (int)(p - name), name, expect);
         return -1;
     }
+    static const char *const sqlc_only[] = {":copyfrom", ":batchexec", ":batchmany", ":batchone"};
+    for (size_t i = 0; i < sizeof sqlc_only / sizeof sqlc_only[0]; i++)
+        if ((size_t)(cmd_end - cmd) == strlen(sqlc_only[i]) && memcmp(cmd, sqlc_only[i], strlen(sqlc_only[i])) == 0) {
+            diag_error(cmd_pos, "keel does not support sqlc's %s (pgx batches and COPY); use :exec and call it in a "
+                       "loop inside keel_update()", sqlc_only[i]);
+            return -1;
+        }
     if (!parse_cmd(cmd, (size_t)(cmd_end - cmd), &q->cmd)) {
         diag_error(cmd_pos, "unknown query command \"%.*s\"; %s", (int)(cmd_end - cmd), cmd, expect);
         return -1;
