@@ -225,6 +225,22 @@ static void execresult_counts_rows_and_knows_sqlite_last_id(keel_db *db)
     REQUIRE_OK(books_rename_authors(db, &(books_rename_authors_params){ .new_name = "Cy", .old_name = "none" }, NULL));
 }
 
+static void execresult_counts_rows_returned_and_dropped(keel_db *db)
+{
+    int64_t ann = add_author(db, "Ann", NULL);
+    keel_arena arena = KEEL_ARENA_INIT;
+    books_add_book_row book;
+    for (int i = 0; i < 3; i++)
+        REQUIRE_OK(books_add_book(db, &(books_add_book_params){ .author_id = ann, .title = "T" }, &arena, &book));
+    keel_exec_result r = { .rows_affected = -1 };
+    REQUIRE_OK(books_delete_books_of(db, ann, &r));
+    CHECK_INT_EQ(r.rows_affected, 3);
+    CHECK(!r.last_insert_id.valid);
+    REQUIRE_OK(books_delete_books_of(db, ann, &r));
+    CHECK_INT_EQ(r.rows_affected, 0);
+    keel_arena_free(&arena);
+}
+
 static void exec_on_select_runs_and_drops_rows(keel_db *db)
 {
     REQUIRE_OK(books_ping(db));
@@ -298,6 +314,7 @@ static const keel_test_case cases[] = {
     KEEL_TEST(list_parameters_filter_by_every_item),
     KEEL_TEST(foreign_key_violation_from_generated_insert),
     KEEL_TEST(execresult_counts_rows_and_knows_sqlite_last_id),
+    KEEL_TEST(execresult_counts_rows_returned_and_dropped),
     KEEL_TEST(exec_on_select_runs_and_drops_rows),
     KEEL_TEST(unnamed_columns_take_the_engine_names),
     KEEL_TEST(embedded_tables_fill_nested_structs),

@@ -22,7 +22,8 @@ enum {
     REPO__Q_BOOK_TOTALS = 11,
     REPO__Q_BOOK_AND_AUTHOR = 12,
     REPO__Q_AUTHORS_AND_THEIR_BOOKS = 13,
-    REPO__QUERY_COUNT = 14
+    REPO__Q_DELETE_BOOKS_OF = 14,
+    REPO__QUERY_COUNT = 15
 };
 
 extern const keel_query repo__sqlite_queries[REPO__QUERY_COUNT];
@@ -663,6 +664,24 @@ int repo_authors_and_their_books_each(keel_db *db,
         if ((rc = repo__read_authors_and_their_books(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
     }
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+int repo_delete_books_of(keel_db *db, int64_t author_id, keel_exec_result *result)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_DELETE_BOOKS_OF);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_int64(st, 1, author_id);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    if (rc == KEEL_DONE && result)
+        *result = keel_stmt_exec_result(st, false);
     keel_stmt_close(st);
     return rc == KEEL_DONE ? KEEL_OK : rc;
 }

@@ -249,6 +249,13 @@ int repo_authors_and_their_books(keel_db *db,
 int repo_authors_and_their_books_each(keel_db *db,
         int (*fn)(const repo_authors_and_their_books_row *row, void *ctx), void *ctx);
 
+/* ---- DeleteBooksOf (:execresult), queries/sqlite/q.sql:62
+ * RETURNING rows are stepped through and dropped; the result counts them.
+ *
+ *   DELETE FROM books WHERE author_id = ?1 RETURNING id
+ */
+int repo_delete_books_of(keel_db *db, int64_t author_id, keel_exec_result *result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,8 +29,8 @@ const keel_migration repo__postgres_migrations[1] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query repo__postgres_queries[14];
-const keel_query repo__postgres_queries[14] = {
+extern const keel_query repo__postgres_queries[15];
+const keel_query repo__postgres_queries[15] = {
     /* queries/postgres/q.sql:1 */
     [0] = {
         .name = "AuthorsWithBooks",
@@ -143,5 +143,12 @@ const keel_query repo__postgres_queries[14] = {
             "FROM authors a\n"
             "LEFT JOIN books ON books.author_id = a.id\n"
             "ORDER BY a.id, books.id",
+    },
+    /* queries/postgres/q.sql:62 */
+    [14] = {
+        .name = "DeleteBooksOf",
+        .n_params = 1,
+        .sql =
+            "DELETE FROM books WHERE author_id = $1 RETURNING id",
     },
 };

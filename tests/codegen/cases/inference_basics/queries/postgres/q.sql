@@ -58,3 +58,7 @@ SELECT a.name AS author, sqlc.embed(books)
 FROM authors a
 LEFT JOIN books ON books.author_id = a.id
 ORDER BY a.id, books.id;
+
+-- name: DeleteBooksOf :execresult
+-- RETURNING rows are stepped through and dropped; the result counts them.
+DELETE FROM books WHERE author_id = $1 RETURNING id;
