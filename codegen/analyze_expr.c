@@ -216,6 +216,8 @@ static TypeInfo type_case(Analyzer *an, Scope *sc, Expr *e)
         if (e->lhs) {
             hint_param(an, e->list->items[i], operand, column_name_of(&operand), false);
             hint_param(an, e->lhs, w, column_name_of(&w), false);
+        } else {
+            hint_param(an, e->list->items[i], ti(CT_BOOL, false), NULL, false); /* CASE WHEN @flag THEN */
         }
         TypeInfo th = type_expr(an, sc, e->list->items[i + 1]);
         if (result == CT_UNKNOWN)
@@ -228,6 +230,10 @@ static TypeInfo type_case(Analyzer *an, Scope *sc, Expr *e)
             result = el.t;
         nullable |= el.nullable;
     }
+    /* every branch has the CASE's one type: THEN @x ELSE col types @x */
+    for (int i = 1; i < e->list->n; i += 2)
+        hint_param(an, e->list->items[i], ti(result, false), NULL, false);
+    hint_param(an, e->rhs, ti(result, false), NULL, false);
     return ti(result, nullable);
 }
 
@@ -248,6 +254,11 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
     case EX_DEFAULT: return ti(CT_UNKNOWN, true);
     case EX_PARAM: {
         Param *p = param_of(an, e);
+        if (p && p->list && !an->in_list_item && is_sqlc_call(e)) {
+            error_at(an, e->tok.pos, "sqlc.slice(%s) must be the only item of an IN list: x IN (sqlc.slice(%s))",
+                     p->name, p->name);
+            return ti(CT_UNKNOWN, true);
+        }
         if (p && p->typed)
             return ti(p->ctype, p->nullable);
         return ti(CT_UNKNOWN, false);

@@ -110,6 +110,10 @@ TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
 {
     char *name = token_name(an->arena, &e->tok);
     if (is_sqlc_call(e)) {
+        if (strcmp(name, "embed") == 0) {
+            error_at(an, e->table.pos, "sqlc.embed() is a result column of the outermost SELECT, nothing else");
+            return ti(CT_UNKNOWN, true);
+        }
         Param *p = param_of(an, e);
         if (p && p->list && !an->in_list_item) {
             error_at(an, e->table.pos, "sqlc.slice(%s) must be the only item of an IN list: x IN (sqlc.slice(%s))",

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "parse.h"
 #include "sqlparse.h"
@@ -42,6 +43,30 @@ static int named_slot(const PtrList *named, const char *name)
     return 0;
 }
 
+/* sqlc's two parameter styles; one query uses one of them (@name and
+ * sqlc.arg/narg/slice are one style: real queries mix @id with
+ * sqlc.narg(filter), and sqlc accepts that). */
+typedef enum ParamStyle { STYLE_POSITIONAL, STYLE_NAMED, STYLE_COUNT } ParamStyle;
+
+static const char *const style_names[STYLE_COUNT] = {"positional parameters ($1, ?)",
+                                                     "named parameters (sqlc.arg or @name)"};
+
+/* As sqlc: "query mixes positional parameters ($1) and named parameters
+ * (sqlc.arg or @arg)", at the first use of the second style. */
+static void check_style(Analyzer *an, ParamStyle style, const Token *t, Token *first_of, bool *reported)
+{
+    if (!TOKEN_SET(first_of[style]))
+        first_of[style] = *t;
+    for (int other = 0; other < STYLE_COUNT && !*reported; other++) {
+        if (other == (int)style || !TOKEN_SET(first_of[other]))
+            continue;
+        error_at(an, t->pos, "query %s mixes %s and %s; use one style in a query", an->q->name,
+                 style_names[other], style_names[style]);
+        diag_note(first_of[other].pos, "its %s start here", style_names[other]);
+        *reported = true;
+    }
+}
+
 void number_params(Analyzer *an)
 {
     Query *q = an->q;
@@ -51,6 +76,8 @@ void number_params(Analyzer *an)
     int n_toks = 0;
     int max_slot = 0;
     PtrList *named = ptrlist_new(an->arena); /* Param* with a name, for reuse */
+    Token first_of[STYLE_COUNT] = {{0}};
+    bool mixed = false;
     bool more = true;
     while (more || n_toks > 0) {
         /* a window of six tokens: enough to see sqlc.arg(name) whole */
@@ -70,7 +97,8 @@ void number_params(Analyzer *an)
         bool forced_null = false;
         bool is_list = false;
         if (n_toks == 6 && word_is_tok(&toks[0], "sqlc") && toks[1].type == TK_DOT && toks[3].type == TK_LP &&
-            toks[4].type == TK_ID && toks[5].type == TK_RP) {
+            toks[5].type == TK_RP && (toks[4].type == TK_ID || toks[4].type == TK_STRING ||
+                                      isalpha((unsigned char)toks[4].z[0]) || toks[4].z[0] == '_')) {
             const Token *fn = &toks[2];
             if (word_is_tok(fn, "slice") && q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "sqlc.slice() is for SQLite; PostgreSQL takes a list as an array: = ANY(@%.*s::bigint[])",
@@ -78,20 +106,31 @@ void number_params(Analyzer *an)
                 consumed = 6;
                 goto next;
             }
+            if (word_is_tok(fn, "embed")) {
+                consumed = 6; /* a result column: analyze_result.c rewrites it */
+                goto next;
+            }
             if (!word_is_tok(fn, "arg") && !word_is_tok(fn, "narg") && !word_is_tok(fn, "slice")) {
-                error_at(an, fn->pos, "unknown sqlc function \"%.*s\"; keel knows sqlc.arg, sqlc.narg and sqlc.slice",
+                error_at(an, fn->pos,
+                         "unknown sqlc function \"%.*s\"; keel knows sqlc.arg, sqlc.narg, sqlc.slice and sqlc.embed",
                          fn->n, fn->z);
                 consumed = 6;
                 goto next;
             }
             forced_null = word_is_tok(fn, "narg");
             is_list = word_is_tok(fn, "slice");
+            /* sqlc.arg(name), sqlc.arg('name'), sqlc.arg("name") */
             name = token_name(an->arena, &toks[4]);
             span = token_offset(&toks[5]) + 1 - token_offset(&t);
             consumed = 6;
+            if (!is_c_identifier(name)) {
+                error_at(an, toks[4].pos, "parameter name \"%s\" is not a C identifier", name);
+                goto next;
+            }
             slot = named_slot(named, name);
             if (!slot)
                 slot = ++max_slot;
+            check_style(an, STYLE_NAMED, &t, first_of, &mixed);
         } else if (t.type != TK_VARIABLE) {
             goto next;
         } else if (t.z[0] == '?' && t.n == 1) {
@@ -100,6 +139,7 @@ void number_params(Analyzer *an)
                 goto next;
             }
             slot = ++max_slot;
+            check_style(an, STYLE_POSITIONAL, &t, first_of, &mixed);
         } else if ((t.z[0] == '?' || t.z[0] == '$') && isdigit((unsigned char)t.z[1])) {
             if (t.z[0] == '?' && q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "\"%.*s\" is SQLite syntax; PostgreSQL queries use $1, $2, ... or @name", t.n,
@@ -116,6 +156,7 @@ void number_params(Analyzer *an)
                 goto next;
             }
             slot = (int)n;
+            check_style(an, STYLE_POSITIONAL, &t, first_of, &mixed);
         } else {
             if (t.z[0] != '@' && q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "\"%.*s\" is not a PostgreSQL parameter; use $1, $2, ... or @name", t.n, t.z);
@@ -129,6 +170,7 @@ void number_params(Analyzer *an)
                 error_at(an, t.pos, "parameter name \"%s\" is not a C identifier", name);
                 goto next;
             }
+            check_style(an, STYLE_NAMED, &t, first_of, &mixed);
         }
         if (slot > max_slot)
             max_slot = slot;
@@ -175,8 +217,12 @@ void number_params(Analyzer *an)
     }
 }
 
+/* sqlc.arg(x) and its kind reach the analyzer as one parameter token
+ * (sqlparse.c); other sqlc.fn(...) forms as a function call. */
 bool is_sqlc_call(const Expr *e)
 {
+    if (e->kind == EX_PARAM)
+        return e->tok.n > 5 && strncasecmp(e->tok.z, "sqlc", 4) == 0;
     return e->kind == EX_FUNC && TOKEN_SET(e->table) && str_ieq_n(e->table.z, (size_t)e->table.n, "sqlc");
 }
 
@@ -188,7 +234,7 @@ bool is_param(const Expr *e)
 
 Param *param_of(Analyzer *an, const Expr *e)
 {
-    size_t off = token_offset(is_sqlc_call(e) ? &e->table : &e->tok);
+    size_t off = token_offset(e->kind == EX_FUNC ? &e->table : &e->tok);
     for (int i = 0; i < an->q->uses->n; i++) {
         ParamUse *u = an->q->uses->items[i];
         if (u->offset == off)
@@ -213,6 +259,14 @@ void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, bool nul
      * still names it */
     while (e && e->kind == EX_CAST)
         e = strip(e->lhs);
+    /* SET x = CASE WHEN ... THEN $1 ELSE $2 END: the branches are what
+     * the context types */
+    if (e && e->kind == EX_CASE) {
+        for (int i = 1; i < PTRLIST_LEN(e->list); i += 2)
+            hint_param(an, e->list->items[i], hint, name, nullable);
+        hint_param(an, e->rhs, hint, name, nullable);
+        return;
+    }
     if (!is_param(e) || hint.t == CT_UNKNOWN)
         return;
     Param *p = param_of(an, e);

@@ -36,7 +36,9 @@ PtrList *columns_from_outcols(Analyzer *an, PtrList *outs)
     for (int i = 0; i < PTRLIST_LEN(outs); i++) {
         OutColumn *o = outs->items[i];
         Column *c = arena_alloc(an->arena, sizeof *c);
-        c->name = o->name;
+        /* the engine's name, which outer queries refer to: "default", not
+         * its C form "default_" */
+        c->name = (char *)(o->sql_name ? o->sql_name : o->name);
         c->ctype = o->ctype;
         c->not_null = !o->nullable;
         c->decl_type = o->origin ? o->origin->decl_type : "";

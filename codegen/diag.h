@@ -31,6 +31,8 @@ void diag_error(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 
 /* Warnings are reported but never fail a run. */
 void diag_warning(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reported like an error, but the run still succeeds and writes its output. */
+void diag_warning(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);
 
 /* A trial: errors reported between begin and end are neither shown nor

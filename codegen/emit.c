@@ -249,7 +249,54 @@ static void put_signature(StrBuf *b, const ApiQuery *aq, const Names *n, bool ea
     case CMD_EXEC: sb_puts(b, ")"); break;
     case CMD_EXECROWS: sb_puts(b, ", int64_t *rows_affected)"); break;
     case CMD_EXECLASTID: sb_puts(b, ", int64_t *last_id)"); break;
+    case CMD_EXECRESULT: sb_puts(b, ", keel_exec_result *result)"); break;
     }
+}
+
+/* sqlc.embed(t) columns are a run of "t.column" ApiColumns. */
+static bool starts_embed(const ApiQuery *aq, int k)
+{
+    const ApiColumn *c = aq->columns->items[k];
+    return c->embed_field && (k == 0 || ((const ApiColumn *)aq->columns->items[k - 1])->embed_field != c->embed_field);
+}
+
+/* The row type of an embedded table: <repo>_<table>. */
+static char *table_type(Arena *arena, const char *repo, const char *table)
+{
+    char *t = arena_printf(arena, "%s_%s", repo, table);
+    for (char *c = t; *c; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '_'))
+            *c = '_';
+    return t;
+}
+
+bool emit_check_names(Arena *arena, const char *repo, PtrList *api)
+{
+    bool ok = true;
+    for (int i = 0; i < api->n; i++) {
+        const ApiQuery *aq = api->items[i];
+        for (int k = 0; k < aq->columns->n; k++) {
+            const ApiColumn *c = aq->columns->items[k];
+            if (!starts_embed(aq, k))
+                continue;
+            char *type = table_type(arena, repo, c->embed_table);
+            const char *clash = strcmp(type, arena_printf(arena, "%s_schema", repo)) == 0 ? "the schema object" : NULL;
+            for (int j = 0; j < api->n && !clash; j++) {
+                const ApiQuery *other = api->items[j];
+                Names n = names_for(arena, repo, other);
+                if (strcmp(n.fn, type) == 0 || strcmp(arena_printf(arena, "%s_each", n.fn), type) == 0)
+                    clash = arena_printf(arena, "the function of query %s", other->name);
+            }
+            if (!clash)
+                continue;
+            const Query *q = aq->impl[DIALECT_SQLITE] ? aq->impl[DIALECT_SQLITE] : aq->impl[DIALECT_POSTGRES];
+            const OutColumn *oc = q->columns->items[k];
+            diag_error(oc->pos, "sqlc.embed(%s): the row type %s of table %s would have the name of %s; rename the "
+                       "query", c->embed_field, type, c->embed_table, clash);
+            ok = false;
+        }
+    }
+    return ok;
 }
 
 /* ------------------------------------------------------------ header */
@@ -259,9 +306,39 @@ static const Query *first_impl(const ApiQuery *aq)
     return aq->impl[DIALECT_SQLITE] ? aq->impl[DIALECT_SQLITE] : aq->impl[DIALECT_POSTGRES];
 }
 
+/* Declares, once per header, the row type of each table a query embeds. */
+static void put_embedded_types(StrBuf *b, Arena *arena, const char *repo, const ApiQuery *aq, PtrList *done)
+{
+    for (int k = 0; k < aq->columns->n; k++) {
+        if (!starts_embed(aq, k))
+            continue;
+        const ApiColumn *first = aq->columns->items[k];
+        bool seen = false;
+        for (int i = 0; i < done->n; i++)
+            seen |= strcmp(done->items[i], first->embed_table) == 0;
+        if (seen)
+            continue;
+        ptrlist_push(arena, done, (void *)first->embed_table);
+        char *type = table_type(arena, repo, first->embed_table);
+        sb_printf(b, "/* A row of table %s, as sqlc.embed(%s) nests it in a result row. */\n", first->embed_table,
+                  first->embed_table);
+        sb_printf(b, "typedef struct %s {\n", type);
+        for (int i = k; i < aq->columns->n; i++) {
+            const ApiColumn *c = aq->columns->items[i];
+            if (c->embed_field != first->embed_field)
+                break;
+            const char *field = strchr(c->name, '.') + 1;
+            sb_printf(b, "    %s%s;%s\n", column_ctype(c), field,
+                      c->nullable && (c->ctype == CT_TEXT || c->ctype == CT_BLOB) ? " /* nullable */" : "");
+        }
+        sb_printf(b, "} %s;\n\n", type);
+    }
+}
+
 static char *emit_header(Arena *arena, const char *repo, PtrList *api)
 {
     StrBuf b = {0};
+    PtrList *embedded = ptrlist_new(arena); /* table names whose row type is declared */
     char *guard = arena_printf(arena, "%s_H", upper(arena, repo));
     sb_printf(&b, GENERATED_BANNER, repo);
     sb_printf(&b, "#ifndef %s\n#define %s\n\n#include \"keel.h\"\n\n", guard, guard);
@@ -303,9 +380,20 @@ static char *emit_header(Arena *arena, const char *repo, PtrList *api)
             sb_printf(&b, "} %s;\n\n", n.params);
         }
         if (aq->columns->n > 0) {
+            put_embedded_types(&b, arena, repo, aq, embedded);
             sb_printf(&b, "typedef struct %s {\n", n.row);
             for (int k = 0; k < aq->columns->n; k++) {
                 const ApiColumn *c = aq->columns->items[k];
+                if (c->embed_field) {
+                    if (starts_embed(aq, k)) {
+                        sb_printf(&b, "    %s %s; /* sqlc.embed(%s) */\n", table_type(arena, repo, c->embed_table),
+                                  c->embed_field, c->embed_field);
+                        if (c->embed_nullable)
+                            sb_printf(&b, "    bool %s_valid; /* false: the outer join found no row, %s is zeroed */\n",
+                                      c->embed_field, c->embed_field);
+                    }
+                    continue;
+                }
                 sb_printf(&b, "    %s%s;%s\n", column_ctype(c), c->name,
                           c->nullable && (c->ctype == CT_TEXT || c->ctype == CT_BLOB) ? " /* nullable */" : "");
             }
@@ -359,35 +447,71 @@ static void put_binds(StrBuf *b, const ApiQuery *aq)
     }
 }
 
+/* An outer-joined embed is there when its first NOT NULL column is; a
+ * table without one is there when any column is not NULL. */
+static void put_embed_valid(StrBuf *b, const ApiQuery *aq, int first)
+{
+    const ApiColumn *c0 = aq->columns->items[first];
+    int end = first;
+    while (end < aq->columns->n && ((const ApiColumn *)aq->columns->items[end])->embed_field == c0->embed_field)
+        end++;
+    for (int i = first; i < end; i++)
+        if (!((const ApiColumn *)aq->columns->items[i])->nullable) {
+            sb_printf(b, "    row->%s_valid = !keel_column_is_null(st, %d);\n", c0->embed_field, i);
+            return;
+        }
+    sb_printf(b, "    row->%s_valid =", c0->embed_field);
+    for (int i = first; i < end; i++)
+        sb_printf(b, "%s!keel_column_is_null(st, %d)", i > first ? " ||\n        " : " ", i);
+    sb_puts(b, ";\n");
+}
+
 static void put_reader(StrBuf *b, const ApiQuery *aq, const Names *n, const char *repo)
 {
     sb_printf(b, "\nstatic int %s(keel_stmt *st, keel_arena *arena, %s *row)\n{\n", n->reader, n->row);
     if (!has_varlen(aq))
         sb_puts(b, "    (void)arena;\n");
     sb_puts(b, "    memset(row, 0, sizeof *row);\n");
+    const char *in = "    ";
     for (int i = 0; i < aq->columns->n; i++) {
         const ApiColumn *c = aq->columns->items[i];
+        if (i > 0 && in[4] && !c->embed_field) {
+            sb_puts(b, "    }\n");
+            in = "    ";
+        }
+        if (starts_embed(aq, i)) {
+            if (in[4])
+                sb_puts(b, "    }\n");
+            in = "    ";
+            if (c->embed_nullable) {
+                put_embed_valid(b, aq, i);
+                sb_printf(b, "    if (row->%s_valid) {\n", c->embed_field);
+                in = "        ";
+            }
+        }
         switch (c->ctype) {
         case CT_TEXT:
-            sb_printf(b, "    if (%s__text(st, %d, arena, &row->%s) != KEEL_OK)\n        return KEEL_NOMEM;\n", repo,
-                      i, c->name);
+            sb_printf(b, "%sif (%s__text(st, %d, arena, &row->%s) != KEEL_OK)\n%s    return KEEL_NOMEM;\n", in, repo,
+                      i, c->name, in);
             break;
         case CT_BLOB:
-            sb_printf(b, "    if (%s__blob(st, %d, arena, &row->%s) != KEEL_OK)\n        return KEEL_NOMEM;\n", repo,
-                      i, c->name);
+            sb_printf(b, "%sif (%s__blob(st, %d, arena, &row->%s) != KEEL_OK)\n%s    return KEEL_NOMEM;\n", in, repo,
+                      i, c->name, in);
             break;
         default: {
             const char *fn = c->ctype == CT_INT64 ? "int64" : c->ctype == CT_DOUBLE ? "double" : "bool";
             if (c->nullable)
                 sb_printf(b,
-                          "    row->%s.valid = !keel_column_is_null(st, %d);\n"
-                          "    if (row->%s.valid)\n        row->%s.value = keel_column_%s(st, %d);\n",
-                          c->name, i, c->name, c->name, fn, i);
+                          "%srow->%s.valid = !keel_column_is_null(st, %d);\n"
+                          "%sif (row->%s.valid)\n%s    row->%s.value = keel_column_%s(st, %d);\n",
+                          in, c->name, i, in, c->name, in, c->name, fn, i);
             else
-                sb_printf(b, "    row->%s = keel_column_%s(st, %d);\n", c->name, fn, i);
+                sb_printf(b, "%srow->%s = keel_column_%s(st, %d);\n", in, c->name, fn, i);
         }
         }
     }
+    if (in[4])
+        sb_puts(b, "    }\n");
     sb_puts(b, "    return KEEL_OK;\n}\n");
 }
 
@@ -476,12 +600,16 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
     case CMD_EXEC:
     case CMD_EXECROWS:
     case CMD_EXECLASTID:
+    case CMD_EXECRESULT:
         put_open_call(b, aq, n, repo);
         sb_puts(b, "    while ((rc = keel_stmt_step(st)) == KEEL_ROW)\n        ;\n");
         if (aq->cmd == CMD_EXECROWS)
             sb_puts(b, "    if (rc == KEEL_DONE && rows_affected)\n        *rows_affected = keel_stmt_changes(st);\n");
         if (aq->cmd == CMD_EXECLASTID)
             sb_puts(b, "    if (rc == KEEL_DONE && last_id)\n        *last_id = keel_stmt_last_id(st);\n");
+        if (aq->cmd == CMD_EXECRESULT)
+            sb_printf(b, "    if (rc == KEEL_DONE && result)\n        *result = keel_stmt_exec_result(st, %s);\n",
+                      first_impl(aq)->stmt->kind == STMT_INSERT ? "true" : "false");
         sb_puts(b, "    keel_stmt_close(st);\n    return rc == KEEL_DONE ? KEEL_OK : rc;\n}\n");
         break;
     }

@@ -11,6 +11,11 @@
 
 #include "parity.h"
 
+/* The C names the API would declare twice: an embedded table's row type
+ * <name>_<table> against a query's function or the schema object. Reported
+ * at the embed; every verb checks it, so `keel check` fails like generate. */
+bool emit_check_names(Arena *arena, const char *name, PtrList *api);
+
 bool emit_repository(Arena *arena, const char *name, DialectRepo repos[DIALECT_COUNT], PtrList *api,
                      const char *out_dir);
 

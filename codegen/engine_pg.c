@@ -198,6 +198,12 @@ static bool check_query(PgCheck *c, const Query *q)
     }
     for (int i = 0; ok && i < PQnfields(r); i++) {
         const OutColumn *col = q->columns->items[i];
+        if (col->sql_name && strcmp(PQfname(r, i), col->sql_name) != 0) {
+            diag_error(col->pos, "query %s: PostgreSQL names result column %d \"%s\", keel named it \"%s\"", q->name,
+                       i + 1, PQfname(r, i), col->sql_name);
+            ok = false;
+            continue;
+        }
         Oid oid = PQftype(r, i);
         CType t = pg_ctype(c, oid);
         if (t != col->ctype) {

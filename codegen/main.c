@@ -123,7 +123,7 @@ static void print_usage(FILE *f)
         fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
     fputs("\n"
           "keel reads schema/<dialect>/NNNN_name.sql migrations and queries/<dialect>/*.sql\n"
-          "annotated queries (-- name: QueryName :one|:many|:exec|:execrows|:execlastid)\n"
+          "annotated queries (-- name: QueryName :one|:many|:exec|:execrows|:execresult|:execlastid)\n"
           "for each dialect present (sqlite, postgres), as keel.yaml or sqlc.yaml names them.\n"
           "\n"
           "--diagnostics-format=json writes each diagnostic as one JSON object per line\n"

@@ -63,6 +63,11 @@ static ApiQuery *api_from(Arena *arena, Query *q)
         ac->name = c->name;
         ac->ctype = c->ctype;
         ac->nullable = c->nullable;
+        if (c->embed) {
+            ac->embed_field = c->embed->field;
+            ac->embed_table = c->embed->table;
+            ac->embed_nullable = c->embed->nullable;
+        }
         ptrlist_push(arena, aq->columns, ac);
     }
     aq->impl[q->dialect] = q;
@@ -125,6 +130,14 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
         ApiColumn *ac = aq->columns->items[i];
         OutColumn *c = other->columns->items[i];
         OutColumn *fc = first->columns->items[i];
+        if ((ac->embed_field != NULL) != (c->embed != NULL)) {
+            const OutColumn *embedded = c->embed ? c : fc;
+            diag_error(c->pos, "query %s: result column %d is part of sqlc.embed(%s) in %s only; embed it in both "
+                       "dialects or in neither", aq->name, i + 1, embedded->embed->field,
+                       dialect_name(c->embed ? other->dialect : first->dialect));
+            diag_note(fc->pos, "the %s column", d1);
+            return false;
+        }
         if (strcmp(ac->name, c->name) != 0) {
             diag_error(c->pos, "query %s: result column %d is \"%s\" in %s but \"%s\" in %s", aq->name, i + 1, c->name,
                        d2, ac->name, d1);
@@ -137,6 +150,8 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
             ok = false;
         }
         ac->nullable |= c->nullable;
+        if (ac->embed_field && c->embed)
+            ac->embed_nullable |= c->embed->nullable;
     }
     return ok;
 }

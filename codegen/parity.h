@@ -17,9 +17,12 @@ typedef struct ApiParam {
 } ApiParam;
 
 typedef struct ApiColumn {
-    char *name;
+    char *name;           /* "field.column" inside a sqlc.embed() */
     CType ctype;
     bool nullable;
+    const char *embed_field;  /* sqlc.embed(t): the nested field, else NULL */
+    const char *embed_table;  /* its row type's table */
+    bool embed_nullable;      /* the embedded row may be missing (outer join) */
 } ApiColumn;
 
 typedef struct ApiQuery {

@@ -30,6 +30,9 @@ static void describe_api(FILE *f, PtrList *api)
         }
         for (int k = 0; k < aq->columns->n; k++) {
             const ApiColumn *c = aq->columns->items[k];
+            const ApiColumn *prev = k > 0 ? aq->columns->items[k - 1] : NULL;
+            if (c->embed_field && (!prev || prev->embed_field != c->embed_field))
+                fprintf(f, "  embed %s %s%s\n", c->embed_field, c->embed_table, c->embed_nullable ? " null" : "");
             fprintf(f, "  column %s %s%s\n", c->name, ctype_name(c->ctype), c->nullable ? " null" : "");
         }
     }
@@ -188,6 +191,8 @@ int pipeline_run(const PipelineOptions *opt)
     PtrList *api = ptrlist_new(arena);
     if (ok)
         ok = parity_build(arena, repos, api);
+    if (ok)
+        ok = emit_check_names(arena, opt->name, api);
     if (ok && opt->out_dir)
         ok = emit_repository(arena, opt->name, repos, api, opt->out_dir);
     if (ok && opt->describe)

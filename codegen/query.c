@@ -8,7 +8,12 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
     size_t start = (size_t)(q->stmt->first.z - q->file->text);
     size_t end = (size_t)(q->stmt->last.z - q->file->text) + (size_t)q->stmt->last.n;
     StrBuf b = {0};
-    size_t cap = end - start + 16 * (size_t)(q->uses->n + 1);
+    /* room for the longest placeholder form, or a rewrite's whole text */
+    size_t cap = end - start + 1;
+    for (int i = 0; i < q->uses->n; i++) {
+        const ParamUse *u = q->uses->items[i];
+        cap += u->param ? 48 : strlen(u->replacement);
+    }
     size_t *map = source_offsets ? xmalloc(cap * sizeof *map) : NULL;
     size_t at = start;
     for (int i = 0; i <= q->uses->n; i++) {
@@ -26,9 +31,12 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
             break;
         size_t before = b.len;
         /* SQLite has no arrays: IN (sqlc.slice(x)) reads a JSON array */
-        bool json_list = u->param->list && q->dialect == DIALECT_SQLITE;
-        sb_printf(&b, q->dialect == DIALECT_POSTGRES ? "$%d" : json_list ? "SELECT value FROM json_each(?%d)" : "?%d",
-                  number(u->param, ctx));
+        bool json_list = u->param && u->param->list && q->dialect == DIALECT_SQLITE;
+        if (!u->param)
+            sb_puts(&b, u->replacement);
+        else
+            sb_printf(&b, q->dialect == DIALECT_POSTGRES ? "$%d" : json_list ? "SELECT value FROM json_each(?%d)" : "?%d",
+                      number(u->param, ctx));
         if (map)
             for (size_t k = before; k < b.len; k++)
                 map[k] = u->offset;

@@ -10,7 +10,7 @@
 #include "ast.h"
 #include "catalog.h"
 
-typedef enum QueryCmd { CMD_ONE, CMD_MANY, CMD_EXEC, CMD_EXECROWS, CMD_EXECLASTID } QueryCmd;
+typedef enum QueryCmd { CMD_ONE, CMD_MANY, CMD_EXEC, CMD_EXECROWS, CMD_EXECLASTID, CMD_EXECRESULT } QueryCmd;
 const char *query_cmd_name(QueryCmd c); /* ":one" ... */
 
 typedef struct Param {
@@ -25,18 +25,28 @@ typedef struct Param {
     int slot;           /* 1-based number in the SQL as written ($N, ?N, order of ?) */
 } Param;
 
+/* sqlc.embed(t): a whole table row nested in the result row. */
+typedef struct Embed {
+    char *field;          /* the C field: t as written in sqlc.embed(t) */
+    char *table;          /* the catalog table whose row type it is */
+    bool nullable;        /* on the optional side of an outer join */
+} Embed;
+
 typedef struct OutColumn {
     char *name;
     CType ctype;
     bool nullable;
     SrcPos pos;
     const Column *origin; /* the table column it is read from, if any */
+    const char *sql_name; /* as the engine names it ("?column?" when unnamed); name is its C form */
+    const Embed *embed;   /* set for the columns of a sqlc.embed(t); name is then "t.column" */
 } OutColumn;
 
 /* A placeholder as written, to be replaced by the engine's own syntax. */
 typedef struct ParamUse {
     size_t offset, len;  /* in the file */
     Param *param;
+    char *replacement;   /* with param NULL: text that replaces the span (sqlc.embed's columns) */
 } ParamUse;
 
 typedef struct Query {

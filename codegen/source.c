@@ -35,19 +35,70 @@ static bool check_bytes(const SrcFile *f)
     return true;
 }
 
+/* Where SQL is in text[start, end): calls mark(ctx, offset) for every byte
+ * that is neither blank nor inside a comment ("--" to the end of the line,
+ * block comments, which nest in PostgreSQL and may span lines), and
+ * block(ctx, from, to) for each outermost block comment. Strings and
+ * quoted names are followed, so a "--" or a slash-star inside one is SQL. */
+static void find_sql_and_comments(const char *text, size_t start, size_t end, void (*mark)(void *ctx, size_t offset),
+                                  void (*block)(void *ctx, size_t from, size_t to), void *ctx)
+{
+    int depth = 0;
+    char quote = 0;
+    size_t block_from = 0;
+    for (size_t i = start; i < end; i++) {
+        char c = text[i];
+        char next = '\0';
+        if (i + 1 < end)
+            next = text[i + 1];
+        if (quote) {
+            mark(ctx, i);
+            if (c == quote)
+                quote = 0;
+        } else if (depth > 0) {
+            if (c == '*' && next == '/') {
+                depth--;
+                i++;
+                if (depth == 0 && block)
+                    block(ctx, block_from, i + 1);
+            } else if (c == '/' && next == '*') {
+                depth++;
+                i++;
+            }
+        } else if (c == '-' && next == '-') {
+            while (i + 1 < end && text[i + 1] != '\n')
+                i++;
+        } else if (c == '/' && next == '*') {
+            depth = 1;
+            block_from = i;
+            i++;
+        } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            mark(ctx, i);
+            if (c == '\'' || c == '"' || c == '`')
+                quote = c;
+        }
+    }
+    if (depth > 0 && block)
+        block(ctx, block_from, end);
+}
+
+static void find_sql_bytes(const char *text, size_t start, size_t end, void (*mark)(void *ctx, size_t offset),
+                           void *ctx)
+{
+    find_sql_and_comments(text, start, end, mark, NULL, ctx);
+}
+
+static void note_sql(void *ctx, size_t offset)
+{
+    (void)offset;
+    *(bool *)ctx = true;
+}
+
 static bool blank_or_comments(const SrcFile *f, size_t start, size_t end)
 {
-    for (size_t i = start; i < end; i++) {
-        char c = f->text[i];
-        if (c == '-' && i + 1 < end && f->text[i + 1] == '-') {
-            while (i < end && f->text[i] != '\n')
-                i++;
-            continue;
-        }
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            return false;
-    }
-    return true;
+    bool sql = false;
+    find_sql_bytes(f->text, start, end, note_sql, &sql);
+    return !sql;
 }
 
 SrcFile *source_read(Arena *arena, const char *path)
@@ -214,10 +265,9 @@ static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path
     m->file = f;
     if (!find_up_section(m))
         return false;
-    if (blank_or_comments(f, m->up_start, m->up_end)) {
-        diag_error((SrcPos){f, m->up_line, 1}, "migration has no SQL");
-        return false;
-    }
+    /* a placeholder or squashed migration: it still counts as applied */
+    if (blank_or_comments(f, m->up_start, m->up_end))
+        diag_warning((SrcPos){f, m->up_line, 1}, "migration has no SQL; it is applied and recorded as it is");
     ptrlist_push(arena, repo->migrations, m);
     return true;
 }
@@ -264,13 +314,13 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
 
 const char *query_cmd_name(QueryCmd c)
 {
-    static const char *const names[] = {":one", ":many", ":exec", ":execrows", ":execlastid"};
+    static const char *const names[] = {":one", ":many", ":exec", ":execrows", ":execlastid", ":execresult"};
     return names[c];
 }
 
 static bool parse_cmd(const char *z, size_t n, QueryCmd *out)
 {
-    for (QueryCmd c = CMD_ONE; c <= CMD_EXECLASTID; c++)
+    for (QueryCmd c = CMD_ONE; c <= CMD_EXECRESULT; c++)
         if (strlen(query_cmd_name(c)) == n && memcmp(query_cmd_name(c), z, n) == 0) {
             *out = c;
             return true;
@@ -282,7 +332,33 @@ typedef struct Line {
     const char *z;
     size_t start, len; /* byte offset and length without the newline */
     int number;
+    bool sql;          /* holds SQL, not only blanks and comments */
+    bool in_comment;   /* starts inside a block comment */
 } Line;
+
+typedef struct LineCursor {
+    Line *lines;
+    int n, at;
+    int comment_at; /* comments come in text order: lines before this one are done */
+} LineCursor;
+
+/* Lines that start inside a block comment hold no annotation. */
+static void mark_comment_lines(void *ctx, size_t from, size_t to)
+{
+    LineCursor *c = ctx;
+    while (c->comment_at < c->n && c->lines[c->comment_at].start <= from)
+        c->comment_at++;
+    for (; c->comment_at < c->n && c->lines[c->comment_at].start < to; c->comment_at++)
+        c->lines[c->comment_at].in_comment = true;
+}
+
+static void mark_sql_line(void *ctx, size_t offset)
+{
+    LineCursor *c = ctx;
+    while (c->at + 1 < c->n && c->lines[c->at + 1].start <= offset)
+        c->at++;
+    c->lines[c->at].sql = true;
+}
 
 static const char *skip_space(const char *p, const char *end)
 {
@@ -291,18 +367,39 @@ static const char *skip_space(const char *p, const char *end)
     return p;
 }
 
-/* Recognises "-- name: X :cmd". Returns 0 when the line is not an
- * annotation, 1 when it is, -1 after reporting a malformed one. */
+/* Recognises "-- name: X :cmd" and, as sqlc does, "/" "* name: X :cmd *" "/".
+ * Returns 0 when the line is not an annotation, 1 when it is, -1 after
+ * reporting a malformed one. */
 static int parse_annotation(Arena *arena, const SrcFile *f, const Line *ln, Query *q)
 {
     const char *end = ln->z + ln->len;
     const char *p = skip_space(ln->z, end);
-    if (end - p < 2 || p[0] != '-' || p[1] != '-')
+    bool block = end - p >= 2 && p[0] == '/' && p[1] == '*';
+    if (end - p < 2 || !(block || (p[0] == '-' && p[1] == '-')))
         return 0;
     p = skip_space(p + 2, end);
     if (end - p < 5 || strncmp(p, "name:", 5) != 0)
         return 0;
-    const char *expect = "expected \"-- name: QueryName :one|:many|:exec|:execrows|:execlastid\"";
+    const char *expect = "expected \"-- name: QueryName :one|:many|:exec|:execrows|:execresult|:execlastid\"";
+    if (block) {
+        /* the comment closes on its line; the annotation is what it holds */
+        const char *close = NULL;
+        for (const char *c = p; c + 1 < end && !close; c++)
+            if (c[0] == '*' && c[1] == '/')
+                close = c;
+        if (!close) {
+            diag_error((SrcPos){f, ln->number, (int)(skip_space(ln->z, end) - ln->z) + 1},
+                       "a block-comment annotation must end on its line with \"*/\"");
+            return -1;
+        }
+        const char *after = skip_space(close + 2, end);
+        if (after < end) {
+            diag_error((SrcPos){f, ln->number, (int)(after - ln->z) + 1},
+                       "unexpected text after the annotation's \"*/\"; start the SQL on the next line");
+            return -1;
+        }
+        end = close;
+    }
     p = skip_space(p + 5, end);
     const char *name = p;
     while (p < end && !isspace((unsigned char)*p))
@@ -327,6 +424,13 @@ static int parse_annotation(Arena *arena, const SrcFile *f, const Line *ln, Quer
         diag_error(cmd_pos, "query %.*s has no command; %s", (int)(p - name), name, expect);
         return -1;
     }
+    static const char *const sqlc_only[] = {":copyfrom", ":batchexec", ":batchmany", ":batchone"};
+    for (size_t i = 0; i < sizeof sqlc_only / sizeof sqlc_only[0]; i++)
+        if ((size_t)(cmd_end - cmd) == strlen(sqlc_only[i]) && memcmp(cmd, sqlc_only[i], strlen(sqlc_only[i])) == 0) {
+            diag_error(cmd_pos, "keel does not support sqlc's %s (pgx batches and COPY); use :exec and call it in a "
+                       "loop inside keel_update()", sqlc_only[i]);
+            return -1;
+        }
     if (!parse_cmd(cmd, (size_t)(cmd_end - cmd), &q->cmd)) {
         diag_error(cmd_pos, "unknown query command \"%.*s\"; %s", (int)(cmd_end - cmd), cmd, expect);
         return -1;
@@ -379,7 +483,7 @@ static void finish_block(Arena *arena, DialectRepo *repo, Query *q, const Line *
     sb_free(&doc);
     int sql_first = i;
     int sql_last = last;
-    while (sql_last > sql_first && (line_is_blank(&lines[sql_last - 1]) || line_is_comment(&lines[sql_last - 1])))
+    while (sql_last > sql_first && !lines[sql_last - 1].sql)
         sql_last--;
     if (sql_first >= sql_last) {
         diag_error(q->pos, "query %s has no SQL", q->name);
@@ -404,11 +508,13 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
             cap *= 2;
             lines = xrealloc(lines, (size_t)cap * sizeof *lines);
         }
-        lines[n_lines++] = (Line){f->text + pos, pos, len, (int)number};
+        lines[n_lines++] = (Line){f->text + pos, pos, len, (int)number, false, false};
         pos += len + 1;
         if (!nl)
             break;
     }
+    LineCursor cursor = {lines, n_lines, 0, 0};
+    find_sql_and_comments(f->text, 0, f->len, mark_sql_line, mark_comment_lines, &cursor);
     bool ok = true;
     Query *current = NULL;
     int block_first = 0;
@@ -417,7 +523,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
     for (int i = 0; i < n_lines; i++) {
         Query q = {0};
         q.file = f;
-        int r = parse_annotation(arena, f, &lines[i], &q);
+        int r = lines[i].in_comment ? 0 : parse_annotation(arena, f, &lines[i], &q);
         if (r < 0) {
             /* the block's SQL belongs to the broken annotation: one error */
             if (current)
@@ -437,7 +543,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
             skipping = false;
             continue;
         }
-        if (!current && !skipping && !line_is_blank(&lines[i]) && !line_is_comment(&lines[i])) {
+        if (!current && !skipping && lines[i].sql) {
             const char *p = skip_space(lines[i].z, lines[i].z + lines[i].len);
             diag_error((SrcPos){f, lines[i].number, (int)(p - lines[i].z) + 1},
                        "SQL outside a query block; start each query with \"-- name: QueryName :cmd\"");

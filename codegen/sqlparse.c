@@ -79,6 +79,33 @@ static bool is_routine(const TokenVec *v)
     return i < v->n && (word_is(&v->items[i], "function") || word_is(&v->items[i], "procedure"));
 }
 
+/* A name as sqlc.arg() takes it: a word (keywords too: sqlc.arg(limit)),
+ * a "quoted" name or a 'string'. */
+static bool is_arg_name(const Token *t)
+{
+    unsigned char c = (unsigned char)t->z[0];
+    return t->n > 0 && (isalpha(c) || c == '_' || c == '"' || c == '`' || t->type == TK_STRING);
+}
+
+/* sqlc.arg(x), sqlc.narg(x) and sqlc.slice(x) are placeholders: the last
+ * six tokens become one parameter token spanning them, so the grammar
+ * takes them wherever it takes $1 (casts, LIMIT, VALUES, function
+ * arguments...), and the analyzer replaces them like any other. */
+static void merge_sqlc_param(TokenVec *v)
+{
+    if (v->n < 6)
+        return;
+    Token *t = &v->items[v->n - 6];
+    if (!word_is(&t[0], "sqlc") || t[1].type != TK_DOT || t[3].type != TK_LP || !is_arg_name(&t[4]) ||
+        t[5].type != TK_RP)
+        return;
+    if (!word_is(&t[2], "arg") && !word_is(&t[2], "narg") && !word_is(&t[2], "slice"))
+        return;
+    t[0].type = TK_VARIABLE;
+    t[0].n = (int)(t[5].z + t[5].n - t[0].z);
+    v->n -= 5;
+}
+
 /* Which statements the grammar models. In a migration only DDL matters to
  * the catalog; DML there (seed rows) is kept opaque. */
 static bool is_modelled(const TokenVec *v, ParseMode mode)
@@ -302,6 +329,8 @@ bool parse_sql(Arena *arena, const SrcFile *file, size_t start, size_t end, int 
                 block_depth--;
         }
         tv_push(&v, t);
+        if (mode == PARSE_QUERY)
+            merge_sqlc_param(&v);
     }
     free(v.items);
     return ok;

@@ -377,6 +377,21 @@ const void *keel_column_blob(keel_stmt *st, int col, size_t *len); /* NULL for N
 int64_t keel_stmt_changes(keel_stmt *st);  /* rows affected by the last step */
 int64_t keel_stmt_last_id(keel_stmt *st);  /* SQLite rowid / pg RETURNING value */
 
+/*
+ * What an :execresult query returns: the rows it affected and, where the
+ * engine keeps one, the id of the last row it inserted. Only SQLite does
+ * (last_insert_rowid), and only for an INSERT that inserted a row; on
+ * PostgreSQL last_insert_id is never valid (add RETURNING id and use :one).
+ */
+typedef struct keel_exec_result {
+    int64_t rows_affected;
+    keel_opt_int64 last_insert_id;
+} keel_exec_result;
+
+/* The result of a statement stepped to KEEL_DONE; `inserts` says it is an
+ * INSERT, so a last id is meaningful. */
+keel_exec_result keel_stmt_exec_result(keel_stmt *st, bool inserts);
+
 /* Releases the statement (and its connection); returns KEEL_OK. */
 int keel_stmt_close(keel_stmt *st);
 

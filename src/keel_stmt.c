@@ -907,6 +907,16 @@ int64_t keel_stmt_changes(keel_stmt *st)
     return tuples[0] ? strtoll(tuples, NULL, 10) : 0;
 }
 
+keel_exec_result keel_stmt_exec_result(keel_stmt *st, bool inserts)
+{
+    keel_exec_result r = {.rows_affected = keel_stmt_changes(st)};
+    /* SQLite keeps the last rowid of the connection: after an INSERT that
+     * inserted nothing (ON CONFLICT DO NOTHING) it is an older row's */
+    if (st != NULL && st->sqlite != NULL && inserts && r.rows_affected > 0)
+        r.last_insert_id = (keel_opt_int64){.value = sqlite3_last_insert_rowid(st->conn->sqlite), .valid = true};
+    return r;
+}
+
 int64_t keel_stmt_last_id(keel_stmt *st)
 {
     if (st == NULL)

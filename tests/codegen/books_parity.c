@@ -2,7 +2,9 @@
  * Runs what the generator emits for every C kind on every engine: the
  * books fixture (cases/inference_basics) exercises int64, double, bool,
  * blob and text results and parameters, nullable scalars (keel_opt_*),
- * :execlastid, :execrows, :one, :many and the streaming form.
+ * :execlastid, :execrows, :execresult, :exec on a SELECT, :one, :many and
+ * the streaming form, result columns named by the engine's rule, and
+ * sqlc.embed() rows nested as their table's struct.
  */
 #include <string.h>
 
@@ -197,6 +199,109 @@ static void foreign_key_violation_from_generated_insert(keel_db *db)
     keel_arena_free(&arena);
 }
 
+static void execresult_counts_rows_and_knows_sqlite_last_id(keel_db *db)
+{
+    keel_exec_result r = { .rows_affected = -1 };
+    REQUIRE_OK(books_add_author_once(db, &(books_add_author_once_params){ .name = "Ann", .email = "a@x" }, &r));
+    CHECK_INT_EQ(r.rows_affected, 1);
+    if (keel_db_dialect(db) == KEEL_DIALECT_SQLITE) {
+        CHECK(r.last_insert_id.valid);
+    } else {
+        CHECK(!r.last_insert_id.valid); /* PostgreSQL keeps no last id */
+    }
+    int64_t first_id = r.last_insert_id.value;
+    /* the conflict inserts nothing: no rows, and no stale id on any engine */
+    REQUIRE_OK(books_add_author_once(db, &(books_add_author_once_params){ .name = "Ann", .email = "a@x" }, &r));
+    CHECK_INT_EQ(r.rows_affected, 0);
+    CHECK(!r.last_insert_id.valid);
+    REQUIRE_OK(books_add_author_once(db, &(books_add_author_once_params){ .name = "Ann", .email = "b@x" }, &r));
+    CHECK_INT_EQ(r.rows_affected, 1);
+    if (keel_db_dialect(db) == KEEL_DIALECT_SQLITE)
+        CHECK_INT_EQ(r.last_insert_id.value, first_id + 1);
+    /* an UPDATE has no last id; both Anns are renamed */
+    REQUIRE_OK(books_rename_authors(db, &(books_rename_authors_params){ .new_name = "Bo", .old_name = "Ann" }, &r));
+    CHECK_INT_EQ(r.rows_affected, 2);
+    CHECK(!r.last_insert_id.valid);
+    REQUIRE_OK(books_rename_authors(db, &(books_rename_authors_params){ .new_name = "Cy", .old_name = "none" }, NULL));
+}
+
+static void execresult_counts_rows_returned_and_dropped(keel_db *db)
+{
+    int64_t ann = add_author(db, "Ann", NULL);
+    keel_arena arena = KEEL_ARENA_INIT;
+    books_add_book_row book;
+    for (int i = 0; i < 3; i++)
+        REQUIRE_OK(books_add_book(db, &(books_add_book_params){ .author_id = ann, .title = "T" }, &arena, &book));
+    keel_exec_result r = { .rows_affected = -1 };
+    REQUIRE_OK(books_delete_books_of(db, ann, &r));
+    CHECK_INT_EQ(r.rows_affected, 3);
+    CHECK(!r.last_insert_id.valid);
+    REQUIRE_OK(books_delete_books_of(db, ann, &r));
+    CHECK_INT_EQ(r.rows_affected, 0);
+    keel_arena_free(&arena);
+}
+
+static void exec_on_select_runs_and_drops_rows(keel_db *db)
+{
+    REQUIRE_OK(books_ping(db));
+    REQUIRE_OK(books_ping(db)); /* the statement was stepped to its end and released */
+}
+
+static void unnamed_columns_take_the_engine_names(keel_db *db)
+{
+    int64_t ann = add_author(db, "Ann", NULL);
+    keel_arena arena = KEEL_ARENA_INIT;
+    books_add_book_row book;
+    REQUIRE_OK(books_add_book(db, &(books_add_book_params){ .author_id = ann, .title = "T",
+        .price = KEEL_SOME_DOUBLE(7) }, &arena, &book));
+    books_book_totals_row totals;
+    REQUIRE_OK(books_book_totals(db, &totals));
+    CHECK_INT_EQ(totals.count, 1);
+    CHECK(totals.max.valid && totals.max.value == 7.0);
+    CHECK_INT_EQ(totals.column_3, 2);
+    keel_arena_free(&arena);
+}
+
+static void embedded_tables_fill_nested_structs(keel_db *db)
+{
+    int64_t ann = add_author(db, "Ann", "ann@x");
+    int64_t bob = add_author(db, "Bob", NULL);
+    keel_arena arena = KEEL_ARENA_INIT;
+    const unsigned char cover[] = { 1, 0, 2 };
+    books_add_book_row book;
+    REQUIRE_OK(books_add_book(db, &(books_add_book_params){ .author_id = ann, .title = "T",
+        .price = KEEL_SOME_DOUBLE(4.5), .cover = { cover, sizeof cover } }, &arena, &book));
+
+    books_book_and_author_row one;
+    REQUIRE_OK(books_book_and_author(db, book.id, &arena, &one));
+    CHECK_INT_EQ(one.b.id, book.id);
+    CHECK_INT_EQ(one.b.author_id, ann);
+    CHECK_STR_EQ(one.b.title, "T");
+    CHECK(one.b.price.valid && one.b.price.value == 4.5);
+    CHECK(one.b.cover.len == sizeof cover && memcmp(one.b.cover.data, cover, sizeof cover) == 0);
+    CHECK(!one.b.published);
+    CHECK_INT_EQ(one.a.id, ann);
+    CHECK_STR_EQ(one.a.name, "Ann");
+    CHECK_STR_EQ(one.a.email, "ann@x");
+    CHECK_INT_EQ(one.a.default_, 0);
+    CHECK_CODE(books_book_and_author(db, book.id + 100, &arena, &one), KEEL_NOT_FOUND);
+
+    /* Bob has no book: his row's embed is missing, and zeroed */
+    books_authors_and_their_books_row *rows = NULL;
+    size_t n = 0;
+    REQUIRE_OK(books_authors_and_their_books(db, &arena, &rows, &n));
+    REQUIRE(n == 2);
+    CHECK_STR_EQ(rows[0].author, "Ann");
+    CHECK(rows[0].books_valid);
+    CHECK_INT_EQ(rows[0].books.id, book.id);
+    CHECK_STR_EQ(rows[0].books.title, "T");
+    CHECK_STR_EQ(rows[1].author, "Bob");
+    CHECK(!rows[1].books_valid);
+    CHECK(rows[1].books.title == NULL && rows[1].books.id == 0 && !rows[1].books.price.valid);
+    (void)bob;
+    keel_arena_free(&arena);
+}
+
 static const keel_test_case cases[] = {
     KEEL_TEST(execlastid_returns_each_new_id),
     KEEL_TEST(blob_parameter_and_result_keep_every_byte),
@@ -208,6 +313,11 @@ static const keel_test_case cases[] = {
     KEEL_TEST(many_and_streaming_agree),
     KEEL_TEST(list_parameters_filter_by_every_item),
     KEEL_TEST(foreign_key_violation_from_generated_insert),
+    KEEL_TEST(execresult_counts_rows_and_knows_sqlite_last_id),
+    KEEL_TEST(execresult_counts_rows_returned_and_dropped),
+    KEEL_TEST(exec_on_select_runs_and_drops_rows),
+    KEEL_TEST(unnamed_columns_take_the_engine_names),
+    KEEL_TEST(embedded_tables_fill_nested_structs),
 };
 
 int main(int argc, char **argv)

@@ -7,7 +7,8 @@
 #   expected.stderr  - the exact diagnostics; the run must exit 1 and
 #                      write nothing (the output directory must not appear)
 # or
-#   expected/        - files the run must produce byte for byte (exit 0).
+#   expected/        - files the run must produce byte for byte (exit 0),
+#                      with expected.warnings, if present, the exact stderr.
 # The generator runs inside CASE_DIR with relative paths, so diagnostics
 # read "queries/sqlite/x.sql:3:8: error: ..." as a user sees them.
 set -u
@@ -42,6 +43,10 @@ if [ "$status" -ne 0 ]; then
     exit 1
 fi
 fail=0
+if [ -f expected.warnings ] && ! diff -u expected.warnings "$work/$name.stderr"; then
+    echo "FAIL $name: warnings differ (above: - expected, + actual)"
+    fail=1
+fi
 for f in expected/*; do
     if ! diff -u "$f" "$out/$(basename "$f")"; then
         echo "FAIL $name: $(basename "$f") differs (above: - expected, + actual)"

@@ -8,6 +8,8 @@
 #   ...SQL...
 #   --- expect                            `keel describe` output (exit 0)
 #   ...                                     or diagnostics (exit 1)
+#   --- warnings                          optional: the exact stderr of a
+#   ...                                     successful run (warnings)
 #
 # The case passes when the generator's stdout (success) or stderr (failure)
 # equals the expect section. A section header ending in " (escaped)" has
@@ -73,6 +75,10 @@ for case_file in "$corpus"/*.case; do
         failed=$((failed + 1))
     elif ! diff -u "$dir/expect" "$actual" >"$dir/diff"; then
         echo "FAIL $name (- expected, + actual):"
+        cat "$dir/diff"
+        failed=$((failed + 1))
+    elif [ $status -eq 0 ] && [ -f "$dir/warnings" ] && ! diff -u "$dir/warnings" "$dir/actual.err" >"$dir/diff"; then
+        echo "FAIL $name: warnings differ (- expected, + actual):"
         cat "$dir/diff"
         failed=$((failed + 1))
     else

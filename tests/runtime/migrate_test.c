@@ -24,6 +24,10 @@ static const keel_migration m2_edited = { 2, "0002_pinned.sql", M2_BOTH "\n-- ed
 static const keel_migration m2_renamed = { 2, "0002_pin_notes.sql", M2_BOTH, "c2" };
 static const keel_migration m3 = { 3, "0003_labels.sql", M3_BOTH, "c3" };
 static const keel_migration m3_bad = { 3, "0003_bad.sql", BAD_BOTH, "c3-bad" };
+/* A migration file with nothing to run (a placeholder, a squashed history). */
+static const keel_migration m2_empty = { 2, "0002_nothing.sql", "", "c2-empty" };
+static const keel_migration m3_comments = { 3, "0003_comments.sql",
+    "-- +goose Up\n-- reserved for later\n/* nothing /* nested */ here */\n;\n", "c3-comments" };
 
 /* Builds a schema from up to 4 migrations per dialect; 0001 differs per dialect. */
 typedef struct built_schema {
@@ -124,6 +128,23 @@ static void later_migrations_apply_on_top_of_earlier_ones(keel_db *db)
     REQUIRE_OK(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m2, &m3)));
     CHECK_INT_EQ(newest_version(db), 3);
     CHECK_INT_EQ(applied_count(db), 3);
+}
+
+static void empty_and_comment_only_migrations_are_applied_and_recorded(keel_db *db)
+{
+    built_schema b;
+    const keel_schema *s = SCHEMA(b, &m1_sqlite, &m2_empty, &m3_comments);
+    REQUIRE_OK(keel_migrate(db, s));
+    CHECK_INT_EQ(applied_count(db), 3);
+    CHECK_INT_EQ(newest_version(db), 3);
+    REQUIRE_OK(keel_migrate(db, s)); /* and recognised as applied next time */
+    CHECK_INT_EQ(applied_count(db), 3);
+    /* a later real migration still applies on top */
+    built_schema b2;
+    static const keel_migration m4 = { 4, "0004_pinned.sql", M2_BOTH, "c4" };
+    REQUIRE_OK(keel_migrate(db, SCHEMA(b2, &m1_sqlite, &m2_empty, &m3_comments, &m4)));
+    CHECK_INT_EQ(applied_count(db), 4);
+    CHECK_CODE(exec_query(db, &insert_pinned_note), KEEL_OK);
 }
 
 static void failing_migration_leaves_previous_version(keel_db *db)
@@ -423,6 +444,7 @@ static const keel_test_case cases[] = {
     KEEL_TEST(fresh_database_gets_every_migration_recorded),
     KEEL_TEST(rerun_is_a_noop),
     KEEL_TEST(later_migrations_apply_on_top_of_earlier_ones),
+    KEEL_TEST(empty_and_comment_only_migrations_are_applied_and_recorded),
     KEEL_TEST(failing_migration_leaves_previous_version),
     KEEL_TEST(first_migration_failing_leaves_an_empty_history),
     KEEL_TEST(edited_applied_migration_is_a_checksum_error),

@@ -16,7 +16,14 @@ enum {
     REPO__Q_HAS_BOOKS = 5,
     REPO__Q_ADD_AUTHOR = 6,
     REPO__Q_BOOKS_BY_TITLES = 7,
-    REPO__QUERY_COUNT = 8
+    REPO__Q_ADD_AUTHOR_ONCE = 8,
+    REPO__Q_RENAME_AUTHORS = 9,
+    REPO__Q_PING = 10,
+    REPO__Q_BOOK_TOTALS = 11,
+    REPO__Q_BOOK_AND_AUTHOR = 12,
+    REPO__Q_AUTHORS_AND_THEIR_BOOKS = 13,
+    REPO__Q_DELETE_BOOKS_OF = 14,
+    REPO__QUERY_COUNT = 15
 };
 
 extern const keel_query repo__sqlite_queries[REPO__QUERY_COUNT];
@@ -451,6 +458,230 @@ int repo_books_by_titles_each(keel_db *db, const repo_books_by_titles_params *pa
         if ((rc = repo__read_books_by_titles(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
     }
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+int repo_add_author_once(keel_db *db, const repo_add_author_once_params *params, keel_exec_result *result)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_ADD_AUTHOR_ONCE);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_text(st, 1, params->name);
+    keel_bind_text(st, 2, params->email);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    if (rc == KEEL_DONE && result)
+        *result = keel_stmt_exec_result(st, true);
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+int repo_rename_authors(keel_db *db, const repo_rename_authors_params *params, keel_exec_result *result)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_RENAME_AUTHORS);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_text(st, 1, params->new_name);
+    keel_bind_text(st, 2, params->old_name);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    if (rc == KEEL_DONE && result)
+        *result = keel_stmt_exec_result(st, false);
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+int repo_ping(keel_db *db)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_PING);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+static int repo__read_book_totals(keel_stmt *st, keel_arena *arena, repo_book_totals_row *row)
+{
+    (void)arena;
+    memset(row, 0, sizeof *row);
+    row->count = keel_column_int64(st, 0);
+    row->max.valid = !keel_column_is_null(st, 1);
+    if (row->max.valid)
+        row->max.value = keel_column_double(st, 1);
+    row->column_3 = keel_column_int64(st, 2);
+    return KEEL_OK;
+}
+
+int repo_book_totals(keel_db *db, repo_book_totals_row *row)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_BOOK_TOTALS);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    rc = keel_stmt_step(st);
+    if (rc == KEEL_ROW)
+        rc = repo__read_book_totals(st, NULL, row);
+    else if (rc == KEEL_DONE)
+        rc = KEEL_NOT_FOUND;
+    keel_stmt_close(st);
+    return rc;
+}
+
+static int repo__read_book_and_author(keel_stmt *st, keel_arena *arena, repo_book_and_author_row *row)
+{
+    memset(row, 0, sizeof *row);
+    row->b.id = keel_column_int64(st, 0);
+    row->b.author_id = keel_column_int64(st, 1);
+    if (repo__text(st, 2, arena, &row->b.title) != KEEL_OK)
+        return KEEL_NOMEM;
+    row->b.price.valid = !keel_column_is_null(st, 3);
+    if (row->b.price.valid)
+        row->b.price.value = keel_column_double(st, 3);
+    if (repo__blob(st, 4, arena, &row->b.cover) != KEEL_OK)
+        return KEEL_NOMEM;
+    row->b.published = keel_column_bool(st, 5);
+    row->a.id = keel_column_int64(st, 6);
+    if (repo__text(st, 7, arena, &row->a.name) != KEEL_OK)
+        return KEEL_NOMEM;
+    if (repo__text(st, 8, arena, &row->a.email) != KEEL_OK)
+        return KEEL_NOMEM;
+    row->a.default_ = keel_column_int64(st, 9);
+    return KEEL_OK;
+}
+
+int repo_book_and_author(keel_db *db, int64_t id, keel_arena *arena, repo_book_and_author_row *row)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_BOOK_AND_AUTHOR);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_int64(st, 1, id);
+    rc = keel_stmt_step(st);
+    if (rc == KEEL_ROW)
+        rc = repo__read_book_and_author(st, arena, row);
+    else if (rc == KEEL_DONE)
+        rc = KEEL_NOT_FOUND;
+    keel_stmt_close(st);
+    return rc;
+}
+
+static int repo__read_authors_and_their_books(keel_stmt *st, keel_arena *arena, repo_authors_and_their_books_row *row)
+{
+    memset(row, 0, sizeof *row);
+    if (repo__text(st, 0, arena, &row->author) != KEEL_OK)
+        return KEEL_NOMEM;
+    row->books_valid = !keel_column_is_null(st, 1);
+    if (row->books_valid) {
+        row->books.id = keel_column_int64(st, 1);
+        row->books.author_id = keel_column_int64(st, 2);
+        if (repo__text(st, 3, arena, &row->books.title) != KEEL_OK)
+            return KEEL_NOMEM;
+        row->books.price.valid = !keel_column_is_null(st, 4);
+        if (row->books.price.valid)
+            row->books.price.value = keel_column_double(st, 4);
+        if (repo__blob(st, 5, arena, &row->books.cover) != KEEL_OK)
+            return KEEL_NOMEM;
+        row->books.published = keel_column_bool(st, 6);
+    }
+    return KEEL_OK;
+}
+
+static int repo__open_authors_and_their_books(keel_db *db, keel_stmt **out)
+{
+    const keel_query *q = repo__query(db, REPO__Q_AUTHORS_AND_THEIR_BOOKS);
+    keel_stmt *st;
+    int rc;
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    *out = st;
+    return KEEL_OK;
+}
+
+int repo_authors_and_their_books(keel_db *db,
+        keel_arena *arena, repo_authors_and_their_books_row **rows, size_t *n_rows)
+{
+    keel_stmt *st;
+    int rc;
+    repo_authors_and_their_books_row *out = NULL;
+    size_t count = 0, capacity = 0;
+    *rows = NULL;
+    *n_rows = 0;
+    if ((rc = repo__open_authors_and_their_books(db, &st)) != KEEL_OK)
+        return rc;
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
+        if (count == capacity) {
+            repo_authors_and_their_books_row *grown = repo__grow(arena, out, &capacity, sizeof *out, count);
+            if (!grown) {
+                rc = KEEL_NOMEM;
+                break;
+            }
+            out = grown;
+        }
+        if ((rc = repo__read_authors_and_their_books(st, arena, &out[count])) != KEEL_OK)
+            break;
+        count++;
+    }
+    keel_stmt_close(st);
+    if (rc != KEEL_DONE)
+        return rc;
+    *rows = out;
+    *n_rows = count;
+    return KEEL_OK;
+}
+
+int repo_authors_and_their_books_each(keel_db *db,
+        int (*fn)(const repo_authors_and_their_books_row *row, void *ctx), void *ctx)
+{
+    keel_stmt *st;
+    int rc;
+    repo_authors_and_their_books_row row;
+    if ((rc = repo__open_authors_and_their_books(db, &st)) != KEEL_OK)
+        return rc;
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
+        if ((rc = repo__read_authors_and_their_books(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
+            break;
+    }
+    keel_stmt_close(st);
+    return rc == KEEL_DONE ? KEEL_OK : rc;
+}
+
+int repo_delete_books_of(keel_db *db, int64_t author_id, keel_exec_result *result)
+{
+    keel_stmt *st;
+    int rc;
+    const keel_query *q = repo__query(db, REPO__Q_DELETE_BOOKS_OF);
+    if (!q)
+        return KEEL_MISUSE;
+    if ((rc = keel_stmt_open(db, q, &st)) != KEEL_OK)
+        return rc;
+    keel_bind_int64(st, 1, author_id);
+    while ((rc = keel_stmt_step(st)) == KEEL_ROW)
+        ;
+    if (rc == KEEL_DONE && result)
+        *result = keel_stmt_exec_result(st, false);
     keel_stmt_close(st);
     return rc == KEEL_DONE ? KEEL_OK : rc;
 }

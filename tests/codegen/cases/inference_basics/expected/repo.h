@@ -159,6 +159,103 @@ int repo_books_by_titles(keel_db *db, const repo_books_by_titles_params *params,
 int repo_books_by_titles_each(keel_db *db, const repo_books_by_titles_params *params,
         int (*fn)(const repo_books_by_titles_row *row, void *ctx), void *ctx);
 
+/* ---- AddAuthorOnce (:execresult), queries/sqlite/q.sql:35
+ *   INSERT INTO authors (name, email) VALUES (?1, ?2) ON CONFLICT (email) DO NOTHING
+ */
+typedef struct repo_add_author_once_params {
+    const char *name;
+    const char *email; /* nullable */
+} repo_add_author_once_params;
+
+int repo_add_author_once(keel_db *db, const repo_add_author_once_params *params, keel_exec_result *result);
+
+/* ---- RenameAuthors (:execresult), queries/sqlite/q.sql:38
+ *   UPDATE authors SET name = ?1 WHERE name = ?2
+ */
+typedef struct repo_rename_authors_params {
+    const char *new_name;
+    const char *old_name;
+} repo_rename_authors_params;
+
+int repo_rename_authors(keel_db *db, const repo_rename_authors_params *params, keel_exec_result *result);
+
+/* ---- Ping (:exec), queries/sqlite/q.sql:41
+ *   SELECT 1
+ */
+int repo_ping(keel_db *db);
+
+/* ---- BookTotals (:one), queries/sqlite/q.sql:44
+ * Unnamed columns take the engine's names: count, max, column_3.
+ *
+ *   SELECT count(*), max(price), count(*) + 1 FROM books
+ */
+typedef struct repo_book_totals_row {
+    int64_t count;
+    keel_opt_double max;
+    int64_t column_3;
+} repo_book_totals_row;
+
+int repo_book_totals(keel_db *db, repo_book_totals_row *row);
+
+/* ---- BookAndAuthor (:one), queries/sqlite/q.sql:48
+ * Each embed is a nested struct of its table's row type.
+ *
+ *   SELECT b."id", b."author_id", b."title", b."price", b."cover", b."published", a."id", a."name", a."email", a."default"
+ *   FROM books b
+ *   JOIN authors a ON a.id = b.author_id
+ *   WHERE b.id = ?1
+ */
+/* A row of table books, as sqlc.embed(books) nests it in a result row. */
+typedef struct repo_books {
+    int64_t id;
+    int64_t author_id;
+    const char *title;
+    keel_opt_double price;
+    keel_blob cover; /* nullable */
+    bool published;
+} repo_books;
+
+/* A row of table authors, as sqlc.embed(authors) nests it in a result row. */
+typedef struct repo_authors {
+    int64_t id;
+    const char *name;
+    const char *email; /* nullable */
+    int64_t default_;
+} repo_authors;
+
+typedef struct repo_book_and_author_row {
+    repo_books b; /* sqlc.embed(b) */
+    repo_authors a; /* sqlc.embed(a) */
+} repo_book_and_author_row;
+
+int repo_book_and_author(keel_db *db, int64_t id, keel_arena *arena, repo_book_and_author_row *row);
+
+/* ---- AuthorsAndTheirBooks (:many), queries/sqlite/q.sql:55
+ * A LEFT JOINed embed may be missing: books_valid says whether it is there.
+ *
+ *   SELECT a.name AS author, books."id", books."author_id", books."title", books."price", books."cover", books."published"
+ *   FROM authors a
+ *   LEFT JOIN books ON books.author_id = a.id
+ *   ORDER BY a.id, books.id
+ */
+typedef struct repo_authors_and_their_books_row {
+    const char *author;
+    repo_books books; /* sqlc.embed(books) */
+    bool books_valid; /* false: the outer join found no row, books is zeroed */
+} repo_authors_and_their_books_row;
+
+int repo_authors_and_their_books(keel_db *db,
+        keel_arena *arena, repo_authors_and_their_books_row **rows, size_t *n_rows);
+int repo_authors_and_their_books_each(keel_db *db,
+        int (*fn)(const repo_authors_and_their_books_row *row, void *ctx), void *ctx);
+
+/* ---- DeleteBooksOf (:execresult), queries/sqlite/q.sql:62
+ * RETURNING rows are stepped through and dropped; the result counts them.
+ *
+ *   DELETE FROM books WHERE author_id = ?1 RETURNING id
+ */
+int repo_delete_books_of(keel_db *db, int64_t author_id, keel_exec_result *result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,8 +29,8 @@ const keel_migration repo__postgres_migrations[1] = {
 };
 
 /* Numbered like the enum in the repository's .c file. */
-extern const keel_query repo__postgres_queries[8];
-const keel_query repo__postgres_queries[8] = {
+extern const keel_query repo__postgres_queries[15];
+const keel_query repo__postgres_queries[15] = {
     /* queries/postgres/q.sql:1 */
     [0] = {
         .name = "AuthorsWithBooks",
@@ -95,5 +95,60 @@ const keel_query repo__postgres_queries[8] = {
         .n_params = 2,
         .sql =
             "SELECT id, title FROM books WHERE title = ANY($1::text[]) AND author_id = ANY($2::bigint[]) ORDER BY id",
+    },
+    /* queries/postgres/q.sql:35 */
+    [8] = {
+        .name = "AddAuthorOnce",
+        .n_params = 2,
+        .sql =
+            "INSERT INTO authors (name, email) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING",
+    },
+    /* queries/postgres/q.sql:38 */
+    [9] = {
+        .name = "RenameAuthors",
+        .n_params = 2,
+        .sql =
+            "UPDATE authors SET name = $1 WHERE name = $2",
+    },
+    /* queries/postgres/q.sql:41 */
+    [10] = {
+        .name = "Ping",
+        .n_params = 0,
+        .sql =
+            "SELECT 1",
+    },
+    /* queries/postgres/q.sql:44 */
+    [11] = {
+        .name = "BookTotals",
+        .n_params = 0,
+        .sql =
+            "SELECT count(*), max(price), count(*) + 1 FROM books",
+    },
+    /* queries/postgres/q.sql:48 */
+    [12] = {
+        .name = "BookAndAuthor",
+        .n_params = 1,
+        .sql =
+            "SELECT b.\"id\", b.\"author_id\", b.\"title\", b.\"price\", b.\"cover\", b.\"published\", a.\"id\", a.\"name\", a.\"email\", a.\"default\"\n"
+            "FROM books b\n"
+            "JOIN authors a ON a.id = b.author_id\n"
+            "WHERE b.id = $1",
+    },
+    /* queries/postgres/q.sql:55 */
+    [13] = {
+        .name = "AuthorsAndTheirBooks",
+        .n_params = 0,
+        .sql =
+            "SELECT a.name AS author, books.\"id\", books.\"author_id\", books.\"title\", books.\"price\", books.\"cover\", books.\"published\"\n"
+            "FROM authors a\n"
+            "LEFT JOIN books ON books.author_id = a.id\n"
+            "ORDER BY a.id, books.id",
+    },
+    /* queries/postgres/q.sql:62 */
+    [14] = {
+        .name = "DeleteBooksOf",
+        .n_params = 1,
+        .sql =
+            "DELETE FROM books WHERE author_id = $1 RETURNING id",
     },
 };

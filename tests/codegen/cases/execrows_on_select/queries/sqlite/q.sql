@@ -1,0 +1,2 @@
+-- name: ListTags :execrows
+SELECT id, name FROM tags;

@@ -1,0 +1,10 @@
+CREATE TABLE tags (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE notes (
+    id     INTEGER PRIMARY KEY,
+    tag_id INTEGER REFERENCES tags (id) ON DELETE SET NULL,
+    body   TEXT NOT NULL
+);
