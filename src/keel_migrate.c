@@ -315,9 +315,7 @@ static const char *statement_end(const char *p)
         const char *start = p;
         p = skip_token(p);
         bool begin = word_is(start, p, "begin");
-        if (after_begin && word_is(start, p, "atomic"))
-            block++;
-        else if (block > 0 && word_is(start, p, "case"))
+        if ((after_begin && word_is(start, p, "atomic")) || (block > 0 && word_is(start, p, "case")))
             block++;
         else if (block > 0 && word_is(start, p, "end"))
             block--;
