@@ -19,6 +19,8 @@ enum {
 typedef struct PgCheck {
     PGconn *conn;
     Arena *arena;
+    const Migration *applying; /* the migration being applied, for its warnings' positions */
+    const char *applying_sql;
 } PgCheck;
 
 static CType builtin_ctype(Oid oid)
@@ -137,10 +139,26 @@ static char *one_line(Arena *arena, const char *msg)
     return s;
 }
 
+/* A server WARNING while a migration is applied (GLOBAL is deprecated...)
+ * becomes a note at its position, not libpq's raw line on stderr. */
+static void on_notice(void *arg, const PGresult *r)
+{
+    const PgCheck *c = arg;
+    if (!c->applying)
+        return;
+    const Migration *m = c->applying;
+    size_t off = byte_offset(c->applying_sql, PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION));
+    diag_note(srcpos_at(m->file, m->up_start + off), "PostgreSQL warns about this migration: %s",
+              one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
+}
+
 static bool apply_migration(PgCheck *c, const Migration *m)
 {
     char *sql = arena_strndup(c->arena, m->file->text + m->up_start, m->up_end - m->up_start);
+    c->applying = m;
+    c->applying_sql = sql;
     PGresult *r = PQexec(c->conn, sql);
+    c->applying = NULL;
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ||
               PQresultStatus(r) == PGRES_EMPTY_QUERY;
     if (!ok) {
@@ -265,8 +283,10 @@ bool engine_check_postgres(Arena *arena, DialectRepo *repo, const char *dsn)
     bool ok = PQstatus(c.conn) == CONNECTION_OK;
     if (!ok)
         diag_error((SrcPos){0}, "cannot connect to the scratch database: %s", one_line(arena, PQerrorMessage(c.conn)));
-    if (ok)
+    if (ok) {
         exec_simple(c.conn, "SET client_min_messages = warning", NULL, arena);
+        PQsetNoticeReceiver(c.conn, on_notice, &c);
+    }
     for (int i = 0; ok && i < repo->migrations->n; i++)
         ok = apply_migration(&c, repo->migrations->items[i]);
     /* the application's queries run on fresh sessions: a migration's

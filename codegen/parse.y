@@ -220,6 +220,9 @@ typetoken_opt(A) ::= typetoken(A).
 typetoken(A) ::= typename(A).
 typetoken(A) ::= typename(A) LP signed RP.
 typetoken(A) ::= typename(A) LP signed COMMA signed RP.
+/* timestamp(6) without time zone, time(3) with time zone */
+typetoken(A) ::= typename(A) LP signed RP WITH(X) ID(Y) ZONE(Z).    { typename_append(p, A, X); typename_append(p, A, Y); typename_append(p, A, Z); }
+typetoken(A) ::= typename(A) LP signed RP WITHOUT(X) ID(Y) ZONE(Z). { typename_append(p, A, X); typename_append(p, A, Y); typename_append(p, A, Z); }
 typetoken(A) ::= typetoken(A) LBRACKET RBRACKET.            { A->array = true; }
 typetoken(A) ::= typetoken(A) LBRACKET INTEGER RBRACKET.    { A->array = true; }
 

@@ -161,14 +161,16 @@ TypeName *mk_typename(Parse *p, Token word)
     TypeName *t = arena_alloc(p->arena, sizeof *t);
     t->tok = word;
     t->text = arena_strndup(p->arena, word.z, (size_t)word.n);
-    for (char *c = t->text; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
-    /* A quoted type name ("char") keeps its inner text. */
+    /* A quoted type name ("char", "Currency") keeps its inner text as
+     * written, as the catalog keys a quoted CREATE TYPE name. */
     size_t n = strlen(t->text);
     if (n >= 2 && t->text[0] == '"' && t->text[n - 1] == '"') {
         memmove(t->text, t->text + 1, n - 2);
         t->text[n - 2] = 0;
+        return t;
     }
+    for (char *c = t->text; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
     return t;
 }
 
