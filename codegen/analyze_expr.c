@@ -3,13 +3,52 @@
  */
 #include "analyze_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "builtins.h"
+#include "pg_types.h"
 
 #include "parse.h"
 #include "sqlparse.h"
 #include "tokenize.h"
 
 /* ----------------------------------------------------------- expressions */
+
+static TypeInfo typed(TypeInfo t, const char *sqltype)
+{
+    t.sqltype = sqltype;
+    return t;
+}
+
+/* PostgreSQL types an integer literal int4, int8 past int4's range, and
+ * numeric past int8's. */
+static const char *integer_literal_type(const Expr *e)
+{
+    size_t digits = 0;
+    for (int i = 0; i < e->tok.n; i++)
+        if (e->tok.z[i] >= '0' && e->tok.z[i] <= '9')
+            digits++;
+    if (e->tok.n > 1 && (e->tok.z[1] == 'x' || e->tok.z[1] == 'X'))
+        return "int8";
+    if (digits > 18)
+        return "numeric";
+    char buf[24];
+    snprintf(buf, sizeof buf, "%.*s", e->tok.n, e->tok.z);
+    long long v = strtoll(buf, NULL, 10);
+    return v > 2147483647LL ? "int8" : "int4";
+}
+
+/* CURRENT_DATE is date, CURRENT_TIME timetz, CURRENT_TIMESTAMP timestamptz */
+static const char *current_type(const Expr *e)
+{
+    if (str_ieq_n(e->tok.z, (size_t)e->tok.n, "current_date"))
+        return "date";
+    if (str_ieq_n(e->tok.z, (size_t)e->tok.n, "current_time"))
+        return "timetz";
+    return "timestamptz";
+}
 
 /* The argument of ANY(x) / ALL(x), or e itself. */
 static Expr *any_argument(Expr *e)
@@ -25,6 +64,38 @@ static Expr *any_argument(Expr *e)
 static bool is_comparison(int op)
 {
     return op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_LE || op == TK_GT || op == TK_GE;
+}
+
+/* PostgreSQL's operator for an arithmetic, string or JSON operator from
+ * pg_operator: date - date is integer, timestamptz - timestamptz interval,
+ * int4 / int4 int4, bigint + numeric numeric. */
+static bool pg_operator_type(const Expr *e, const TypeInfo *l, const TypeInfo *r, TypeInfo *out)
+{
+    char op[8];
+    if (e->tok.n <= 0 || (size_t)e->tok.n >= sizeof op)
+        return false;
+    memcpy(op, e->tok.z, (size_t)e->tok.n);
+    op[e->tok.n] = 0;
+    BuiltinArg la = {l->t, l->sqltype, l->nullable}, ra = {r->t, r->sqltype, r->nullable};
+    /* an unknown operand is taken to have the other one's type first,
+     * as PostgreSQL does */
+    BuiltinCall call;
+    bool found = false;
+    if (la.pg && strcmp(la.pg, "unknown") == 0 && ra.pg && strcmp(ra.pg, "unknown") != 0) {
+        BuiltinArg same = {ra.t, ra.pg, la.nullable};
+        found = builtin_pg_operator(op, &same, &ra, &call);
+    } else if (ra.pg && strcmp(ra.pg, "unknown") == 0 && la.pg && strcmp(la.pg, "unknown") != 0) {
+        BuiltinArg same = {la.t, la.pg, ra.nullable};
+        found = builtin_pg_operator(op, &la, &same, &call);
+    }
+    if (!found && !builtin_pg_operator(op, &la, &ra, &call))
+        return false;
+    if (call.result == CT_UNKNOWN)
+        return false;
+    BuiltinArg args[2] = {la, ra};
+    *out = ti(call.result, builtin_nullable(&call, 2, args));
+    out->sqltype = call.result_pg;
+    return true;
 }
 
 static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
@@ -63,6 +134,9 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         r = l;
     if (is_comparison(e->op))
         return ti(CT_BOOL, nullable);
+    TypeInfo op_type;
+    if (an->cat->dialect == DIALECT_POSTGRES && pg_operator_type(e, &l, &r, &op_type))
+        return op_type;
     if (e->op == TK_PTR)
         return ti(CT_TEXT, true);
     if (e->op == TK_BITAND || e->op == TK_BITOR || e->op == TK_LSHIFT || e->op == TK_RSHIFT || e->op == TK_REM)
@@ -105,20 +179,20 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_UNKNOWN, true);
     switch (e->kind) {
     case EX_COLUMN: return resolve_column(an, sc, e);
-    case EX_INTEGER: return ti(CT_INT64, false);
-    case EX_FLOAT: return ti(CT_DOUBLE, false);
-    case EX_STRING: return ti(CT_TEXT, false);
+    case EX_INTEGER: return typed(ti(CT_INT64, false), integer_literal_type(e));
+    case EX_FLOAT: return typed(ti(CT_DOUBLE, false), "numeric");
+    case EX_STRING: return typed(ti(CT_TEXT, false), "unknown");
     case EX_BLOB: return ti(CT_BLOB, false);
-    case EX_NULL: return ti(CT_UNKNOWN, true);
+    case EX_NULL: return typed(ti(CT_UNKNOWN, true), "unknown");
     case EX_TRUE:
-    case EX_FALSE: return ti(CT_BOOL, false);
-    case EX_CURRENT: return ti(CT_TEXT, false);
+    case EX_FALSE: return typed(ti(CT_BOOL, false), "bool");
+    case EX_CURRENT: return typed(ti(CT_TEXT, false), current_type(e));
     case EX_DEFAULT: return ti(CT_UNKNOWN, true);
     case EX_PARAM: {
         Param *p = param_of(an, e);
         if (p && p->typed)
             return ti(p->ctype, p->nullable);
-        return ti(CT_UNKNOWN, false);
+        return typed(ti(CT_UNKNOWN, false), "unknown");
     }
     case EX_BINARY: return type_binary(an, sc, e);
     case EX_UNARY: {
@@ -143,7 +217,8 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
                      e->type->array ? "[]" : "",
                      e->type->array ? " (an array parameter is supported as = ANY(@x::type[]))" : "");
         hint_param(an, e->lhs, ti(t, false), NULL, false);
-        return ti(t, is_param(strip(e->lhs)) ? false : x.nullable);
+        const char *pg = pg_type_canonical(e->type->text);
+        return typed(ti(t, is_param(strip(e->lhs)) ? false : x.nullable), e->type->array ? pg_array_of(pg) : pg);
     }
     case EX_CASE: return type_case(an, sc, e);
     case EX_IN_LIST: {

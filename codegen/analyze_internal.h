@@ -14,6 +14,8 @@ typedef struct TypeInfo {
     CType t;
     bool nullable;
     const Column *col;  /* set when the expression is a plain column reference */
+    const char *sqltype; /* PostgreSQL's type (pg_type name: int4, numeric), "unknown" for an
+                            untyped literal or parameter; NULL when only t is known */
 } TypeInfo;
 
 /* A table-like thing in a FROM clause (table, view, CTE, subquery). */
@@ -43,7 +45,7 @@ typedef struct Analyzer {
     bool list_context;  /* typing the argument of ANY()/ALL() */
 } Analyzer;
 
-static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL}; }
+static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL, NULL}; }
 static inline const char *column_name_of(const TypeInfo *t) { return t->col ? t->col->name : NULL; }
 
 void error_at(Analyzer *an, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

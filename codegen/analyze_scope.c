@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "pg_types.h"
+
 #include "sqlparse.h"
 #include "tokenize.h"
 
@@ -115,10 +117,27 @@ static bool is_rowid_name(const char *n)
     return strcmp(n, "rowid") == 0 || strcmp(n, "oid") == 0 || strcmp(n, "_rowid_") == 0;
 }
 
+/* "integer" -> int4, "varchar" -> varchar, "text[]" -> _text; NULL for a
+ * domain or enum (its C type is what is known) */
+static const char *column_sqltype(const Column *c)
+{
+    size_t n = strlen(c->decl_type);
+    if (n > 2 && strcmp(c->decl_type + n - 2, "[]") == 0) {
+        char buf[128];
+        if (n - 2 >= sizeof buf)
+            return NULL;
+        memcpy(buf, c->decl_type, n - 2);
+        buf[n - 2] = 0;
+        return pg_array_of(pg_type_canonical(buf));
+    }
+    return pg_type_canonical(c->decl_type);
+}
+
 TypeInfo column_type(const Column *c, const Source *s)
 {
     TypeInfo t = ti(c->ctype, !c->not_null || s->nullable);
     t.col = c;
+    t.sqltype = column_sqltype(c);
     return t;
 }
 

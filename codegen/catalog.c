@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "pg_types.h"
 #include "sqlparse.h"
 
 const char *ctype_name(CType t)
@@ -92,26 +93,15 @@ CType ctype_from_decl(Dialect dialect, const char *decl)
             return CT_DOUBLE;
         return CT_UNKNOWN;
     }
-    static const struct { const char *name; CType t; } pg[] = {
-        {"smallint", CT_INT64}, {"integer", CT_INT64}, {"int", CT_INT64}, {"int2", CT_INT64},
-        {"int4", CT_INT64}, {"int8", CT_INT64}, {"bigint", CT_INT64}, {"smallserial", CT_INT64},
-        {"serial", CT_INT64}, {"bigserial", CT_INT64}, {"serial2", CT_INT64}, {"serial4", CT_INT64},
-        {"serial8", CT_INT64},
-        {"real", CT_DOUBLE}, {"float4", CT_DOUBLE}, {"float8", CT_DOUBLE}, {"float", CT_DOUBLE},
-        {"double precision", CT_DOUBLE}, {"numeric", CT_DOUBLE}, {"decimal", CT_DOUBLE},
-        {"boolean", CT_BOOL}, {"bool", CT_BOOL},
-        {"text", CT_TEXT}, {"varchar", CT_TEXT}, {"character varying", CT_TEXT}, {"char", CT_TEXT},
-        {"character", CT_TEXT}, {"bpchar", CT_TEXT}, {"citext", CT_TEXT}, {"name", CT_TEXT},
-        {"uuid", CT_TEXT}, {"json", CT_TEXT}, {"jsonb", CT_TEXT},
-        {"date", CT_TEXT}, {"time", CT_TEXT}, {"timetz", CT_TEXT}, {"timestamp", CT_TEXT},
-        {"timestamptz", CT_TEXT}, {"timestamp with time zone", CT_TEXT},
-        {"timestamp without time zone", CT_TEXT}, {"time with time zone", CT_TEXT},
-        {"time without time zone", CT_TEXT}, {"interval", CT_TEXT},
-        {"bytea", CT_BLOB},
-    };
-    for (size_t i = 0; i < sizeof pg / sizeof pg[0]; i++)
-        if (strcmp(decl, pg[i].name) == 0)
-            return pg[i].t;
+    /* PostgreSQL: the built-in types by pg_types.c's table, and the text
+     * types of common extensions */
+    const char *typname = pg_type_canonical(decl);
+    if (typname)
+        return pg_type_ctype(typname);
+    static const char *const extension_text[] = {"citext", "hstore", "ltree", "lquery", "cube", "isbn", "ean13"};
+    for (size_t i = 0; i < sizeof extension_text / sizeof extension_text[0]; i++)
+        if (strcmp(decl, extension_text[i]) == 0)
+            return CT_TEXT;
     return CT_UNKNOWN;
 }
 

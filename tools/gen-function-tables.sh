@@ -5,7 +5,8 @@
 #   codegen/pg_functions.inc  pg_proc: every pg_catalog function, its
 #                             argument and result types, set-returning,
 #                             strict, kind, variadic, defaults; aggregates
-#                             with an initial value (count) never NULL
+#                             with an initial value and no final function
+#                             (count) never NULL over no rows
 #   codegen/pg_operators.inc  pg_operator: every operator's operand and
 #                             result types, strict like its function
 #   codegen/pg_types.inc      pg_type: name, category, preferred, element
@@ -81,7 +82,7 @@ mkdir -p "$out"
                         FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(oid, n) JOIN pg_type t ON t.oid = a.oid), '') AS args,
               r.typname AS result, coalesce(v.typname, '') AS variadic_type, p.prokind AS kind, p.pronargdefaults AS ndefaults,
               p.proisstrict AS strict, p.proretset AS retset,
-              ag.aggfnoid IS NOT NULL AND ag.agginitval IS NOT NULL AS agg_not_null
+              ag.aggfnoid IS NOT NULL AND ag.agginitval IS NOT NULL AND ag.aggfinalfn = 0 AS agg_not_null
        FROM pg_proc p JOIN pg_type r ON r.oid = p.prorettype
             LEFT JOIN pg_type v ON v.oid = p.provariadic
             LEFT JOIN pg_aggregate ag ON ag.aggfnoid = p.oid
