@@ -25,7 +25,11 @@ typedef struct Source {
     PtrList *columns;   /* of Column* */
     bool nullable;      /* on the optional side of an outer join */
     bool has_rowid;
+    PtrList *merged;    /* of char*: the USING / NATURAL columns it shares with the sources before it */
+    JoinKind join;
 } Source;
+
+bool source_merges(const Source *s, const char *name);
 
 typedef struct Scope {
     struct Scope *parent;

@@ -93,9 +93,86 @@ void push_out(Analyzer *an, PtrList *out, char *name, TypeInfo t, SrcPos pos)
     ptrlist_push(an->arena, out, o);
 }
 
+/* One column of SELECT * over joins. */
+typedef struct StarColumn {
+    Column *col;
+    const Source *src;
+    bool nullable;
+} StarColumn;
+
+static StarColumn *star_find(PtrList *cols, const char *name)
+{
+    for (int i = 0; i < cols->n; i++) {
+        StarColumn *s = cols->items[i];
+        if (strcmp(s->col->name, name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* SELECT * FROM a JOIN b USING (id): PostgreSQL and SQLite list each
+ * USING / NATURAL column once, first, then the left side's other columns,
+ * then the right side's. */
+static void expand_joined_star(Analyzer *an, Scope *sc, PtrList *out)
+{
+    PtrList *cols = ptrlist_new(an->arena);
+    for (int i = 0; i < sc->sources->n; i++) {
+        Source *src = sc->sources->items[i];
+        PtrList *next = ptrlist_new(an->arena);
+        for (int j = 0; j < PTRLIST_LEN(src->merged); j++) {
+            const char *name = src->merged->items[j];
+            StarColumn *left = star_find(cols, name);
+            Column *right = source_column(src, name);
+            if (!left || !right || star_find(next, name))
+                continue;
+            StarColumn *m = arena_alloc(an->arena, sizeof *m);
+            TypeInfo rt = column_type(right, src);
+            *m = *left;
+            if (src->join == JOIN_RIGHT)
+                *m = (StarColumn){right, src, rt.nullable};
+            else if (src->join == JOIN_FULL)
+                m->nullable = left->nullable && rt.nullable; /* COALESCE(a.id, b.id) */
+            ptrlist_push(an->arena, next, m);
+        }
+        for (int j = 0; j < cols->n; j++) {
+            StarColumn *c = cols->items[j];
+            if (!star_find(next, c->col->name) || !source_merges(src, c->col->name))
+                ptrlist_push(an->arena, next, c);
+        }
+        for (int j = 0; j < PTRLIST_LEN(src->columns); j++) {
+            Column *c = src->columns->items[j];
+            if (source_merges(src, c->name))
+                continue;
+            StarColumn *s = arena_alloc(an->arena, sizeof *s);
+            *s = (StarColumn){c, src, column_type(c, src).nullable};
+            ptrlist_push(an->arena, next, s);
+        }
+        cols = next;
+    }
+    for (int i = 0; i < cols->n; i++) {
+        StarColumn *c = cols->items[i];
+        TypeInfo t = column_type(c->col, c->src);
+        /* a right side's nullability may have changed since (a later RIGHT JOIN) */
+        t.nullable = c->nullable || c->src->nullable;
+        push_out(an, out, c->col->name, t, c->col->pos);
+    }
+}
+
+static bool any_merged(const Scope *sc)
+{
+    for (int i = 0; i < sc->sources->n; i++)
+        if (PTRLIST_LEN(((Source *)sc->sources->items[i])->merged) > 0)
+            return true;
+    return false;
+}
+
 static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *out)
 {
     char *qual = TOKEN_SET(rc->star_table) ? token_name(an->arena, &rc->star_table) : NULL;
+    if (!qual && any_merged(sc)) {
+        expand_joined_star(an, sc, out);
+        return;
+    }
     bool matched = false;
     for (int i = 0; i < sc->sources->n; i++) {
         Source *src = sc->sources->items[i];

@@ -133,6 +133,14 @@ static const char *column_sqltype(const Column *c)
     return pg_type_canonical(c->decl_type);
 }
 
+bool source_merges(const Source *s, const char *name)
+{
+    for (int i = 0; i < PTRLIST_LEN(s->merged); i++)
+        if (strcmp(s->merged->items[i], name) == 0)
+            return true;
+    return false;
+}
+
 TypeInfo column_type(const Column *c, const Source *s)
 {
     TypeInfo t = ti(c->ctype, !c->not_null || s->nullable);
@@ -168,8 +176,8 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
         for (int i = 0; i < s->sources->n; i++) {
             Source *src = s->sources->items[i];
             Column *c = source_column(src, name);
-            if (!c)
-                continue;
+            if (!c || (found && source_merges(src, name)))
+                continue; /* JOIN ... USING (id): one id */
             if (found) {
                 error_at(an, e->tok.pos, "column \"%s\" is ambiguous: it is in \"%s\" and \"%s\"; qualify it", name,
                          found->name, src->name);

@@ -32,11 +32,23 @@ void add_from(Analyzer *an, Scope *sc, Scope *outer, PtrList *from)
         if (it->join == JOIN_RIGHT || it->join == JOIN_FULL)
             for (int j = 0; j < sc->sources->n - 1; j++)
                 ((Source *)sc->sources->items[j])->nullable = true;
+        src->join = it->join;
+        src->merged = ptrlist_new(an->arena);
         for (int j = 0; j < PTRLIST_LEN(it->using_cols); j++) {
             Token *t = it->using_cols->items[j];
             char *name = token_name(an->arena, t);
             if (!source_column(src, name))
                 error_at(an, t->pos, "no column \"%s\" in table \"%s\"", name, src->table_name);
+            ptrlist_push(an->arena, src->merged, name);
+        }
+        /* NATURAL JOIN: USING every column name it shares with the sources before it */
+        for (int j = 0; it->natural && j < PTRLIST_LEN(src->columns); j++) {
+            Column *c = src->columns->items[j];
+            for (int k = 0; k < sc->sources->n - 1; k++)
+                if (source_column(sc->sources->items[k], c->name)) {
+                    ptrlist_push(an->arena, src->merged, c->name);
+                    break;
+                }
         }
     }
     /* ON clauses see every source joined so far (all of them, simply) */

@@ -90,14 +90,16 @@ static Oid array_element(PgCheck *c, Oid oid)
     return elem;
 }
 
-/* pg_attribute.attnotnull of a result column that is a plain table column */
+/* pg_attribute.attnotnull of a result column that is a plain table
+ * column; -1 for a view's column, which pg_attribute never marks NOT NULL */
 static int column_not_null(PgCheck *c, Oid table, int column)
 {
     char t[32], col[16];
     snprintf(t, sizeof t, "%u", table);
     snprintf(col, sizeof col, "%d", column);
     const char *values[2] = {t, col};
-    PGresult *r = PQexecParams(c->conn, "SELECT attnotnull FROM pg_attribute WHERE attrelid = $1::oid AND attnum = $2::int2",
+    PGresult *r = PQexecParams(c->conn, "SELECT a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                               "WHERE a.attrelid = $1::oid AND a.attnum = $2::int2 AND c.relkind IN ('r', 'p', 'f')",
                                2, NULL, values, NULL, NULL, 0);
     int result = -1;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
