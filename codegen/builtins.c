@@ -168,10 +168,12 @@ static bool match_arg(const char *d, const BuiltinArg *a, Score *s, Binding *b)
         }
         if (strcmp(d, "anyrange") == 0 || strcmp(d, "anymultirange") == 0 || strcmp(d, "anycompatiblerange") == 0 ||
             strcmp(d, "anycompatiblemultirange") == 0) {
-            if (cat != 'R')
+            if (cat != 'R' || (pg_type_find(a->pg)->kind == 'm') != (strstr(d, "multirange") != NULL))
                 return false;
             if (!b->range)
                 b->range = a->pg;
+            if (!b->element)
+                b->element = pg_type_find(a->pg)->element; /* lower(int4range) is int4 */
             return true;
         }
         if (strcmp(d, "anyenum") == 0)

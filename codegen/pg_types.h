@@ -17,7 +17,7 @@ typedef struct PgType {
     const char *name;     /* pg_type.typname: int4, _text, timestamptz */
     char category;        /* pg_type.typcategory: N numeric, S string, A array... */
     bool preferred;       /* pg_type.typispreferred within its category */
-    const char *element;  /* of an array type, "" otherwise */
+    const char *element;  /* of an array, range or multirange type, "" otherwise */
     char kind;            /* b base, p pseudo, r range, m multirange */
 } PgType;
 

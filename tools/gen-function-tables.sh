@@ -10,6 +10,7 @@
 #   codegen/pg_operators.inc  pg_operator: every operator's operand and
 #                             result types, strict like its function
 #   codegen/pg_types.inc      pg_type: name, category, preferred, element
+#                             (of arrays, and pg_range's subtype of ranges)
 #   codegen/pg_casts.inc      pg_cast: the implicit casts
 #   codegen/sqlite_functions.inc  PRAGMA function_list of the linked SQLite
 #                             joined with codegen/sqlite_function_types.tsv,
@@ -113,9 +114,11 @@ mkdir -p "$out"
 
 {
     header "PostgreSQL 15 pg_type (pg_catalog; no row types)"
-    echo '/* name, category, preferred, element type of an array, kind (b base, p pseudo, r range, m multirange) */'
-    q "SELECT t.typname, t.typcategory, t.typispreferred, coalesce(e.typname, ''), t.typtype
+    echo '/* name, category, preferred, element type (of an array, range or multirange), kind (b base, p pseudo, r range, m multirange) */'
+    q "SELECT t.typname, t.typcategory, t.typispreferred, coalesce(e.typname, rs.typname, ms.typname, ''), t.typtype
        FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+            LEFT JOIN pg_range r ON r.rngtypid = t.oid LEFT JOIN pg_type rs ON rs.oid = r.rngsubtype
+            LEFT JOIN pg_range m ON m.rngmultitypid = t.oid LEFT JOIN pg_type ms ON ms.oid = m.rngsubtype
        WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typtype <> 'c'
        ORDER BY t.typname COLLATE \"C\"" |
         awk -F '\t' "$cstr"'
