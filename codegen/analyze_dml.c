@@ -32,6 +32,7 @@ static void assign(Analyzer *an, Scope *sc, Source *target, ResultCol *set)
     }
     TypeInfo t = ti(c->ctype, !c->not_null);
     t.col = c;
+    t.list = c->array_dims == 1;
     hint_param(an, set->expr, t, c->name, !c->not_null);
 }
 
@@ -85,6 +86,7 @@ PtrList *analyze_insert(Analyzer *an, Stmt *stmt)
             type_expr(an, values_scope, row->items[i]);
             TypeInfo t = ti(c->ctype, !c->not_null);
             t.col = c;
+            t.list = c->array_dims == 1;
             hint_param(an, row->items[i], t, c->name, !c->not_null);
         }
     }
@@ -104,6 +106,7 @@ PtrList *analyze_insert(Analyzer *an, Stmt *stmt)
             if (rc->expr) {
                 TypeInfo t = ti(c->ctype, !c->not_null);
                 t.col = c;
+                t.list = c->array_dims == 1;
                 hint_param(an, rc->expr, t, c->name, !c->not_null);
             }
         }

@@ -76,7 +76,7 @@ static bool pg_operator_type(const Expr *e, const TypeInfo *l, const TypeInfo *r
         return false;
     memcpy(op, e->tok.z, (size_t)e->tok.n);
     op[e->tok.n] = 0;
-    BuiltinArg la = {l->t, l->sqltype, l->nullable}, ra = {r->t, r->sqltype, r->nullable};
+    BuiltinArg la = builtin_arg(l), ra = builtin_arg(r);
     /* an unknown operand is taken to have the other one's type first,
      * as PostgreSQL does */
     BuiltinCall call;
@@ -90,12 +90,10 @@ static bool pg_operator_type(const Expr *e, const TypeInfo *l, const TypeInfo *r
     }
     if (!found && !builtin_pg_operator(op, &la, &ra, &call))
         return false;
-    if (call.result == CT_UNKNOWN)
-        return false;
     BuiltinArg args[2] = {la, ra};
-    *out = ti(call.result, builtin_nullable(&call, 2, args));
-    out->sqltype = call.result_pg;
-    return true;
+    *out = call.result_pg ? ti_pg(call.result_pg, builtin_nullable(&call, 2, args))
+                          : ti(call.result, builtin_nullable(&call, 2, args));
+    return out->t != CT_UNKNOWN;
 }
 
 static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
@@ -132,8 +130,14 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         l = r;
     if (is_param(strip(e->rhs)))
         r = l;
-    if (is_comparison(e->op))
+    if (is_comparison(e->op)) {
+        /* id = $1::bigint[]: no engine compares a value with an array */
+        if (l.list != r.list && l.t != CT_UNKNOWN && r.t != CT_UNKNOWN && !is_param(strip(e->lhs)) &&
+            !is_param(strip(e->rhs)) && any_argument(e->lhs) == e->lhs && any_argument(e->rhs) == e->rhs)
+            error_at(an, e->tok.pos, "cannot compare %s%s with %s%s; for an element of an array use = ANY(array)",
+                     l.list ? "an array of " : "", ctype_name(l.t), r.list ? "an array of " : "", ctype_name(r.t));
         return ti(CT_BOOL, nullable);
+    }
     TypeInfo op_type;
     if (an->cat->dialect == DIALECT_POSTGRES && pg_operator_type(e, &l, &r, &op_type))
         return op_type;
@@ -210,15 +214,28 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         bool list_cast = e->type->array && an->list_context && is_param(strip(e->lhs));
         an->list_context = false;
         TypeInfo x = type_expr(an, sc, e->lhs);
-        /* ANY(@ids::bigint[]): the parameter is a list of bigint */
-        CType t = e->type->array && !list_cast ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text);
+        /* ANY(@ids::bigint[]): the parameter is a list of bigint; elsewhere
+         * on PostgreSQL, x::text[] is an array, a list in C */
+        bool pg_array = e->type->array && an->cat->dialect == DIALECT_POSTGRES;
+        if (e->type->array_dims > 1) {
+            error_at(an, e->type->tok.pos,
+                     "keel cannot map the multi-dimensional array type \"%s%s\": its lists have one dimension",
+                     e->type->text, "[][]");
+            return ti(CT_UNKNOWN, true);
+        }
+        CType t = e->type->array && !list_cast && !pg_array ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text);
         if (t == CT_UNKNOWN)
             error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type%s", e->type->text,
                      e->type->array ? "[]" : "",
-                     e->type->array ? " (an array parameter is supported as = ANY(@x::type[]))" : "");
-        hint_param(an, e->lhs, ti(t, false), NULL, false);
+                     e->type->array && !pg_array ? " (SQLite has no arrays; a list parameter is IN (sqlc.slice(x)))"
+                                                 : "");
+        TypeInfo hint = ti(t, false);
+        hint.list = e->type->array;
+        hint_param(an, e->lhs, hint, NULL, false);
         const char *pg = pg_type_canonical(e->type->text);
-        return typed(ti(t, is_param(strip(e->lhs)) ? false : x.nullable), e->type->array ? pg_array_of(pg) : pg);
+        TypeInfo r = typed(ti(t, is_param(strip(e->lhs)) ? false : x.nullable), e->type->array ? pg_array_of(pg) : pg);
+        r.list = e->type->array && !list_cast;
+        return r;
     }
     case EX_CASE: return type_case(an, sc, e);
     case EX_IN_LIST: {

@@ -18,9 +18,17 @@
  * server check has it): uuid-ossp's generators. */
 static const char *const extension_uuid_functions[] = {"uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4"};
 
-static BuiltinArg builtin_arg(const TypeInfo *t)
+
+/* What the function tables need to know of an argument: an array known
+ * only by its C element type becomes the matching array type. */
+BuiltinArg builtin_arg(const TypeInfo *t)
 {
-    return (BuiltinArg){t->t, t->sqltype, t->nullable};
+    const char *pg = t->sqltype;
+    if (t->list && !pg) {
+        const char *elem = t->t == CT_INT64 ? "int8" : t->t == CT_DOUBLE ? "float8" : t->t == CT_BOOL ? "bool" : "text";
+        pg = pg_array_of(elem);
+    }
+    return (BuiltinArg){t->t, pg, t->nullable};
 }
 
 /* The engine's own SQL constructs that look like calls but are no
@@ -96,8 +104,12 @@ static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, Ty
         for (int i = 0; i < n; i++)
             hint_param(an, e->list->items[i], ti(result, false), NULL, false);
     }
-    *out = ti(result, nullable);
-    out->sqltype = call.result_pg;
+    if (call.result_pg) {
+        *out = ti_pg(call.result_pg, nullable); /* array_agg(x): a list */
+    } else {
+        *out = ti(result, nullable);
+    }
+    result = out->t;
     /* lower(name) = ? names the parameter after the column */
     if (n > 0 && result == CT_TEXT && args[0].t == CT_TEXT && call.kind == 'f')
         out->col = args[0].col;

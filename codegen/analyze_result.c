@@ -90,6 +90,8 @@ void push_out(Analyzer *an, PtrList *out, char *name, TypeInfo t, SrcPos pos)
     o->nullable = t.nullable;
     o->pos = pos;
     o->origin = t.col;
+    o->list = t.list;
+    o->sqltype = t.sqltype;
     ptrlist_push(an->arena, out, o);
 }
 

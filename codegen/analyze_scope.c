@@ -41,7 +41,8 @@ PtrList *columns_from_outcols(Analyzer *an, PtrList *outs)
         c->name = o->name;
         c->ctype = o->ctype;
         c->not_null = !o->nullable;
-        c->decl_type = o->origin ? o->origin->decl_type : "";
+        c->decl_type = o->origin ? o->origin->decl_type : arena_strdup(an->arena, o->sqltype ? o->sqltype : "");
+        c->array_dims = o->list ? 1 : 0;
         c->pos = o->pos;
         ptrlist_push(an->arena, cols, c);
     }
@@ -110,7 +111,7 @@ Column *source_column(const Source *s, const char *name)
     return NULL;
 }
 
-static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}};
+static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}, 0};
 
 static bool is_rowid_name(const char *n)
 {
@@ -133,6 +134,22 @@ static const char *column_sqltype(const Column *c)
     return pg_type_canonical(c->decl_type);
 }
 
+TypeInfo ti_pg(const char *typname, bool nullable)
+{
+    const PgType *t = pg_type_find(typname);
+    TypeInfo r = ti(CT_UNKNOWN, nullable);
+    if (!t)
+        return r;
+    r.sqltype = t->name;
+    if (t->category == 'A') {
+        r.t = pg_type_ctype(t->element);
+        r.list = r.t != CT_UNKNOWN;
+    } else {
+        r.t = pg_type_ctype(t->name);
+    }
+    return r;
+}
+
 bool source_merges(const Source *s, const char *name)
 {
     for (int i = 0; i < PTRLIST_LEN(s->merged); i++)
@@ -146,6 +163,7 @@ TypeInfo column_type(const Column *c, const Source *s)
     TypeInfo t = ti(c->ctype, !c->not_null || s->nullable);
     t.col = c;
     t.sqltype = column_sqltype(c);
+    t.list = c->array_dims == 1 && c->ctype != CT_UNKNOWN;
     return t;
 }
 

@@ -118,8 +118,12 @@ static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowi
     c->decl_type = def->type ? def->type->text : "";
     c->pos = def->name.pos;
     if (def->type && def->type->array) {
+        /* text[]: a list of the element's C type (PostgreSQL only: SQLite
+         * has no arrays); int[][] maps to nothing, said where it is read */
         c->decl_type = arena_printf(cat->arena, "%s[]", c->decl_type);
-        c->ctype = CT_UNKNOWN;
+        c->array_dims = def->type->array_dims > 0 ? def->type->array_dims : 1;
+        c->ctype = cat->dialect == DIALECT_POSTGRES && c->array_dims == 1 ? catalog_ctype(cat, def->type->text)
+                                                                           : CT_UNKNOWN;
     } else {
         /* An unmappable type is an error only where a query reads it. A
          * NOT NULL domain does not make its column NOT NULL: PostgreSQL
@@ -289,8 +293,11 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
     case ALTER_COLUMN_TYPE:
         if (!(c = require_column(cat, t, &a->old_name)))
             return false;
-        c->decl_type = a->type->text;
-        c->ctype = a->type->array ? CT_UNKNOWN : catalog_ctype(cat, c->decl_type);
+        c->decl_type = a->type->array ? arena_printf(cat->arena, "%s[]", a->type->text) : a->type->text;
+        c->array_dims = a->type->array ? (a->type->array_dims > 0 ? a->type->array_dims : 1) : 0;
+        c->ctype = a->type->array && (cat->dialect != DIALECT_POSTGRES || c->array_dims != 1)
+                       ? CT_UNKNOWN
+                       : catalog_ctype(cat, a->type->text);
         return true;
     case ALTER_SET_NOT_NULL:
     case ALTER_DROP_NOT_NULL:

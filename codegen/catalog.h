@@ -20,6 +20,7 @@ typedef struct Column {
     bool primary_key;
     bool has_default;  /* DEFAULT, identity, serial, rowid alias or generated */
     SrcPos pos;
+    int array_dims;    /* PostgreSQL arrays: ctype is the element's; keel maps one dimension */
 } Column;
 
 typedef struct Table {

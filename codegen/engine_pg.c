@@ -173,8 +173,9 @@ static bool check_query(PgCheck *c, const Query *q)
     for (int i = 0; columns_match && i < PQnfields(r); i++) {
         const OutColumn *col = q->columns->items[i];
         Oid oid = PQftype(r, i);
-        CType t = pg_ctype(c, oid);
-        if (t != col->ctype) {
+        Oid elem = array_element(c, oid);
+        CType t = pg_ctype(c, elem != InvalidOid ? elem : oid);
+        if (t != col->ctype || col->list != (elem != InvalidOid)) {
             diag_error(col->pos, "query %s: PostgreSQL types result column \"%s\" as %s (%s), keel inferred %s",
                        q->name, col->name, pg_type_name(c, oid), ctype_name(t), ctype_name(col->ctype));
             ok = false;

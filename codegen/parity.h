@@ -20,6 +20,7 @@ typedef struct ApiColumn {
     char *name;
     CType ctype;
     bool nullable;
+    bool list;      /* a PostgreSQL array: a list of ctype */
 } ApiColumn;
 
 typedef struct ApiQuery {

@@ -156,8 +156,8 @@ typetoken_opt(A) ::= typetoken(A).
 typetoken(A) ::= typename(A).
 typetoken(A) ::= typename(A) LP signed RP.
 typetoken(A) ::= typename(A) LP signed COMMA signed RP.
-typetoken(A) ::= typetoken(A) LBRACKET RBRACKET.            { A->array = true; }
-typetoken(A) ::= typetoken(A) LBRACKET INTEGER RBRACKET.    { A->array = true; }
+typetoken(A) ::= typetoken(A) LBRACKET RBRACKET.            { A->array = true; A->array_dims++; }
+typetoken(A) ::= typetoken(A) LBRACKET INTEGER RBRACKET.    { A->array = true; A->array_dims++; }
 
 %type typename {TypeName *}
 typename(A) ::= ID(X).                   { A = mk_typename(p, X); }
@@ -171,7 +171,7 @@ typename(A) ::= typename(A) WITHOUT(X) ID(Y) ZONE(Z). { typename_append(p, A, X)
 casttype(A) ::= ID(X).                        { A = mk_typename(p, X); }
 casttype(A) ::= ID(X) LP signed RP.           { A = mk_typename(p, X); }
 casttype(A) ::= ID(X) LP signed COMMA signed RP. { A = mk_typename(p, X); }
-casttype(A) ::= casttype(A) LBRACKET RBRACKET. { A->array = true; }
+casttype(A) ::= casttype(A) LBRACKET RBRACKET. { A->array = true; A->array_dims++; }
 
 signed ::= INTEGER.
 signed ::= PLUS INTEGER.

@@ -130,6 +130,12 @@ TypeName *mk_typename(Parse *p, Token word)
 
 void typename_append(Parse *p, TypeName *t, Token word)
 {
+    /* integer ARRAY: the SQL standard's spelling of integer[] */
+    if (word.n == 5 && str_ieq_n(word.z, 5, "array")) {
+        t->array = true;
+        t->array_dims++;
+        return;
+    }
     char *joined = arena_printf(p->arena, "%s %.*s", t->text, word.n, word.z);
     for (char *c = joined; *c; c++)
         *c = (char)tolower((unsigned char)*c);

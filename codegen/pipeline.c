@@ -30,7 +30,8 @@ static void describe_api(FILE *f, PtrList *api)
         }
         for (int k = 0; k < aq->columns->n; k++) {
             const ApiColumn *c = aq->columns->items[k];
-            fprintf(f, "  column %s %s%s\n", c->name, ctype_name(c->ctype), c->nullable ? " null" : "");
+            fprintf(f, "  column %s %s%s%s\n", c->name, ctype_name(c->ctype), c->list ? "[]" : "",
+                    c->nullable ? " null" : "");
         }
     }
 }

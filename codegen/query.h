@@ -31,6 +31,8 @@ typedef struct OutColumn {
     bool nullable;
     SrcPos pos;
     const Column *origin; /* the table column it is read from, if any */
+    bool list;            /* a PostgreSQL array: a list of ctype */
+    const char *sqltype;  /* PostgreSQL's type name, when analysis knows it */
 } OutColumn;
 
 /* A placeholder as written, to be replaced by the engine's own syntax. */
