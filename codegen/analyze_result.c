@@ -223,6 +223,11 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
                 error_at(an, pos, "cannot infer the type of result column \"%s\"; add a CAST", name);
             continue;
         }
+        if (t.list && t.t == CT_BLOB) {
+            error_at(an, pos, "result column \"%s\" is an array of bytea; keel supports arrays of integers, doubles, booleans and text",
+                     name);
+            continue;
+        }
         push_out(an, out, name, t, pos);
     }
     return out;
