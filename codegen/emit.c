@@ -290,7 +290,7 @@ static char *emit_header(Arena *arena, const char *repo, PtrList *api)
             for (int k = 0; k < aq->params->n; k++) {
                 const ApiParam *p = aq->params->items[k];
                 sb_printf(&b, "    %s%s;%s\n", param_ctype(p), p->name,
-                          p->nullable && (p->ctype == CT_TEXT || p->ctype == CT_BLOB) ? " /* nullable */" : "");
+                          p->nullable && (p->list || p->ctype == CT_TEXT || p->ctype == CT_BLOB) ? " /* nullable */" : "");
             }
             sb_printf(&b, "} %s;\n\n", n.params);
         }
@@ -299,7 +299,7 @@ static char *emit_header(Arena *arena, const char *repo, PtrList *api)
             for (int k = 0; k < aq->columns->n; k++) {
                 const ApiColumn *c = aq->columns->items[k];
                 sb_printf(&b, "    %s%s;%s\n", column_ctype(c), c->name,
-                          c->nullable && (c->ctype == CT_TEXT || c->ctype == CT_BLOB) ? " /* nullable */" : "");
+                          c->nullable && (c->list || c->ctype == CT_TEXT || c->ctype == CT_BLOB) ? " /* nullable */" : "");
             }
             sb_printf(&b, "} %s;\n\n", n.row);
         }
