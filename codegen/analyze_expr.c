@@ -3,6 +3,7 @@
  */
 #include "analyze_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +27,16 @@ static TypeInfo typed(TypeInfo t, const char *sqltype)
  * numeric past int8's. */
 static const char *integer_literal_type(const Expr *e)
 {
-    size_t digits = 0;
-    for (int i = 0; i < e->tok.n; i++)
-        if (e->tok.z[i] >= '0' && e->tok.z[i] <= '9')
-            digits++;
     if (e->tok.n > 1 && (e->tok.z[1] == 'x' || e->tok.z[1] == 'X'))
         return "int8";
-    if (digits > 18)
+    if (e->tok.n > 20)
         return "numeric";
     char buf[24];
     snprintf(buf, sizeof buf, "%.*s", e->tok.n, e->tok.z);
+    errno = 0;
     long long v = strtoll(buf, NULL, 10);
+    if (errno == ERANGE)
+        return "numeric";
     return v > 2147483647LL ? "int8" : "int4";
 }
 
@@ -183,7 +183,12 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_UNKNOWN, true);
     switch (e->kind) {
     case EX_COLUMN: return resolve_column(an, sc, e);
-    case EX_INTEGER: return typed(ti(CT_INT64, false), integer_literal_type(e));
+    case EX_INTEGER: {
+        /* past int64's range both engines read an integer literal as a
+         * number of another kind: numeric (PostgreSQL), REAL (SQLite) */
+        const char *pg = integer_literal_type(e);
+        return typed(ti(strcmp(pg, "numeric") == 0 ? CT_DOUBLE : CT_INT64, false), pg);
+    }
     case EX_FLOAT: return typed(ti(CT_DOUBLE, false), "numeric");
     case EX_STRING: return typed(ti(CT_TEXT, false), "unknown");
     case EX_BLOB: return ti(CT_BLOB, false);

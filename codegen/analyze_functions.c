@@ -82,6 +82,9 @@ static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, Ty
     for (int i = 0; i < n; i++)
         bargs[i] = builtin_arg(&args[i]);
     BuiltinCall call;
+    /* PostgreSQL's grammar turns TRIM(x) into btrim(x) */
+    if (an->cat->dialect == DIALECT_POSTGRES && strcmp(name, "trim") == 0)
+        name = "btrim";
     if (!builtin_function(an->cat->dialect, name, n, bargs, &call))
         return false;
     bool nullable = builtin_nullable(&call, n, bargs);
