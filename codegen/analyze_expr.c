@@ -132,7 +132,8 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         r = l;
     if (is_comparison(e->op)) {
         /* id = $1::bigint[]: no engine compares a value with an array */
-        if (l.list != r.list && l.t != CT_UNKNOWN && r.t != CT_UNKNOWN && !is_param(strip(e->lhs)) &&
+        bool literal = (l.sqltype && strcmp(l.sqltype, "unknown") == 0) || (r.sqltype && strcmp(r.sqltype, "unknown") == 0);
+        if (l.list != r.list && l.t != CT_UNKNOWN && r.t != CT_UNKNOWN && !literal && !is_param(strip(e->lhs)) &&
             !is_param(strip(e->rhs)) && any_argument(e->lhs) == e->lhs && any_argument(e->rhs) == e->rhs)
             error_at(an, e->tok.pos, "cannot compare %s%s with %s%s; for an element of an array use = ANY(array)",
                      l.list ? "an array of " : "", ctype_name(l.t), r.list ? "an array of " : "", ctype_name(r.t));

@@ -213,7 +213,10 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
         if (t.t == CT_UNKNOWN && is_param(strip(rc->expr))) {
             /* the parameter's own error says what to do */
         } else if (t.t == CT_UNKNOWN && an->ok) {
-            if (t.col)
+            if (t.col && t.col->array_dims > 1)
+                error_at(an, pos, "column \"%s\" is a multi-dimensional array (%s), which keel cannot map: its lists have one dimension",
+                         t.col->name, t.col->decl_type);
+            else if (t.col)
                 error_at(an, pos, "column \"%s\" has type \"%s\", which keel cannot map to a C type; CAST it, e.g. CAST(%s AS TEXT)",
                          t.col->name, t.col->decl_type, t.col->name);
             else if (strip(rc->expr)->kind == EX_FUNC)

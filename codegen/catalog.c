@@ -120,8 +120,8 @@ static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowi
     if (def->type && def->type->array) {
         /* text[]: a list of the element's C type (PostgreSQL only: SQLite
          * has no arrays); int[][] maps to nothing, said where it is read */
-        c->decl_type = arena_printf(cat->arena, "%s[]", c->decl_type);
         c->array_dims = def->type->array_dims > 0 ? def->type->array_dims : 1;
+        c->decl_type = arena_printf(cat->arena, "%s%s", c->decl_type, c->array_dims > 1 ? "[][]" : "[]");
         c->ctype = cat->dialect == DIALECT_POSTGRES && c->array_dims == 1 ? catalog_ctype(cat, def->type->text)
                                                                            : CT_UNKNOWN;
     } else {
