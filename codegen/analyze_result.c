@@ -132,8 +132,8 @@ static void expand_joined_star(Analyzer *an, Scope *sc, PtrList *out)
             *m = *left;
             if (src->join == JOIN_RIGHT)
                 *m = (StarColumn){right, src, rt.nullable};
-            else if (src->join == JOIN_FULL)
-                m->nullable = left->nullable && rt.nullable; /* COALESCE(a.id, b.id) */
+            else if (src->join == JOIN_FULL) /* COALESCE(a.id, b.id): every row has one side */
+                m->nullable = (left->nullable && !left->col->not_null) && !right->not_null;
             ptrlist_push(an->arena, next, m);
         }
         for (int j = 0; j < cols->n; j++) {
@@ -154,8 +154,9 @@ static void expand_joined_star(Analyzer *an, Scope *sc, PtrList *out)
     for (int i = 0; i < cols->n; i++) {
         StarColumn *c = cols->items[i];
         TypeInfo t = column_type(c->col, c->src);
-        /* a right side's nullability may have changed since (a later RIGHT JOIN) */
-        t.nullable = c->nullable || c->src->nullable;
+        /* a right side's nullability may have changed since (a later RIGHT
+         * JOIN); a FULL JOIN's merged column is decided above */
+        t.nullable = c->nullable || (c->src->nullable && c->src->join != JOIN_FULL);
         push_out(an, out, c->col->name, t, c->col->pos);
     }
 }
