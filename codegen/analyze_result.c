@@ -154,9 +154,7 @@ static void expand_joined_star(Analyzer *an, Scope *sc, PtrList *out)
     for (int i = 0; i < cols->n; i++) {
         StarColumn *c = cols->items[i];
         TypeInfo t = column_type(c->col, c->src);
-        /* a right side's nullability may have changed since (a later RIGHT
-         * JOIN); a FULL JOIN's merged column is decided above */
-        t.nullable = c->nullable || (c->src->nullable && c->src->join != JOIN_FULL);
+        t.nullable = c->nullable; /* the FROM clause is complete: outer joins are known */
         push_out(an, out, c->col->name, t, c->col->pos);
     }
 }
