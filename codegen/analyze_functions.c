@@ -114,7 +114,8 @@ static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, Ty
     }
     result = out->t;
     /* lower(name) = ? names the parameter after the column */
-    if (n > 0 && result == CT_TEXT && args[0].t == CT_TEXT && call.kind == 'f')
+    const PgType *first = n > 0 ? pg_type_find(args[0].sqltype) : NULL;
+    if (n > 0 && result == CT_TEXT && args[0].t == CT_TEXT && call.kind == 'f' && (!first || first->category == 'S'))
         out->col = args[0].col;
     return true;
 }
