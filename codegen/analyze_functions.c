@@ -5,6 +5,7 @@
  */
 #include "analyze_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "builtins.h"
@@ -85,8 +86,21 @@ static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, Ty
     /* PostgreSQL's grammar turns TRIM(x) into btrim(x) */
     if (an->cat->dialect == DIALECT_POSTGRES && strcmp(name, "trim") == 0)
         name = "btrim";
-    if (!builtin_function(an->cat->dialect, name, n, bargs, &call))
+    if (!builtin_function(an->cat->dialect, name, n, bargs, &call)) {
+        /* upper(flag): the server rejects it; say so with what it has, when
+         * every argument's type is known (an unknown one could match) */
+        bool all_known = true;
+        char have[512], wanted[256] = "";
+        size_t w = 0;
+        for (int i = 0; i < n; i++) {
+            all_known &= bargs[i].pg && strcmp(bargs[i].pg, "unknown") != 0;
+            if (bargs[i].pg && w < sizeof wanted)
+                w += (size_t)snprintf(wanted + w, sizeof wanted - w, "%s%s", i ? ", " : "", bargs[i].pg);
+        }
+        if (an->cat->dialect == DIALECT_POSTGRES && all_known && builtin_pg_signatures(name, have, sizeof have))
+            error_at(an, e->tok.pos, "PostgreSQL has no function %s(%s); it has %s", name, wanted, have);
         return false;
+    }
     bool nullable = builtin_nullable(&call, n, bargs);
     CType result = call.result;
     if (an->cat->dialect == DIALECT_POSTGRES) {

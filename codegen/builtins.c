@@ -16,6 +16,7 @@
  */
 #include "builtins.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,6 +338,35 @@ static bool pg_function(const char *name, int n, const BuiltinArg *args, Builtin
     out->nulls = pg_function_nulls(best);
     if (out->retset && out->nulls == BN_STRICT && strcmp(name, "generate_series") != 0)
         out->nulls = BN_NULLABLE; /* unnest('{1,NULL}'): an element may be NULL */
+    return true;
+}
+
+bool builtin_pg_signatures(const char *name, char *buf, size_t size)
+{
+    size_t count = sizeof pg_functions / sizeof pg_functions[0];
+    const PgFunc *hit = bsearch(name, pg_functions, count, sizeof pg_functions[0], pg_func_cmp);
+    if (!hit || size == 0)
+        return false;
+    while (hit > pg_functions && strcmp(hit[-1].name, name) == 0)
+        hit--;
+    size_t n = 0;
+    buf[0] = 0;
+    for (const PgFunc *f = hit; f < pg_functions + count && strcmp(f->name, name) == 0; f++) {
+        if (f->kind == 'p')
+            continue;
+        char args[256];
+        snprintf(args, sizeof args, "%s", f->args);
+        for (char *p = args; *p; p++)
+            if (*p == ' ')
+                *p = ',';
+        int w = snprintf(buf + n, size - n, "%s%s(%s)", n ? ", " : "", name, args);
+        if (w < 0 || (size_t)w >= size - n) {
+            if (size > 4)
+                memcpy(buf + size - 4, "...", 4);
+            break;
+        }
+        n += (size_t)w;
+    }
     return true;
 }
 

@@ -10,6 +10,7 @@
 #define KEEL_CODEGEN_BUILTINS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "catalog.h"
 
@@ -45,6 +46,10 @@ typedef struct BuiltinCall {
 /* Resolves a call of a built-in function; false when the dialect has no
  * function of that name taking these arguments. */
 bool builtin_function(Dialect d, const char *name, int nargs, const BuiltinArg *args, BuiltinCall *out);
+
+/* The overloads of a PostgreSQL function as "upper(text), upper(anyrange)"
+ * into buf; false when PostgreSQL has no function of that name. */
+bool builtin_pg_signatures(const char *name, char *buf, size_t size);
 
 /* Resolves a PostgreSQL operator: a binary one, or a prefix one with
  * left NULL. Same result as builtin_function. */
