@@ -220,9 +220,9 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
             an->ok = false;
             return ti(CT_UNKNOWN, true);
         }
-    if (sc && sc->sources->n == 1)
-        error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name,
-                 ((Source *)sc->sources->items[0])->table_name);
+    const Source *only = sc && sc->sources->n == 1 ? sc->sources->items[0] : NULL;
+    if (only)
+        error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name, only->table_name);
     else
         error_at(an, e->tok.pos, "no column \"%s\" in any table of this query", name);
     return ti(CT_UNKNOWN, true);

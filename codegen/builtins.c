@@ -96,7 +96,7 @@ static bool in_list(const char *const *list, size_t n, const char *name)
             return true;
     return false;
 }
-#define IN_LIST(list, name) in_list(list, sizeof list / sizeof list[0], name)
+#define IN_LIST(list, name) in_list((list), sizeof(list) / sizeof((list)[0]), (name))
 
 /* ------------------------------------------------------------ resolution */
 
@@ -139,7 +139,9 @@ static bool is_array_family(const char *t)
 static char category_of(const char *typname)
 {
     const PgType *t = pg_type_find(typname);
-    return t ? t->category : 0;
+    if (!t)
+        return 0;
+    return t->category;
 }
 
 static bool is_preferred(const char *typname)
@@ -159,7 +161,9 @@ static bool match_arg(const char *d, const BuiltinArg *a, Score *s, Binding *b)
     if (pg_type_is_polymorphic(d)) {
         if (strcmp(d, "any") == 0)
             return true;
-        char cat = a->pg ? category_of(a->pg) : 0;
+        char cat = 0;
+        if (a->pg)
+            cat = category_of(a->pg);
         if (is_array_family(d)) {
             if (cat != 'A')
                 return false;
@@ -422,9 +426,8 @@ static bool sqlite_function(const char *name, int n, const BuiltinArg *args, Bui
      * scalar function */
     const SqliteFunc *best = NULL;
     for (const SqliteFunc *f = hit; f < sqlite_functions + count && strcmp(f->name, name) == 0; f++) {
-        if (f->narg == n && (!best || best->narg != n))
-            best = f;
-        else if (f->narg == -1 && !best)
+        bool exact = f->narg == n && (!best || best->narg != n);
+        if (exact || (f->narg == -1 && !best))
             best = f;
     }
     if (!best)

@@ -32,6 +32,7 @@ static int array_open(array_cursor *c, const char *s, size_t n)
     c->p = s;
     c->end = s + n;
     c->first = true;
+    c->buf = NULL;
     if (c->p < c->end && *c->p == '[') {
         const char *eq = memchr(c->p, '=', n);
         if (!eq)
@@ -204,7 +205,10 @@ static int read_array(keel_stmt *st, int col, keel_arena *arena, elem_kind kind,
     void *out = keel_arena_alloc(arena, total ? total * elem_size(kind) : 1);
     if (!out)
         return keel_stmt_fail(st, KEEL_NOMEM, "out of memory reading an array");
-    r = array_open(&c, text, n);
+    if (array_open(&c, text, n) != ITEM) {
+        free(c.buf);
+        return keel_stmt_fail(st, KEEL_NOMEM, "out of memory reading an array");
+    }
     int rc = KEEL_OK;
     for (size_t k = 0; rc == KEEL_OK && k < total; k++) {
         r = array_next(&c, &len, &null);

@@ -610,7 +610,10 @@ void keel_bind_bool_list(keel_stmt *st, int i, const bool *items, size_t count)
     for (size_t k = 0; k < count; k++) {
         if (k)
             lb_putc(&b, ',');
-        lb_putc(&b, json ? (items[k] ? '1' : '0') : (items[k] ? 't' : 'f'));
+        char c = items[k] ? 't' : 'f';
+        if (json)
+            c = items[k] ? '1' : '0';
+        lb_putc(&b, c);
     }
     lb_putc(&b, json ? ']' : '}');
     bind_list(st, i, &b);
