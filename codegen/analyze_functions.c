@@ -108,6 +108,10 @@ static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, Ty
         for (int i = 0; i < n; i++)
             if (is_param(strip(e->list->items[i])) && !pg_type_is_polymorphic(call.arg_pg[i]))
                 hint_param(an, e->list->items[i], ti(call.arg_type[i], false), NULL, false);
+    } else if (call.has_arg_types) {
+        /* substr(name, 1, ?): SQLite's documented argument types */
+        for (int i = 0; i < n; i++)
+            hint_param(an, e->list->items[i], ti(call.arg_type[i], false), NULL, false);
     } else if (result == CT_TEXT && call.nulls == BN_STRICT) {
         /* lower(@x), trim(?): the first argument of a text function is text */
         if (n > 0)

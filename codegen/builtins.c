@@ -54,6 +54,7 @@ typedef struct SqliteFunc {
     int kind;
     SqlResult result;
     SqlNulls nulls;
+    const char *args; /* "text int int", "text any ..." or "" */
 } SqliteFunc;
 
 static const SqliteFunc sqlite_functions[] = {
@@ -455,8 +456,28 @@ static bool sqlite_function(const char *name, int n, const BuiltinArg *args, Bui
     static const BuiltinNulls nulls[] = {[SQN_STRICT] = BN_STRICT, [SQN_NULLABLE] = BN_NULLABLE,
                                          [SQN_NOTNULL] = BN_NOTNULL, [SQN_COALESCE] = BN_COALESCE};
     out->nulls = nulls[best->nulls];
+    /* the documented argument types, for parameters */
+    CType spec[BUILTIN_MAX_ARGS];
+    int nspec = 0;
+    bool repeat = false;
+    for (const char *p = best->args; *p && nspec < BUILTIN_MAX_ARGS;) {
+        size_t len = strcspn(p, " ");
+        if (len == 3 && strncmp(p, "...", 3) == 0)
+            repeat = true;
+        else
+            spec[nspec++] = strncmp(p, "int", len) == 0 && len == 3     ? CT_INT64
+                            : strncmp(p, "double", len) == 0 && len == 6 ? CT_DOUBLE
+                            : strncmp(p, "text", len) == 0 && len == 4   ? CT_TEXT
+                            : strncmp(p, "blob", len) == 0 && len == 4   ? CT_BLOB
+                            : strncmp(p, "same", len) == 0 && len == 4 && n > 0 ? args[0].t
+                                                                         : CT_UNKNOWN;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    out->has_arg_types = nspec > 0;
     for (int i = 0; i < n && i < BUILTIN_MAX_ARGS; i++)
-        out->arg_type[i] = CT_UNKNOWN;
+        out->arg_type[i] = i < nspec ? spec[i] : repeat && nspec > 0 ? spec[nspec - 1] : CT_UNKNOWN;
     return true;
 }
 

@@ -41,6 +41,7 @@ typedef struct BuiltinCall {
     /* the type each argument position takes, for parameters there */
     CType arg_type[BUILTIN_MAX_ARGS];
     const char *arg_pg[BUILTIN_MAX_ARGS];
+    bool has_arg_types; /* SQLite: arg_type comes from the annotation table */
 } BuiltinCall;
 
 /* Resolves a call of a built-in function; false when the dialect has no
