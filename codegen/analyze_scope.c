@@ -43,6 +43,7 @@ PtrList *columns_from_outcols(Analyzer *an, PtrList *outs)
         c->not_null = !o->nullable;
         c->decl_type = o->origin ? o->origin->decl_type : arena_strdup(an->arena, o->sqltype ? o->sqltype : "");
         c->array_dims = o->list ? 1 : 0;
+        c->sqltype = o->sqltype;
         c->pos = o->pos;
         ptrlist_push(an->arena, cols, c);
     }
@@ -111,7 +112,7 @@ Column *source_column(const Source *s, const char *name)
     return NULL;
 }
 
-static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}, 0};
+static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}, 0, NULL};
 
 static bool is_rowid_name(const char *n)
 {
@@ -162,7 +163,7 @@ TypeInfo column_type(const Column *c, const Source *s)
 {
     TypeInfo t = ti(c->ctype, !c->not_null || s->nullable);
     t.col = c;
-    t.sqltype = column_sqltype(c);
+    t.sqltype = c->sqltype ? c->sqltype : column_sqltype(c);
     t.list = c->array_dims == 1 && c->ctype != CT_UNKNOWN;
     return t;
 }

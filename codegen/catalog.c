@@ -49,6 +49,19 @@ CType catalog_ctype(const Catalog *cat, const char *decl)
     return ctype_from_decl(cat->dialect, decl);
 }
 
+const char *catalog_sqltype(const Catalog *cat, const char *decl, bool array)
+{
+    if (cat->dialect != DIALECT_POSTGRES)
+        return NULL;
+    const char *t = pg_type_canonical(decl);
+    for (int i = 0; !t && i < cat->types->n; i++) {
+        const TypeDef *d = cat->types->items[i];
+        if (strcmp(d->name, decl) == 0)
+            t = d->base;
+    }
+    return array ? pg_array_of(t) : t;
+}
+
 Table *catalog_find_table(const Catalog *cat, const char *name)
 {
     for (int i = 0; i < cat->tables->n; i++) {
@@ -124,12 +137,14 @@ static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowi
         c->decl_type = arena_printf(cat->arena, "%s%s", c->decl_type, c->array_dims > 1 ? "[][]" : "[]");
         c->ctype = cat->dialect == DIALECT_POSTGRES && c->array_dims == 1 ? catalog_ctype(cat, def->type->text)
                                                                            : CT_UNKNOWN;
+        c->sqltype = c->array_dims == 1 ? catalog_sqltype(cat, def->type->text, true) : NULL;
     } else {
         /* An unmappable type is an error only where a query reads it. A
          * NOT NULL domain does not make its column NOT NULL: PostgreSQL
          * documents that such a column can still hold NULL, and says so
          * in pg_attribute. */
         c->ctype = catalog_ctype(cat, c->decl_type);
+        c->sqltype = catalog_sqltype(cat, c->decl_type, false);
     }
     c->not_null = def->not_null;
     c->primary_key = def->primary_key;
@@ -298,6 +313,7 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
         c->ctype = a->type->array && (cat->dialect != DIALECT_POSTGRES || c->array_dims != 1)
                        ? CT_UNKNOWN
                        : catalog_ctype(cat, a->type->text);
+        c->sqltype = c->array_dims > 1 ? NULL : catalog_sqltype(cat, a->type->text, a->type->array);
         return true;
     case ALTER_SET_NOT_NULL:
     case ALTER_DROP_NOT_NULL:
@@ -345,6 +361,7 @@ static bool create_type(Catalog *cat, const CreateType *ct)
         t->ctype = CT_TEXT;
     } else {
         t->ctype = ct->base->array ? CT_UNKNOWN : catalog_ctype(cat, ct->base->text);
+        t->base = ct->base->array ? NULL : catalog_sqltype(cat, ct->base->text, false);
     }
     ptrlist_push(cat->arena, cat->types, t);
     return true;

@@ -21,6 +21,7 @@ typedef struct Column {
     bool has_default;  /* DEFAULT, identity, serial, rowid alias or generated */
     SrcPos pos;
     int array_dims;    /* PostgreSQL arrays: ctype is the element's; keel maps one dimension */
+    const char *sqltype; /* PostgreSQL: pg_type's name (a domain's base type's), NULL if none */
 } Column;
 
 typedef struct Table {
@@ -39,6 +40,7 @@ typedef struct Index {
 typedef struct TypeDef {
     char *name;
     CType ctype;
+    const char *base; /* a domain's base type as pg_type names it; NULL for enums */
 } TypeDef;
 
 typedef struct Catalog {
@@ -63,6 +65,10 @@ CType ctype_from_decl(Dialect dialect, const char *decl);
 
 /* The same, knowing the catalog's enums and domains. */
 CType catalog_ctype(const Catalog *cat, const char *decl);
+
+/* PostgreSQL's name for a declared type (pg_type's: int4, _text), seeing
+ * through domains; NULL for enums and unknown types. */
+const char *catalog_sqltype(const Catalog *cat, const char *decl, bool array);
 
 /* The catalog's name for a possibly qualified table: "accounts" for
  * accounts, public.accounts (PostgreSQL) and main.accounts (SQLite);
