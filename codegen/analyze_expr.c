@@ -229,18 +229,17 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
                      e->type->text, "[][]");
             return ti(CT_UNKNOWN, true);
         }
-        CType t = e->type->array && !list_cast && !pg_array ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text);
+        /* SQLite: CAST(x AS TEXT[]) is a cast to text affinity, no array */
+        CType t = catalog_ctype(an->cat, e->type->text);
         if (t == CT_UNKNOWN)
-            error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type%s", e->type->text,
-                     e->type->array ? "[]" : "",
-                     e->type->array && !pg_array ? " (SQLite has no arrays; a list parameter is IN (sqlc.slice(x)))"
-                                                 : "");
+            error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type", e->type->text,
+                     e->type->array ? "[]" : "");
         TypeInfo hint = ti(t, false);
-        hint.list = e->type->array;
+        hint.list = pg_array;
         hint_param(an, e->lhs, hint, NULL, false);
         const char *pg = pg_type_canonical(e->type->text);
         TypeInfo r = typed(ti(t, is_param(strip(e->lhs)) ? false : x.nullable), e->type->array ? pg_array_of(pg) : pg);
-        r.list = e->type->array && !list_cast;
+        r.list = pg_array && !list_cast;
         return r;
     }
     case EX_CASE: return type_case(an, sc, e);

@@ -131,12 +131,13 @@ static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowi
     c->decl_type = def->type ? def->type->text : "";
     c->pos = def->name.pos;
     if (def->type && def->type->array) {
-        /* text[]: a list of the element's C type (PostgreSQL only: SQLite
-         * has no arrays); int[][] maps to nothing, said where it is read */
+        /* text[]: a list of the element's C type; SQLite has no arrays, and
+         * a column declared TEXT[] there holds a JSON array (text affinity,
+         * what keel binds for a list); int[][] maps to nothing, said where
+         * it is read */
         c->array_dims = def->type->array_dims > 0 ? def->type->array_dims : 1;
         c->decl_type = arena_printf(cat->arena, "%s%s", c->decl_type, c->array_dims > 1 ? "[][]" : "[]");
-        c->ctype = cat->dialect == DIALECT_POSTGRES && c->array_dims == 1 ? catalog_ctype(cat, def->type->text)
-                                                                           : CT_UNKNOWN;
+        c->ctype = c->array_dims == 1 ? catalog_ctype(cat, def->type->text) : CT_UNKNOWN;
         c->sqltype = c->array_dims == 1 ? catalog_sqltype(cat, def->type->text, true) : NULL;
     } else {
         /* An unmappable type is an error only where a query reads it. A

@@ -130,8 +130,9 @@ TypeName *mk_typename(Parse *p, Token word)
 
 void typename_append(Parse *p, TypeName *t, Token word)
 {
-    /* integer ARRAY: the SQL standard's spelling of integer[] */
-    if (word.n == 5 && str_ieq_n(word.z, 5, "array")) {
+    /* integer ARRAY: the SQL standard's spelling of integer[]; TEXT[] in
+     * SQLite, where [] is an empty bracket-quoted name */
+    if ((word.n == 5 && str_ieq_n(word.z, 5, "array")) || (word.n == 2 && word.z[0] == '[' && word.z[1] == ']')) {
         t->array = true;
         t->array_dims++;
         return;

@@ -8,7 +8,8 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
     size_t start = (size_t)(q->stmt->first.z - q->file->text);
     size_t end = (size_t)(q->stmt->last.z - q->file->text) + (size_t)q->stmt->last.n;
     StrBuf b = {0};
-    size_t cap = end - start + 16 * (size_t)(q->uses->n + 1);
+    /* room for the longest replacement of each use, json_each(?N) */
+    size_t cap = end - start + 64 * (size_t)(q->uses->n + 1);
     size_t *map = source_offsets ? xmalloc(cap * sizeof *map) : NULL;
     size_t at = start;
     for (int i = 0; i <= q->uses->n; i++) {
@@ -26,7 +27,7 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
             break;
         size_t before = b.len;
         /* SQLite has no arrays: IN (sqlc.slice(x)) reads a JSON array */
-        bool json_list = u->param->list && q->dialect == DIALECT_SQLITE;
+        bool json_list = u->param->list && !u->param->array_value && q->dialect == DIALECT_SQLITE;
         sb_printf(&b, q->dialect == DIALECT_POSTGRES ? "$%d" : json_list ? "SELECT value FROM json_each(?%d)" : "?%d",
                   number(u->param, ctx));
         if (map)

@@ -23,6 +23,8 @@ typedef struct Param {
     SrcPos pos;         /* first use */
     char *text;         /* first use as written: ?, $2, @name, sqlc.arg(x) */
     int slot;           /* 1-based number in the SQL as written ($N, ?N, order of ?) */
+    bool array_value;   /* a list that is one array value (INSERT ... VALUES ($1) into text[]),
+                           not the items of an IN (sqlc.slice(x)) */
 } Param;
 
 typedef struct OutColumn {

@@ -305,11 +305,11 @@ bool keel_column_bool(keel_stmt *st, int col);
 const char *keel_column_text(keel_stmt *st, int col, size_t *len); /* NULL for NULL */
 const void *keel_column_blob(keel_stmt *st, int col, size_t *len); /* NULL for NULL */
 /*
- * A PostgreSQL array column (one-dimensional; its text form parsed) as a
- * list in arena: items NULL for SQL NULL. KEEL_ERROR for a NULL element
- * where the list cannot hold one, a multi-dimensional array, or a malformed
- * or out-of-range element; KEEL_NOMEM; KEEL_MISUSE on SQLite, which has no
- * arrays.
+ * An array column as a list in arena: items NULL for SQL NULL. PostgreSQL:
+ * a one-dimensional array, its text form parsed; SQLite (no arrays): a
+ * JSON array in a text column, as keel binds lists there. KEEL_ERROR for a
+ * NULL element where the list cannot hold one, a multi-dimensional array,
+ * or a malformed or out-of-range element; KEEL_NOMEM.
  */
 int keel_column_int64_list(keel_stmt *st, int col, keel_arena *arena, keel_int64_list *out);
 int keel_column_double_list(keel_stmt *st, int col, keel_arena *arena, keel_double_list *out);

@@ -1,7 +1,8 @@
 /*
  * PostgreSQL arrays as keel lists: reading a one-dimensional array column
  * from its text form ({1,2,3}, {"a b",NULL,"c\"d"}) into a list held in the
- * caller's arena. Lists are bound by keel_stmt.c (the same array literal
+ * caller's arena; on SQLite, which has no arrays, the same lists from a
+ * JSON array in a text column (a column declared T[]: what keel binds). Lists are bound by keel_stmt.c (the same array literal
  * serves = ANY($n) and an array parameter).
  *
  * The text form (PostgreSQL's manual, "Array Value Input"): items between
@@ -22,17 +23,29 @@
 typedef struct array_cursor {
     const char *p, *end;
     bool first;
+    bool json; /* SQLite: a JSON array in a text column */
     char *buf; /* one unescaped item; as long as the whole literal */
 } array_cursor;
 
 enum { ITEM = 1, END = 0, MALFORMED = -1, NESTED = -2 };
 
-static int array_open(array_cursor *c, const char *s, size_t n)
+static void skip_space(array_cursor *c);
+
+static int array_open(array_cursor *c, const char *s, size_t n, bool json)
 {
     c->p = s;
     c->end = s + n;
     c->first = true;
+    c->json = json;
     c->buf = NULL;
+    if (json) {
+        skip_space(c);
+        if (c->p >= c->end || *c->p != '[')
+            return MALFORMED;
+        c->p++;
+        c->buf = malloc(n + 1);
+        return c->buf ? ITEM : MALFORMED;
+    }
     if (c->p < c->end && *c->p == '[') {
         const char *eq = memchr(c->p, '=', n);
         if (!eq)
@@ -52,9 +65,139 @@ static void skip_space(array_cursor *c)
         c->p++;
 }
 
+static bool hex4(array_cursor *c, unsigned *out)
+{
+    *out = 0;
+    for (int i = 0; i < 4; i++, c->p++) {
+        if (c->p >= c->end)
+            return false;
+        char h = *c->p;
+        unsigned d = h >= '0' && h <= '9' ? (unsigned)(h - '0')
+                     : h >= 'a' && h <= 'f' ? (unsigned)(h - 'a' + 10)
+                     : h >= 'A' && h <= 'F' ? (unsigned)(h - 'A' + 10)
+                                            : 16;
+        if (d == 16)
+            return false;
+        *out = *out * 16 + d;
+    }
+    return true;
+}
+
+static size_t utf8_put(char *out, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* A JSON string's escape after the backslash, into c->buf at *n. */
+static bool json_escape(array_cursor *c, size_t *n)
+{
+    if (c->p >= c->end)
+        return false;
+    char e = *c->p++;
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *hit = e ? strchr(from, e) : NULL;
+    if (hit) {
+        c->buf[(*n)++] = to[hit - from];
+        return true;
+    }
+    unsigned cp;
+    if (e != 'u' || !hex4(c, &cp))
+        return false;
+    if (cp >= 0xD800 && cp < 0xDC00) { /* a surrogate pair: \uD83D\uDE00 */
+        unsigned low;
+        if (c->end - c->p < 2 || c->p[0] != '\\' || c->p[1] != 'u')
+            return false;
+        c->p += 2;
+        if (!hex4(c, &low) || low < 0xDC00 || low > 0xDFFF)
+            return false;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        return false;
+    }
+    *n += utf8_put(c->buf + *n, cp);
+    return true;
+}
+
+/* The next item of a JSON array: a string unescaped, a number, true,
+ * false or null as written. */
+static int json_next(array_cursor *c, size_t *len, bool *null)
+{
+    skip_space(c);
+    if (c->p >= c->end)
+        return MALFORMED;
+    if (*c->p == ']' && c->first) {
+        c->p++;
+        return END;
+    }
+    if (!c->first) {
+        if (*c->p == ']') {
+            c->p++;
+            return END;
+        }
+        if (*c->p != ',')
+            return MALFORMED;
+        c->p++;
+        skip_space(c);
+    }
+    c->first = false;
+    if (c->p >= c->end)
+        return MALFORMED;
+    if (*c->p == '[' || *c->p == '{')
+        return NESTED;
+    size_t n = 0;
+    *null = false;
+    if (*c->p == '"') {
+        c->p++;
+        for (;;) {
+            if (c->p >= c->end)
+                return MALFORMED;
+            char ch = *c->p++;
+            if (ch == '"')
+                break;
+            if (ch == '\\') {
+                if (!json_escape(c, &n))
+                    return MALFORMED;
+            } else {
+                c->buf[n++] = ch;
+            }
+        }
+    } else {
+        while (c->p < c->end && *c->p != ',' && *c->p != ']' && *c->p != ' ' && *c->p != '\t' && *c->p != '\n' &&
+               *c->p != '\r')
+            c->buf[n++] = *c->p++;
+        if (n == 0)
+            return MALFORMED;
+        *null = n == 4 && memcmp(c->buf, "null", 4) == 0;
+    }
+    c->buf[n] = 0;
+    *len = n;
+    return ITEM;
+}
+
 /* The next item, unescaped into c->buf: ITEM, END, MALFORMED or NESTED. */
 static int array_next(array_cursor *c, size_t *len, bool *null)
 {
+    if (c->json)
+        return json_next(c, len, null);
     skip_space(c);
     if (c->p >= c->end)
         return MALFORMED;
@@ -160,9 +303,13 @@ static int convert(keel_stmt *st, int col, keel_arena *arena, elem_kind kind, vo
         return KEEL_OK;
     }
     case ELEM_BOOL:
-        if (len != 1 || (s[0] != 't' && s[0] != 'f'))
+        /* t/f from PostgreSQL; true/false or 1/0 in JSON (keel binds 1/0) */
+        if (strcmp(s, "t") == 0 || strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+            ((bool *)items)[k] = true;
+        else if (strcmp(s, "f") == 0 || strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+            ((bool *)items)[k] = false;
+        else
             break;
-        ((bool *)items)[k] = s[0] == 't';
         return KEEL_OK;
     case ELEM_TEXT: {
         char *copy = keel_arena_strndup(arena, s, len);
@@ -184,8 +331,7 @@ static int read_array(keel_stmt *st, int col, keel_arena *arena, elem_kind kind,
     *count = 0;
     if (st == NULL || arena == NULL)
         return KEEL_MISUSE;
-    if (keel_stmt_is_sqlite(st))
-        return keel_stmt_fail(st, KEEL_MISUSE, "column %d: SQLite has no arrays", col);
+    bool json = keel_stmt_is_sqlite(st);
     size_t n = 0;
     const char *text = keel_column_text(st, col, &n);
     if (text == NULL)
@@ -194,7 +340,7 @@ static int read_array(keel_stmt *st, int col, keel_arena *arena, elem_kind kind,
     array_cursor c;
     size_t total = 0, len = 0;
     bool null = false;
-    int r = array_open(&c, text, n);
+    int r = array_open(&c, text, n, json);
     while (r == ITEM && (r = array_next(&c, &len, &null)) == ITEM)
         total++;
     free(c.buf);
@@ -205,7 +351,7 @@ static int read_array(keel_stmt *st, int col, keel_arena *arena, elem_kind kind,
     void *out = keel_arena_alloc(arena, total ? total * elem_size(kind) : 1);
     if (!out)
         return keel_stmt_fail(st, KEEL_NOMEM, "out of memory reading an array");
-    if (array_open(&c, text, n) != ITEM) {
+    if (array_open(&c, text, n, json) != ITEM) {
         free(c.buf);
         return keel_stmt_fail(st, KEEL_NOMEM, "out of memory reading an array");
     }
