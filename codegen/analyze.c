@@ -41,8 +41,8 @@ static void name_params(Analyzer *an)
         if (!p->name)
             p->name = arena_printf(an->arena, "arg%d", p->slot);
         p->name = c_field_name(an, p->name);
-        if (p->list && (p->ctype == CT_BOOL || p->ctype == CT_BLOB))
-            error_at(an, p->pos, "parameter %s is a list of %s; keel supports lists of integers, doubles and text",
+        if (p->list && p->ctype == CT_BLOB)
+            error_at(an, p->pos, "parameter %s is a list of %s; keel supports lists of integers, doubles, booleans and text",
                      p->text, ctype_name(p->ctype));
     }
     /* WHERE a = ? OR a = ?: the second becomes a_2, the third a_3; a

@@ -32,6 +32,7 @@ static void assign_one(Analyzer *an, Scope *sc, Source *target, const Token *col
     }
     TypeInfo t = ti(c->ctype, !c->not_null);
     t.col = c;
+    t.list = c->array_dims == 1;
     hint_param(an, value, t, c->name, !c->not_null);
 }
 
@@ -133,6 +134,7 @@ static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
             type_expr(an, values_scope, row->items[i]);
             TypeInfo t = ti(c->ctype, !c->not_null);
             t.col = c;
+            t.list = c->array_dims == 1;
             hint_param(an, row->items[i], t, c->name, !c->not_null);
         }
     }
@@ -155,6 +157,7 @@ static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
             if (rc->expr) {
                 TypeInfo t = ti(c->ctype, !c->not_null);
                 t.col = c;
+                t.list = c->array_dims == 1;
                 hint_param(an, rc->expr, t, c->name, !c->not_null);
             }
         }

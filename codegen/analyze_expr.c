@@ -3,13 +3,52 @@
  */
 #include "analyze_internal.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "builtins.h"
+#include "pg_types.h"
 
 #include "parse.h"
 #include "sqlparse.h"
 #include "tokenize.h"
 
 /* ----------------------------------------------------------- expressions */
+
+static TypeInfo typed(TypeInfo t, const char *sqltype)
+{
+    t.sqltype = sqltype;
+    return t;
+}
+
+/* PostgreSQL types an integer literal int4, int8 past int4's range, and
+ * numeric past int8's. */
+static const char *integer_literal_type(const Expr *e)
+{
+    if (e->tok.n > 1 && (e->tok.z[1] == 'x' || e->tok.z[1] == 'X'))
+        return "int8";
+    if (e->tok.n > 20)
+        return "numeric";
+    char buf[24];
+    snprintf(buf, sizeof buf, "%.*s", e->tok.n, e->tok.z);
+    errno = 0;
+    long long v = strtoll(buf, NULL, 10);
+    if (errno == ERANGE)
+        return "numeric";
+    return v > 2147483647LL ? "int8" : "int4";
+}
+
+/* CURRENT_DATE is date, CURRENT_TIME timetz, CURRENT_TIMESTAMP timestamptz */
+static const char *current_type(const Expr *e)
+{
+    if (str_ieq_n(e->tok.z, (size_t)e->tok.n, "current_date"))
+        return "date";
+    if (str_ieq_n(e->tok.z, (size_t)e->tok.n, "current_time"))
+        return "timetz";
+    return "timestamptz";
+}
 
 /* The argument of ANY(x) / ALL(x), or e itself. */
 static Expr *any_argument(Expr *e)
@@ -140,6 +179,36 @@ static TypeInfo type_array_operand(Analyzer *an, Scope *sc, Expr *e, Expr *x)
     return t;
 }
 
+/* PostgreSQL's operator for an arithmetic, string or JSON operator from
+ * pg_operator: date - date is integer, timestamptz - timestamptz interval,
+ * int4 / int4 int4, bigint + numeric numeric. */
+static bool pg_operator_type(const Expr *e, const TypeInfo *l, const TypeInfo *r, TypeInfo *out)
+{
+    char op[8];
+    if (e->tok.n <= 0 || (size_t)e->tok.n >= sizeof op)
+        return false;
+    memcpy(op, e->tok.z, (size_t)e->tok.n);
+    op[e->tok.n] = 0;
+    BuiltinArg la = builtin_arg(l), ra = builtin_arg(r);
+    /* an unknown operand is taken to have the other one's type first,
+     * as PostgreSQL does */
+    BuiltinCall call;
+    bool found = false;
+    if (la.pg && strcmp(la.pg, "unknown") == 0 && ra.pg && strcmp(ra.pg, "unknown") != 0) {
+        BuiltinArg same = {ra.t, ra.pg, la.nullable};
+        found = builtin_pg_operator(op, &same, &ra, &call);
+    } else if (ra.pg && strcmp(ra.pg, "unknown") == 0 && la.pg && strcmp(la.pg, "unknown") != 0) {
+        BuiltinArg same = {la.t, la.pg, ra.nullable};
+        found = builtin_pg_operator(op, &la, &same, &call);
+    }
+    if (!found && !builtin_pg_operator(op, &la, &ra, &call))
+        return false;
+    BuiltinArg args[2] = {la, ra};
+    *out = call.result_pg ? ti_pg(call.result_pg, builtin_nullable(&call, 2, args))
+                          : ti(call.result, builtin_nullable(&call, 2, args));
+    return out->t != CT_UNKNOWN;
+}
+
 static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
 {
     TypeInfo l = type_array_operand(an, sc, e, e->lhs);
@@ -193,8 +262,18 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         l = r;
     if (is_param(strip(e->rhs)))
         r = l;
-    if (is_comparison(e->op))
+    if (is_comparison(e->op)) {
+        /* id = $1::bigint[]: no engine compares a value with an array */
+        bool literal = (l.sqltype && strcmp(l.sqltype, "unknown") == 0) || (r.sqltype && strcmp(r.sqltype, "unknown") == 0);
+        if (l.list != r.list && l.t != CT_UNKNOWN && r.t != CT_UNKNOWN && !literal && !is_param(strip(e->lhs)) &&
+            !is_param(strip(e->rhs)) && any_argument(e->lhs) == e->lhs && any_argument(e->rhs) == e->rhs)
+            error_at(an, e->tok.pos, "cannot compare %s%s with %s%s; for an element of an array use = ANY(array)",
+                     l.list ? "an array of " : "", ctype_name(l.t), r.list ? "an array of " : "", ctype_name(r.t));
         return ti(CT_BOOL, nullable);
+    }
+    TypeInfo op_type;
+    if (an->cat->dialect == DIALECT_POSTGRES && pg_operator_type(e, &l, &r, &op_type))
+        return op_type;
     if (e->op == TK_PTR)
         return ti(CT_TEXT, true);
     if (e->op == TK_BITAND || e->op == TK_BITOR || e->op == TK_LSHIFT || e->op == TK_RSHIFT || e->op == TK_REM)
@@ -243,14 +322,19 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_UNKNOWN, true);
     switch (e->kind) {
     case EX_COLUMN: return resolve_column(an, sc, e);
-    case EX_INTEGER: return ti(CT_INT64, false);
-    case EX_FLOAT: return ti(CT_DOUBLE, false);
-    case EX_STRING: return ti(CT_TEXT, false);
+    case EX_INTEGER: {
+        /* past int64's range both engines read an integer literal as a
+         * number of another kind: numeric (PostgreSQL), REAL (SQLite) */
+        const char *pg = integer_literal_type(e);
+        return typed(ti(strcmp(pg, "numeric") == 0 ? CT_DOUBLE : CT_INT64, false), pg);
+    }
+    case EX_FLOAT: return typed(ti(CT_DOUBLE, false), "numeric");
+    case EX_STRING: return typed(ti(CT_TEXT, false), "unknown");
     case EX_BLOB: return ti(CT_BLOB, false);
-    case EX_NULL: return ti(CT_UNKNOWN, true);
+    case EX_NULL: return typed(ti(CT_UNKNOWN, true), "unknown");
     case EX_TRUE:
-    case EX_FALSE: return ti(CT_BOOL, false);
-    case EX_CURRENT: return ti(CT_TEXT, false);
+    case EX_FALSE: return typed(ti(CT_BOOL, false), "bool");
+    case EX_CURRENT: return typed(ti(CT_TEXT, false), current_type(e));
     case EX_DEFAULT: return ti(CT_UNKNOWN, true);
     case EX_PARAM: {
         Param *p = param_of(an, e);
@@ -261,7 +345,7 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         }
         if (p && p->typed)
             return ti(p->ctype, p->nullable);
-        return ti(CT_UNKNOWN, false);
+        return typed(ti(CT_UNKNOWN, false), "unknown");
     }
     case EX_BINARY: return type_binary(an, sc, e);
     case EX_UNARY: {
@@ -283,14 +367,27 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
                          (is_param(strip(e->lhs)) || strip(e->lhs)->kind == EX_STRING);
         an->list_context = false;
         TypeInfo x = type_expr(an, sc, e->lhs);
-        /* ANY(@ids::bigint[]): the parameter is a list of bigint */
-        CType t = e->type->array && !list_cast ? CT_UNKNOWN : catalog_ctype(an->cat, e->type->text);
+        /* ANY(@ids::bigint[]): the parameter is a list of bigint; elsewhere
+         * on PostgreSQL, x::text[] is an array, a list in C */
+        bool pg_array = e->type->array && an->cat->dialect == DIALECT_POSTGRES;
+        if (e->type->array_dims > 1) {
+            error_at(an, e->type->tok.pos,
+                     "keel cannot map the multi-dimensional array type \"%s%s\": its lists have one dimension",
+                     e->type->text, "[][]");
+            return ti(CT_UNKNOWN, true);
+        }
+        /* SQLite: CAST(x AS TEXT[]) is a cast to text affinity, no array */
+        CType t = catalog_ctype(an->cat, e->type->text);
         if (t == CT_UNKNOWN)
-            error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type%s", e->type->text,
-                     e->type->array ? "[]" : "",
-                     e->type->array ? " (an array parameter is supported as = ANY(@x::type[]))" : "");
-        hint_param(an, e->lhs, ti(t, false), NULL, false);
-        return ti(t, is_param(strip(e->lhs)) ? false : x.nullable);
+            error_at(an, e->type->tok.pos, "keel cannot map type \"%s%s\" to a C type", e->type->text,
+                     e->type->array ? "[]" : "");
+        TypeInfo hint = ti(t, false);
+        hint.list = pg_array;
+        hint_param(an, e->lhs, hint, NULL, false);
+        const char *pg = pg_type_canonical(e->type->text);
+        TypeInfo r = typed(ti(t, is_param(strip(e->lhs)) ? false : x.nullable), e->type->array ? pg_array_of(pg) : pg);
+        r.list = pg_array && !list_cast;
+        return r;
     }
     case EX_CASE: return type_case(an, sc, e);
     case EX_IN_LIST: {

@@ -1,109 +1,188 @@
 /*
- * Function calls: each dialect's function table and the result type and
- * nullability of a call.
+ * Function calls: the result type and nullability of a call, from the
+ * engines' built-in function tables (builtins.c) and the SQL constructs
+ * that look like calls (COALESCE, NULLIF, GREATEST, LEAST, ANY).
  */
 #include "analyze_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "builtins.h"
+#include "pg_types.h"
 #include "sqlparse.h"
 #include "tokenize.h"
 
 /* ------------------------------------------------------------ functions */
 
-typedef enum FnRule {
-    FN_ARG,          /* type of the first argument, nullable like it */
-    FN_ARG_NULLABLE, /* type of the first argument, always nullable */
-    FN_TEXT,         /* text, nullable if any argument is */
-    FN_INT,
-    FN_DOUBLE,
-    FN_BOOL,
-    FN_TEXT_NOTNULL,
-    FN_INT_NOTNULL,
-    FN_DOUBLE_NOTNULL,
-    FN_TEXT_NULLABLE,
-    FN_INT_NULLABLE,
-    FN_DOUBLE_NULLABLE,
-    FN_BOOL_NULLABLE,
-    FN_COUNT,
-    FN_COALESCE,     /* first known type; NULL only if every argument can be */
-    FN_NULLIF,
-    FN_GREATEST,     /* first known type; nullable if any argument is */
-    FN_IIF,          /* iif(cond, a, b): like CASE WHEN cond THEN a ELSE b END */
-} FnRule;
+/* Functions of common extensions keel knows without their catalog (the
+ * server check has it): uuid-ossp's generators. */
+static const char *const extension_uuid_functions[] = {"uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4"};
 
-enum { IN_SQLITE = 1, IN_POSTGRES = 2, IN_BOTH = 3 };
 
-typedef struct FnDef {
-    const char *name;
-    FnRule rule;
-    int dialects;
-} FnDef;
-
-/* Common functions of each dialect with their result rules. Unknown
- * functions type as unknown: fine inside a CAST, an error where a type is
- * needed, with a message that says to add one. Aggregates other than
- * count are NULL over no rows, hence nullable. */
-static const FnDef functions[] = {
-    /* aggregates */
-    {"avg", FN_DOUBLE_NULLABLE, IN_BOTH}, {"bool_and", FN_BOOL_NULLABLE, IN_POSTGRES},
-    {"bool_or", FN_BOOL_NULLABLE, IN_POSTGRES}, {"count", FN_COUNT, IN_BOTH}, {"every", FN_BOOL_NULLABLE, IN_POSTGRES},
-    {"group_concat", FN_TEXT_NULLABLE, IN_SQLITE}, {"json_agg", FN_TEXT_NULLABLE, IN_POSTGRES},
-    {"jsonb_agg", FN_TEXT_NULLABLE, IN_POSTGRES}, {"max", FN_ARG_NULLABLE, IN_BOTH},
-    {"min", FN_ARG_NULLABLE, IN_BOTH}, {"string_agg", FN_TEXT_NULLABLE, IN_POSTGRES},
-    {"sum", FN_ARG_NULLABLE, IN_BOTH}, {"total", FN_DOUBLE_NOTNULL, IN_SQLITE},
-    /* window functions */
-    {"cume_dist", FN_DOUBLE_NOTNULL, IN_BOTH}, {"dense_rank", FN_INT_NOTNULL, IN_BOTH},
-    {"first_value", FN_ARG_NULLABLE, IN_BOTH}, {"lag", FN_ARG_NULLABLE, IN_BOTH},
-    {"last_value", FN_ARG_NULLABLE, IN_BOTH}, {"lead", FN_ARG_NULLABLE, IN_BOTH},
-    {"nth_value", FN_ARG_NULLABLE, IN_BOTH}, {"ntile", FN_INT_NOTNULL, IN_BOTH},
-    {"percent_rank", FN_DOUBLE_NOTNULL, IN_BOTH}, {"rank", FN_INT_NOTNULL, IN_BOTH},
-    {"row_number", FN_INT_NOTNULL, IN_BOTH},
-    /* NULL handling */
-    {"coalesce", FN_COALESCE, IN_BOTH}, {"greatest", FN_GREATEST, IN_POSTGRES},
-    {"ifnull", FN_COALESCE, IN_SQLITE}, {"least", FN_GREATEST, IN_POSTGRES},
-    {"nullif", FN_NULLIF, IN_BOTH},
-    /* numbers */
-    {"abs", FN_ARG, IN_BOTH}, {"ceil", FN_ARG, IN_BOTH}, {"ceiling", FN_ARG, IN_BOTH},
-    {"exp", FN_DOUBLE, IN_BOTH}, {"floor", FN_ARG, IN_BOTH}, {"ln", FN_DOUBLE, IN_BOTH},
-    {"log", FN_DOUBLE, IN_BOTH}, {"mod", FN_INT, IN_BOTH}, {"power", FN_DOUBLE, IN_BOTH},
-    {"random", FN_INT_NOTNULL, IN_SQLITE}, {"random", FN_DOUBLE_NOTNULL, IN_POSTGRES},
-    {"round", FN_DOUBLE, IN_BOTH}, {"sign", FN_ARG, IN_BOTH}, {"sqrt", FN_DOUBLE, IN_BOTH},
-    /* text */
-    {"btrim", FN_TEXT, IN_POSTGRES}, {"char_length", FN_INT, IN_BOTH}, {"character_length", FN_INT, IN_POSTGRES},
-    {"concat", FN_TEXT_NOTNULL, IN_BOTH}, {"concat_ws", FN_TEXT, IN_BOTH}, {"format", FN_TEXT, IN_BOTH},
-    {"hex", FN_TEXT, IN_SQLITE}, {"initcap", FN_TEXT, IN_POSTGRES}, {"instr", FN_INT, IN_SQLITE},
-    {"left", FN_TEXT, IN_POSTGRES}, {"length", FN_INT, IN_BOTH}, {"lower", FN_TEXT, IN_BOTH},
-    {"lpad", FN_TEXT, IN_POSTGRES}, {"ltrim", FN_TEXT, IN_BOTH}, {"md5", FN_TEXT, IN_POSTGRES},
-    {"octet_length", FN_INT, IN_BOTH}, {"position", FN_INT, IN_POSTGRES}, {"printf", FN_TEXT, IN_SQLITE},
-    {"quote", FN_TEXT_NOTNULL, IN_SQLITE}, {"repeat", FN_TEXT, IN_POSTGRES}, {"replace", FN_TEXT, IN_BOTH},
-    {"reverse", FN_TEXT, IN_POSTGRES}, {"right", FN_TEXT, IN_POSTGRES}, {"rpad", FN_TEXT, IN_POSTGRES},
-    {"rtrim", FN_TEXT, IN_BOTH}, {"split_part", FN_TEXT, IN_POSTGRES}, {"strpos", FN_INT, IN_POSTGRES},
-    {"substr", FN_TEXT, IN_BOTH}, {"substring", FN_TEXT, IN_BOTH}, {"to_char", FN_TEXT, IN_POSTGRES},
-    {"trim", FN_TEXT, IN_BOTH}, {"typeof", FN_TEXT_NOTNULL, IN_SQLITE}, {"unicode", FN_INT, IN_SQLITE},
-    {"upper", FN_TEXT, IN_BOTH},
-    /* dates: text in C on both engines */
-    {"clock_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"current_date", FN_TEXT_NOTNULL, IN_POSTGRES},
-    {"date", FN_TEXT_NULLABLE, IN_SQLITE}, {"date_part", FN_DOUBLE, IN_POSTGRES}, {"extract", FN_DOUBLE, IN_POSTGRES},
-    {"date_trunc", FN_TEXT, IN_POSTGRES}, {"datetime", FN_TEXT_NULLABLE, IN_SQLITE},
-    {"julianday", FN_DOUBLE_NULLABLE, IN_SQLITE}, {"now", FN_TEXT_NOTNULL, IN_POSTGRES},
-    {"statement_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"strftime", FN_TEXT_NULLABLE, IN_SQLITE},
-    {"time", FN_TEXT_NULLABLE, IN_SQLITE}, {"to_timestamp", FN_TEXT, IN_POSTGRES},
-    {"transaction_timestamp", FN_TEXT_NOTNULL, IN_POSTGRES}, {"unixepoch", FN_INT_NULLABLE, IN_SQLITE},
-    /* misc */
-    {"changes", FN_INT_NOTNULL, IN_SQLITE}, {"grouping", FN_INT_NOTNULL, IN_POSTGRES}, {"iif", FN_IIF, IN_SQLITE}, {"gen_random_uuid", FN_TEXT_NOTNULL, IN_POSTGRES},
-    {"json_extract", FN_TEXT_NULLABLE, IN_SQLITE}, {"json_build_object", FN_TEXT_NOTNULL, IN_POSTGRES},
-    {"jsonb_build_object", FN_TEXT_NOTNULL, IN_POSTGRES}, {"last_insert_rowid", FN_INT_NOTNULL, IN_SQLITE},
-    {"uuid_generate_v4", FN_TEXT_NOTNULL, IN_POSTGRES},
-};
-
-static const FnDef *find_function(const char *name, Dialect d)
+/* What the function tables need to know of an argument: an array known
+ * only by its C element type becomes the matching array type. */
+BuiltinArg builtin_arg(const TypeInfo *t)
 {
-    int mask = d == DIALECT_POSTGRES ? IN_POSTGRES : IN_SQLITE;
-    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++)
-        if ((functions[i].dialects & mask) && strcmp(functions[i].name, name) == 0)
-            return &functions[i];
-    return NULL;
+    const char *pg = t->sqltype;
+    if (t->list && !pg) {
+        const char *elem = t->t == CT_INT64 ? "int8" : t->t == CT_DOUBLE ? "float8" : t->t == CT_BOOL ? "bool" : "text";
+        pg = pg_array_of(elem);
+    }
+    return (BuiltinArg){t->t, pg, t->nullable};
+}
+
+/* The engine's own SQL constructs that look like calls but are no
+ * functions in PostgreSQL's catalog: COALESCE, NULLIF, GREATEST, LEAST
+ * (SQLite has coalesce, ifnull and nullif as functions, typed the same). */
+static bool type_conditional(Analyzer *an, Expr *e, const char *name, int n, TypeInfo *args, TypeInfo *out)
+{
+    bool any_nullable = false, all_nullable = n > 0;
+    TypeInfo known = ti(CT_UNKNOWN, true);
+    for (int i = 0; i < n; i++) {
+        any_nullable |= args[i].nullable;
+        all_nullable &= args[i].nullable;
+        if (known.t == CT_UNKNOWN && args[i].t != CT_UNKNOWN)
+            known = args[i];
+    }
+    bool pg = an->cat->dialect == DIALECT_POSTGRES;
+    if (strcmp(name, "coalesce") == 0 || (!pg && strcmp(name, "ifnull") == 0)) {
+        /* COALESCE(@x, col): the parameter takes the column's type */
+        for (int i = 0; i < n; i++)
+            hint_param(an, e->list->items[i], ti(known.t, true), NULL, true);
+        *out = ti(known.t, all_nullable);
+        out->sqltype = known.sqltype;
+        return true;
+    }
+    if (pg && (strcmp(name, "greatest") == 0 || strcmp(name, "least") == 0)) {
+        for (int i = 0; i < n; i++)
+            hint_param(an, e->list->items[i], ti(known.t, false), NULL, false);
+        /* PostgreSQL ignores NULL arguments: NULL only when all are */
+        *out = ti(known.t, all_nullable);
+        out->sqltype = known.sqltype;
+        return true;
+    }
+    if (pg && strcmp(name, "grouping") == 0 && n > 0) {
+        /* GROUPING(a, b): a grammar construct, not in pg_proc; an integer bit mask */
+        *out = ti(CT_INT64, false);
+        out->sqltype = "int4";
+        return true;
+    }
+    if (!pg && strcmp(name, "iif") == 0 && n == 3) {
+        /* iif(cond, a, b): like CASE WHEN cond THEN a ELSE b END */
+        hint_param(an, e->list->items[0], ti(CT_BOOL, false), NULL, false);
+        *out = args[1].t != CT_UNKNOWN ? args[1] : args[2];
+        out->nullable = args[1].nullable || args[2].nullable;
+        out->col = NULL;
+        return true;
+    }
+    if (strcmp(name, "nullif") == 0 && n == 2) {
+        hint_param(an, e->list->items[1], args[0], column_name_of(&args[0]), false);
+        *out = ti(args[0].t, true);
+        out->sqltype = args[0].sqltype;
+        return true;
+    }
+    return false;
+}
+
+/* A call of one of the engine's built-in functions; false when there is
+ * none of that name taking these arguments. Kept apart from
+ * type_function so that other lookups (user-defined functions) can come
+ * before it. */
+static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, TypeInfo *args, TypeInfo *out)
+{
+    BuiltinArg bargs[BUILTIN_MAX_ARGS];
+    if (n > BUILTIN_MAX_ARGS)
+        return false;
+    for (int i = 0; i < n; i++)
+        bargs[i] = builtin_arg(&args[i]);
+    BuiltinCall call;
+    /* PostgreSQL's grammar turns TRIM(x) into btrim(x) */
+    if (an->cat->dialect == DIALECT_POSTGRES && strcmp(name, "trim") == 0)
+        name = "btrim";
+    if (!builtin_function(an->cat->dialect, name, n, bargs, &call)) {
+        /* upper(flag): the server rejects it; say so with what it has, when
+         * every argument's type is known (an unknown one could match) */
+        bool all_known = true;
+        char have[512], wanted[256] = "";
+        size_t w = 0;
+        for (int i = 0; i < n; i++) {
+            all_known &= bargs[i].pg && strcmp(bargs[i].pg, "unknown") != 0;
+            if (bargs[i].pg && w < sizeof wanted)
+                w += (size_t)snprintf(wanted + w, sizeof wanted - w, "%s%s", i ? ", " : "", bargs[i].pg);
+        }
+        if (an->cat->dialect == DIALECT_POSTGRES && all_known && builtin_pg_signatures(name, have, sizeof have))
+            error_at(an, e->tok.pos, "PostgreSQL has no function %s(%s); it has %s", name, wanted, have);
+        return false;
+    }
+    bool nullable = builtin_nullable(&call, n, bargs);
+    CType result = call.result;
+    if (an->cat->dialect == DIALECT_POSTGRES) {
+        /* each parameter takes the type of its position */
+        for (int i = 0; i < n; i++)
+            if (is_param(strip(e->list->items[i])) && !pg_type_is_polymorphic(call.arg_pg[i]))
+                hint_param(an, e->list->items[i], ti(call.arg_type[i], false), NULL, false);
+    } else if (call.has_arg_types) {
+        /* substr(name, 1, ?): SQLite's documented argument types */
+        for (int i = 0; i < n; i++)
+            hint_param(an, e->list->items[i], ti(call.arg_type[i], false), NULL, false);
+    } else if (result == CT_TEXT && call.nulls == BN_STRICT) {
+        /* lower(@x), trim(?): the first argument of a text function is text */
+        if (n > 0)
+            hint_param(an, e->list->items[0], ti(CT_TEXT, false), NULL, false);
+    } else if (result == CT_TEXT) {
+        /* strftime(?, col), group_concat(x, ?), json_extract(col, ?): text */
+        for (int i = 0; i < n; i++)
+            hint_param(an, e->list->items[i], ti(CT_TEXT, false), NULL, false);
+    } else if (call.nulls == BN_STRICT && n > 1) {
+        /* max(a, ?): the arguments share a type */
+        for (int i = 0; i < n; i++)
+            hint_param(an, e->list->items[i], ti(result, false), NULL, false);
+    }
+    if (call.result_pg) {
+        *out = ti_pg(call.result_pg, nullable); /* array_agg(x): a list */
+    } else {
+        *out = ti(result, nullable);
+    }
+    result = out->t;
+    /* lower(name) = ? names the parameter after the column */
+    const PgType *first = n > 0 ? pg_type_find(args[0].sqltype) : NULL;
+    if (n > 0 && result == CT_TEXT && args[0].t == CT_TEXT && call.kind == 'f' && (!first || first->category == 'S'))
+        out->col = args[0].col;
+    return true;
+}
+
+/*
+ * PostgreSQL's ordered-set aggregates, f(direct args) WITHIN GROUP (ORDER
+ * BY x): pg_proc counts x among the arguments, the grammar does not, so
+ * they are typed here (all seven of them). NULL over no rows.
+ */
+static bool type_ordered_set(Analyzer *an, Scope *sc, Expr *e, const char *name, int n, const TypeInfo *args,
+                             TypeInfo *out)
+{
+    if (an->cat->dialect != DIALECT_POSTGRES || PTRLIST_LEN(e->order_by) != 1)
+        return false;
+    const ResultCol *sort = e->order_by->items[0];
+    bool hypothetical = strcmp(name, "rank") == 0 || strcmp(name, "dense_rank") == 0;
+    bool fraction = strcmp(name, "percent_rank") == 0 || strcmp(name, "cume_dist") == 0;
+    if (strcmp(name, "percentile_cont") == 0 && n == 1) {
+        hint_param(an, e->list->items[0], ti(CT_DOUBLE, false), NULL, false);
+        *out = ti(CT_DOUBLE, true);
+    } else if ((strcmp(name, "percentile_disc") == 0 && n == 1) || (strcmp(name, "mode") == 0 && n == 0)) {
+        if (n == 1)
+            hint_param(an, e->list->items[0], ti(CT_DOUBLE, false), NULL, false);
+        *out = type_expr(an, sc, sort->expr);
+        out->nullable = true;
+        out->col = NULL;
+    } else if ((hypothetical || fraction) && n == 1) {
+        TypeInfo x = type_expr(an, sc, sort->expr);
+        hint_param(an, e->list->items[0], ti(x.t, false), NULL, false);
+        *out = ti(hypothetical ? CT_INT64 : CT_DOUBLE, false);
+    } else {
+        return false;
+    }
+    (void)args;
+    return true;
 }
 
 TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
@@ -142,75 +221,27 @@ TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
         return ti(elem.t, elem.nullable);
     }
     int n = PTRLIST_LEN(e->list);
-    TypeInfo args[8];
-    bool any_nullable = false, all_nullable = n > 0;
+    TypeInfo args[BUILTIN_MAX_ARGS];
     for (int i = 0; i < n; i++) {
         TypeInfo a = type_expr(an, sc, e->list->items[i]);
-        if (i < 8)
+        if (i < BUILTIN_MAX_ARGS)
             args[i] = a;
-        any_nullable |= a.nullable;
-        all_nullable &= a.nullable;
     }
-    /* user-defined and extension functions first (analyze_routines.c) */
-    TypeInfo user;
-    if (type_user_function(an, e, args, n, &user))
-        return user;
-    const FnDef *def = find_function(name, an->cat->dialect);
-    if (!def)
+    if (n > BUILTIN_MAX_ARGS)
         return ti(CT_UNKNOWN, true);
-    TypeInfo first = n > 0 ? args[0] : ti(CT_UNKNOWN, true);
-    CType known = CT_UNKNOWN;
-    for (int i = 0; i < n && i < 8; i++)
-        if (known == CT_UNKNOWN)
-            known = args[i].t;
-    switch (def->rule) {
-    case FN_ARG: return ti(first.t, first.nullable);
-    case FN_ARG_NULLABLE: return ti(first.t, true);
-    case FN_TEXT: {
-        /* lower(@x), trim(?): the first argument of a text function is text;
-         * lower(name) = ? names the parameter after the column */
-        if (n > 0)
-            hint_param(an, e->list->items[0], ti(CT_TEXT, false), NULL, false);
-        TypeInfo r = ti(CT_TEXT, any_nullable);
-        if (n > 0)
-            r.col = args[0].col;
+    TypeInfo r;
+    if (type_ordered_set(an, sc, e, name, n, args, &r))
         return r;
-    }
-    case FN_INT: return ti(CT_INT64, any_nullable);
-    case FN_DOUBLE: return ti(CT_DOUBLE, any_nullable);
-    case FN_BOOL: return ti(CT_BOOL, any_nullable);
-    case FN_TEXT_NOTNULL:
-    case FN_TEXT_NULLABLE:
-        /* concat(a, ?), string_agg(x, $1), strftime(?, col): text arguments */
-        for (int i = 0; i < n; i++)
-            hint_param(an, e->list->items[i], ti(CT_TEXT, false), NULL, false);
-        return ti(CT_TEXT, def->rule == FN_TEXT_NULLABLE);
-    case FN_INT_NOTNULL: return ti(CT_INT64, false);
-    case FN_DOUBLE_NOTNULL: return ti(CT_DOUBLE, false);
-    case FN_INT_NULLABLE: return ti(CT_INT64, true);
-    case FN_DOUBLE_NULLABLE: return ti(CT_DOUBLE, true);
-    case FN_BOOL_NULLABLE: return ti(CT_BOOL, true);
-    case FN_COUNT: return ti(CT_INT64, false);
-    case FN_COALESCE:
-        /* COALESCE(@x, col): the parameter takes the column's type */
-        for (int i = 0; i < n && i < 8; i++)
-            hint_param(an, e->list->items[i], ti(known, true), NULL, true);
-        return ti(known, all_nullable);
-    case FN_GREATEST:
-        for (int i = 0; i < n && i < 8; i++)
-            hint_param(an, e->list->items[i], ti(known, false), NULL, false);
-        return ti(known, any_nullable);
-    case FN_IIF: {
-        if (n != 3)
-            return ti(CT_UNKNOWN, true);
-        hint_param(an, e->list->items[0], ti(CT_BOOL, false), NULL, false);
-        CType t = args[1].t != CT_UNKNOWN ? args[1].t : args[2].t;
-        return ti(t, args[1].nullable || args[2].nullable);
-    }
-    case FN_NULLIF:
-        if (n == 2)
-            hint_param(an, e->list->items[1], args[0], column_name_of(&args[0]), false);
-        return ti(first.t, true);
-    }
+    /* user-defined and extension functions first (analyze_routines.c) */
+    if (type_user_function(an, e, args, n, &r))
+        return r;
+    if (type_conditional(an, e, name, n, args, &r) || type_builtin_call(an, e, name, n, args, &r))
+        return r;
+    for (size_t i = 0; i < sizeof extension_uuid_functions / sizeof extension_uuid_functions[0]; i++)
+        if (an->cat->dialect == DIALECT_POSTGRES && strcmp(name, extension_uuid_functions[i]) == 0) {
+            r = ti(CT_TEXT, false);
+            r.sqltype = "uuid";
+            return r;
+        }
     return ti(CT_UNKNOWN, true);
 }

@@ -8,12 +8,16 @@
 #define KEEL_CODEGEN_ANALYZE_INTERNAL_H
 
 #include "analyze.h"
+#include "builtins.h"
 
 /* The type of an expression as analysis sees it. */
 typedef struct TypeInfo {
     CType t;
     bool nullable;
     const Column *col;  /* set when the expression is a plain column reference */
+    const char *sqltype; /* PostgreSQL's type (pg_type name: int4, numeric), "unknown" for an
+                            untyped literal or parameter; NULL when only t is known */
+    bool list;           /* a PostgreSQL array of t */
 } TypeInfo;
 
 /* A table-like thing in a FROM clause (table, view, CTE, subquery). */
@@ -46,7 +50,11 @@ typedef struct Analyzer {
     bool lenient_types; /* result columns of an INSERT's SELECT: any type will do */
 } Analyzer;
 
-static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL}; }
+static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL, NULL, false}; }
+
+/* The TypeInfo of a PostgreSQL type by its pg_type name: an array is a
+ * list of its element's C type. */
+TypeInfo ti_pg(const char *typname, bool nullable);
 static inline const char *column_name_of(const TypeInfo *t) { return t->col ? t->col->name : NULL; }
 
 void error_at(Analyzer *an, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -78,6 +86,7 @@ PtrList *analyze_refresh(Analyzer *an, Stmt *stmt);
 bool name_view_columns(Analyzer *an, Table *view, SrcPos use);
 
 /* analyze_functions.c */
+BuiltinArg builtin_arg(const TypeInfo *t);
 TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e);
 
 /* analyze_expr.c */

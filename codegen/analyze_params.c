@@ -275,6 +275,9 @@ void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, bool nul
     if (!p->typed) {
         p->typed = true;
         p->ctype = hint.t;
+        /* INSERT INTO t (tags) VALUES ($1): tags is text[] */
+        p->list |= hint.list;
+        p->array_value |= hint.list;
     }
     p->nullable |= nullable;
     if (!p->name && name)

@@ -181,6 +181,8 @@ void push_out(Analyzer *an, PtrList *out, char *name, TypeInfo t, SrcPos pos)
     o->nullable = t.nullable;
     o->pos = pos;
     o->origin = t.col;
+    o->list = t.list;
+    o->sqltype = t.sqltype;
     ptrlist_push(an->arena, out, o);
 }
 
@@ -199,8 +201,22 @@ static void expand_star(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
                     Column *c = source_column(left, right->hidden->items[k]);
                     if (!c || source_hides(left, c->name))
                         continue;
+                    bool listed = false;
+                    for (int m = 0; m < merged->n; m++)
+                        listed |= merged->items[m] == c; /* a JOIN b USING (id) JOIN c USING (id): one id */
+                    if (listed)
+                        break;
                     ptrlist_push(an->arena, merged, c);
-                    push_out(an, out, c->name, column_type(c, left), c->pos);
+                    /* The merged column is COALESCE(left, right): NULL only where both
+                     * can be; on a FULL join (both sides optional) one side is always there. */
+                    TypeInfo lt = column_type(c, left);
+                    Column *rc_col = source_column(right, c->name);
+                    if (rc_col) {
+                        TypeInfo rt = column_type(rc_col, right);
+                        lt.nullable = left->nullable && right->nullable ? !c->not_null || !rc_col->not_null
+                                                                        : lt.nullable && rt.nullable;
+                    }
+                    push_out(an, out, c->name, lt, c->pos);
                     break;
                 }
         }
@@ -361,7 +377,10 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
             /* INSERT ... SELECT array_agg(x): the target column is what counts;
              * a parameter's own error says what to do */
         } else if (t.t == CT_UNKNOWN && an->ok) {
-            if (t.col)
+            if (t.col && t.col->array_dims > 1)
+                error_at(an, pos, "column \"%s\" is a multi-dimensional array (%s), which keel cannot map: its lists have one dimension",
+                         t.col->name, t.col->decl_type);
+            else if (t.col)
                 error_at(an, pos, "column \"%s\" has type \"%s\", which keel cannot map to a C type; CAST it, e.g. CAST(%s AS TEXT)",
                          t.col->name, t.col->decl_type, t.col->name);
             else if (strip(rc->expr)->kind == EX_FUNC)
@@ -369,6 +388,11 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
                          strip(rc->expr)->tok.n, strip(rc->expr)->tok.z, name);
             else
                 error_at(an, pos, "cannot infer the type of result column \"%s\"; add a CAST", name);
+            continue;
+        }
+        if (t.list && t.t == CT_BLOB) {
+            error_at(an, pos, "result column \"%s\" is an array of bytea; keel supports arrays of integers, doubles, booleans and text",
+                     name);
             continue;
         }
         int before = out->n;

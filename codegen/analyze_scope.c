@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "pg_types.h"
+
 #include "sqlparse.h"
 #include "tokenize.h"
 
@@ -41,7 +43,9 @@ PtrList *columns_from_outcols(Analyzer *an, PtrList *outs)
         c->name = (char *)(o->sql_name ? o->sql_name : o->name);
         c->ctype = o->ctype;
         c->not_null = !o->nullable;
-        c->decl_type = o->origin ? o->origin->decl_type : "";
+        c->decl_type = o->origin ? o->origin->decl_type : arena_strdup(an->arena, o->sqltype ? o->sqltype : "");
+        c->array_dims = o->list ? 1 : 0;
+        c->sqltype = o->sqltype;
         c->pos = o->pos;
         ptrlist_push(an->arena, cols, c);
     }
@@ -124,17 +128,51 @@ bool source_hides(const Source *s, const char *name)
     return false;
 }
 
-static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}};
+static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, true, {0}, 0, NULL};
 
 static bool is_rowid_name(const char *n)
 {
     return strcmp(n, "rowid") == 0 || strcmp(n, "oid") == 0 || strcmp(n, "_rowid_") == 0;
 }
 
+/* "integer" -> int4, "varchar" -> varchar, "text[]" -> _text; NULL for a
+ * domain or enum (its C type is what is known) */
+static const char *column_sqltype(const Column *c)
+{
+    size_t n = strlen(c->decl_type);
+    if (n > 2 && strcmp(c->decl_type + n - 2, "[]") == 0) {
+        char buf[128];
+        if (n - 2 >= sizeof buf)
+            return NULL;
+        memcpy(buf, c->decl_type, n - 2);
+        buf[n - 2] = 0;
+        return pg_array_of(pg_type_canonical(buf));
+    }
+    return pg_type_canonical(c->decl_type);
+}
+
+TypeInfo ti_pg(const char *typname, bool nullable)
+{
+    const PgType *t = pg_type_find(typname);
+    TypeInfo r = ti(CT_UNKNOWN, nullable);
+    if (!t)
+        return r;
+    r.sqltype = t->name;
+    if (t->category == 'A') {
+        r.t = pg_type_ctype(t->element);
+        r.list = r.t != CT_UNKNOWN;
+    } else {
+        r.t = pg_type_ctype(t->name);
+    }
+    return r;
+}
+
 TypeInfo column_type(const Column *c, const Source *s)
 {
     TypeInfo t = ti(c->ctype, !c->not_null || s->nullable);
     t.col = c;
+    t.sqltype = c->sqltype ? c->sqltype : column_sqltype(c);
+    t.list = c->array_dims == 1 && c->ctype != CT_UNKNOWN;
     return t;
 }
 

@@ -28,6 +28,7 @@ typedef struct TypeName {
     Token tok;
     char *text; /* lower-case words joined by single spaces, without (args) */
     bool array;
+    int array_dims; /* int[] 1, int[][] 2, int ARRAY 1 */
 } TypeName;
 
 typedef enum ExprKind {

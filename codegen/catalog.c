@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "pg_types.h"
 #include "sqlparse.h"
 
 const char *ctype_name(CType t)
@@ -74,6 +75,19 @@ CType catalog_ctype(const Catalog *cat, const char *decl)
     return t != CT_UNKNOWN ? t : ctype_from_decl(cat->dialect, decl);
 }
 
+const char *catalog_sqltype(const Catalog *cat, const char *decl, bool array)
+{
+    if (cat->dialect != DIALECT_POSTGRES)
+        return NULL;
+    const char *t = pg_type_canonical(decl);
+    for (int i = 0; !t && i < cat->types->n; i++) {
+        const TypeDef *d = cat->types->items[i];
+        if (strcmp(d->name, decl) == 0)
+            t = d->base;
+    }
+    return array ? pg_array_of(t) : t;
+}
+
 Table *catalog_find_table(const Catalog *cat, const char *name)
 {
     for (int i = 0; i < cat->tables->n; i++) {
@@ -118,26 +132,15 @@ CType ctype_from_decl(Dialect dialect, const char *decl)
             return CT_DOUBLE;
         return CT_UNKNOWN;
     }
-    static const struct { const char *name; CType t; } pg[] = {
-        {"smallint", CT_INT64}, {"integer", CT_INT64}, {"int", CT_INT64}, {"int2", CT_INT64},
-        {"int4", CT_INT64}, {"int8", CT_INT64}, {"bigint", CT_INT64}, {"smallserial", CT_INT64},
-        {"serial", CT_INT64}, {"bigserial", CT_INT64}, {"serial2", CT_INT64}, {"serial4", CT_INT64},
-        {"serial8", CT_INT64},
-        {"real", CT_DOUBLE}, {"float4", CT_DOUBLE}, {"float8", CT_DOUBLE}, {"float", CT_DOUBLE},
-        {"double precision", CT_DOUBLE}, {"numeric", CT_DOUBLE}, {"decimal", CT_DOUBLE},
-        {"boolean", CT_BOOL}, {"bool", CT_BOOL},
-        {"text", CT_TEXT}, {"varchar", CT_TEXT}, {"character varying", CT_TEXT}, {"char", CT_TEXT},
-        {"character", CT_TEXT}, {"bpchar", CT_TEXT}, {"citext", CT_TEXT}, {"name", CT_TEXT},
-        {"uuid", CT_TEXT}, {"json", CT_TEXT}, {"jsonb", CT_TEXT},
-        {"date", CT_TEXT}, {"time", CT_TEXT}, {"timetz", CT_TEXT}, {"timestamp", CT_TEXT},
-        {"timestamptz", CT_TEXT}, {"timestamp with time zone", CT_TEXT},
-        {"timestamp without time zone", CT_TEXT}, {"time with time zone", CT_TEXT},
-        {"time without time zone", CT_TEXT}, {"interval", CT_TEXT},
-        {"bytea", CT_BLOB},
-    };
-    for (size_t i = 0; i < sizeof pg / sizeof pg[0]; i++)
-        if (strcmp(decl, pg[i].name) == 0)
-            return pg[i].t;
+    /* PostgreSQL: the built-in types by pg_types.c's table, and the text
+     * types of common extensions */
+    const char *typname = pg_type_canonical(decl);
+    if (typname)
+        return pg_type_ctype(typname);
+    static const char *const extension_text[] = {"citext", "hstore", "ltree", "lquery", "cube", "isbn", "ean13"};
+    for (size_t i = 0; i < sizeof extension_text / sizeof extension_text[0]; i++)
+        if (strcmp(decl, extension_text[i]) == 0)
+            return CT_TEXT;
     return CT_UNKNOWN;
 }
 
@@ -154,14 +157,21 @@ static Column *make_column(Catalog *cat, const ColumnDef *def, bool without_rowi
     c->decl_type = def->type ? def->type->text : "";
     c->pos = def->name.pos;
     if (def->type && def->type->array) {
-        c->decl_type = arena_printf(cat->arena, "%s[]", c->decl_type);
-        c->ctype = CT_UNKNOWN;
+        /* text[]: a list of the element's C type; SQLite has no arrays, and
+         * a column declared TEXT[] there holds a JSON array (text affinity,
+         * what keel binds for a list); int[][] maps to nothing, said where
+         * it is read */
+        c->array_dims = def->type->array_dims > 0 ? def->type->array_dims : 1;
+        c->decl_type = arena_printf(cat->arena, "%s%s", c->decl_type, c->array_dims > 1 ? "[][]" : "[]");
+        c->ctype = c->array_dims == 1 ? catalog_ctype(cat, def->type->text) : CT_UNKNOWN;
+        c->sqltype = c->array_dims == 1 ? catalog_sqltype(cat, def->type->text, true) : NULL;
     } else {
         /* An unmappable type is an error only where a query reads it. A
          * NOT NULL domain does not make its column NOT NULL: PostgreSQL
          * documents that such a column can still hold NULL, and says so
          * in pg_attribute. */
         c->ctype = catalog_ctype(cat, c->decl_type);
+        c->sqltype = catalog_sqltype(cat, c->decl_type, false);
     }
     c->not_null = def->not_null;
     c->primary_key = def->primary_key;
@@ -547,8 +557,12 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
     case ALTER_COLUMN_TYPE:
         if (!(c = require_column(cat, t, &a->old_name)))
             return false;
-        c->decl_type = a->type->text;
-        c->ctype = a->type->array ? CT_UNKNOWN : catalog_ctype(cat, c->decl_type);
+        c->decl_type = a->type->array ? arena_printf(cat->arena, "%s[]", a->type->text) : a->type->text;
+        c->array_dims = a->type->array ? (a->type->array_dims > 0 ? a->type->array_dims : 1) : 0;
+        c->ctype = a->type->array && (cat->dialect != DIALECT_POSTGRES || c->array_dims != 1)
+                       ? CT_UNKNOWN
+                       : catalog_ctype(cat, a->type->text);
+        c->sqltype = c->array_dims > 1 ? NULL : catalog_sqltype(cat, a->type->text, a->type->array);
         return true;
     case ALTER_SET_NOT_NULL:
     case ALTER_DROP_NOT_NULL:

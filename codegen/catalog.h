@@ -20,6 +20,8 @@ typedef struct Column {
     bool primary_key;
     bool has_default;  /* DEFAULT, identity, serial, rowid alias or generated */
     SrcPos pos;
+    int array_dims;    /* PostgreSQL arrays: ctype is the element's; keel maps one dimension */
+    const char *sqltype; /* PostgreSQL: pg_type's name (a domain's base type's), NULL if none */
 } Column;
 
 typedef struct Table {
@@ -43,6 +45,7 @@ typedef struct TypeDef {
     CType ctype;
     PtrList *fields;   /* composite: of Column* */
     bool is_enum;
+    const char *base; /* a domain's base type as pg_type names it; NULL for enums */
 } TypeDef;
 
 /* An argument of a user-defined function or procedure. */
@@ -122,6 +125,9 @@ CType extension_type_named(const char *typname);
 bool extension_function(const Catalog *cat, const char *name, CType *result, CType *args, int max_args);
 /* Functions named `name` a call with nargs arguments can reach. */
 PtrList *catalog_functions_named(const Catalog *cat, Arena *arena, const char *name);
+/* PostgreSQL's name for a declared type (pg_type's: int4, _text), seeing
+ * through domains; NULL for enums and unknown types. */
+const char *catalog_sqltype(const Catalog *cat, const char *decl, bool array);
 
 /* The catalog's name for a possibly qualified table: "accounts" for
  * accounts, public.accounts (PostgreSQL) and main.accounts (SQLite);

@@ -49,6 +49,7 @@ bool catalog_create_type(Catalog *cat, const CreateType *ct)
         }
     } else {
         t->ctype = ct->base->array ? CT_UNKNOWN : catalog_ctype(cat, ct->base->text);
+        t->base = ct->base->array ? NULL : catalog_sqltype(cat, ct->base->text, false);
     }
     ptrlist_push(cat->arena, cat->types, t);
     return true;

@@ -167,8 +167,10 @@ char *emit_migration_checksum(Arena *arena, const Migration *m)
 static const char *param_ctype(const ApiParam *p)
 {
     if (p->list)
-        return p->ctype == CT_INT64 ? "keel_int64_list " : p->ctype == CT_DOUBLE ? "keel_double_list "
-                                                                                 : "keel_text_list ";
+        return p->ctype == CT_INT64    ? "keel_int64_list "
+               : p->ctype == CT_DOUBLE ? "keel_double_list "
+               : p->ctype == CT_BOOL   ? "keel_bool_list "
+                                       : "keel_text_list ";
     switch (p->ctype) {
     case CT_TEXT: return "const char *";
     case CT_BLOB: return "keel_blob ";
@@ -181,7 +183,7 @@ static const char *param_ctype(const ApiParam *p)
 
 static const char *column_ctype(const ApiColumn *c)
 {
-    ApiParam p = {c->name, c->ctype, c->nullable, false};
+    ApiParam p = {c->name, c->ctype, c->nullable, c->list};
     return param_ctype(&p);
 }
 
@@ -189,7 +191,7 @@ static bool has_varlen(const ApiQuery *aq)
 {
     for (int i = 0; i < aq->columns->n; i++) {
         const ApiColumn *c = aq->columns->items[i];
-        if (c->ctype == CT_TEXT || c->ctype == CT_BLOB)
+        if (c->ctype == CT_TEXT || c->ctype == CT_BLOB || c->list)
             return true;
     }
     return false;
@@ -375,7 +377,7 @@ static char *emit_header(Arena *arena, const char *repo, PtrList *api)
             for (int k = 0; k < aq->params->n; k++) {
                 const ApiParam *p = aq->params->items[k];
                 sb_printf(&b, "    %s%s;%s\n", param_ctype(p), p->name,
-                          p->nullable && (p->ctype == CT_TEXT || p->ctype == CT_BLOB) ? " /* nullable */" : "");
+                          p->nullable && (p->list || p->ctype == CT_TEXT || p->ctype == CT_BLOB) ? " /* nullable */" : "");
             }
             sb_printf(&b, "} %s;\n\n", n.params);
         }
@@ -395,7 +397,7 @@ static char *emit_header(Arena *arena, const char *repo, PtrList *api)
                     continue;
                 }
                 sb_printf(&b, "    %s%s;%s\n", column_ctype(c), c->name,
-                          c->nullable && (c->ctype == CT_TEXT || c->ctype == CT_BLOB) ? " /* nullable */" : "");
+                          c->nullable && (c->list || c->ctype == CT_TEXT || c->ctype == CT_BLOB) ? " /* nullable */" : "");
             }
             sb_printf(&b, "} %s;\n\n", n.row);
         }
@@ -412,6 +414,19 @@ static char *emit_header(Arena *arena, const char *repo, PtrList *api)
 
 /* ------------------------------------------------------ implementation */
 
+static const char *list_fn(CType t)
+{
+    return t == CT_INT64 ? "int64" : t == CT_DOUBLE ? "double" : t == CT_BOOL ? "bool" : "text";
+}
+
+static bool has_list(const ApiQuery *aq)
+{
+    for (int i = 0; i < aq->columns->n; i++)
+        if (((const ApiColumn *)aq->columns->items[i])->list)
+            return true;
+    return false;
+}
+
 static void put_binds(StrBuf *b, const ApiQuery *aq)
 {
     for (int i = 0; i < aq->params->n; i++) {
@@ -424,8 +439,12 @@ static void put_binds(StrBuf *b, const ApiQuery *aq)
         }
         int slot = i + 1;
         if (p->list) {
-            const char *fn = p->ctype == CT_INT64 ? "int64" : p->ctype == CT_DOUBLE ? "double" : "text";
-            sb_printf(b, "    keel_bind_%s_list(st, %d, %s.items, %s.count);\n", fn, slot, v, v);
+            const char *fn = list_fn(p->ctype);
+            if (p->nullable) /* an optional array: NULL items is SQL NULL */
+                sb_printf(b, "    if (%s.items)\n        keel_bind_%s_list(st, %d, %s.items, %s.count);\n"
+                             "    else\n        keel_bind_null(st, %d);\n", v, fn, slot, v, v, slot);
+            else
+                sb_printf(b, "    keel_bind_%s_list(st, %d, %s.items, %s.count);\n", fn, slot, v, v);
             continue;
         }
         switch (p->ctype) {
@@ -488,6 +507,12 @@ static void put_reader(StrBuf *b, const ApiQuery *aq, const Names *n, const char
                 sb_printf(b, "    if (row->%s_valid) {\n", c->embed_field);
                 in = "        ";
             }
+        }
+        if (c->list) {
+            /* a PostgreSQL array, parsed into the arena */
+            sb_printf(b, "%s{\n%s    int rc = keel_column_%s_list(st, %d, arena, &row->%s);\n%s    if (rc != KEEL_OK)\n%s        return rc;\n%s}\n",
+                      in, in, list_fn(c->ctype), i, c->name, in, in, in);
+            continue;
         }
         switch (c->ctype) {
         case CT_TEXT:
@@ -589,6 +614,20 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
         sb_puts(b, "\n{\n    keel_stmt *st;\n    int rc;\n");
         sb_printf(b, "    %s row;\n", n->row);
         put_open_call(b, aq, n, repo);
+        if (has_list(aq)) {
+            /* arrays are parsed, so they need memory: one row's worth at a time */
+            sb_printf(b,
+                      "    keel_arena scratch = KEEL_ARENA_INIT;\n"
+                      "    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {\n"
+                      "        keel_arena_free(&scratch);\n"
+                      "        if ((rc = %s(st, &scratch, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)\n            break;\n"
+                      "    }\n"
+                      "    keel_arena_free(&scratch);\n"
+                      "    keel_stmt_close(st);\n"
+                      "    return rc == KEEL_DONE ? KEEL_OK : rc;\n}\n",
+                      n->reader);
+            break;
+        }
         sb_printf(b,
                   "    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {\n"
                   "        if ((rc = %s(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)\n            break;\n"

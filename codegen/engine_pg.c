@@ -7,15 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Built-in type OIDs (pg_type.dat); enums and domains are looked up. */
-enum {
-    OID_BOOL = 16, OID_BYTEA = 17, OID_CHAR = 18, OID_NAME = 19, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
-    OID_TEXT = 25, OID_OID = 26, OID_JSON = 114, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_UNKNOWN = 705,
-    OID_BPCHAR = 1042, OID_VARCHAR = 1043, OID_DATE = 1082, OID_TIME = 1083, OID_TIMESTAMP = 1114,
-    OID_TIMESTAMPTZ = 1184, OID_INTERVAL = 1186, OID_TIMETZ = 1266, OID_NUMERIC = 1700, OID_UUID = 2950,
-    OID_JSONB = 3802,
-};
-
 typedef struct PgCheck {
     PGconn *conn;
     Arena *arena;
@@ -23,47 +14,33 @@ typedef struct PgCheck {
     const char *applying_sql;
 } PgCheck;
 
-static CType builtin_ctype(Oid oid)
-{
-    switch (oid) {
-    case OID_BOOL: return CT_BOOL;
-    case OID_BYTEA: return CT_BLOB;
-    case OID_INT2: case OID_INT4: case OID_INT8: case OID_OID: return CT_INT64;
-    case OID_FLOAT4: case OID_FLOAT8: case OID_NUMERIC: return CT_DOUBLE;
-    case OID_CHAR: case OID_NAME: case OID_TEXT: case OID_JSON: case OID_BPCHAR: case OID_VARCHAR:
-    case OID_DATE: case OID_TIME: case OID_TIMESTAMP: case OID_TIMESTAMPTZ: case OID_INTERVAL:
-    case OID_TIMETZ: case OID_UUID: case OID_JSONB: return CT_TEXT;
-    default: return CT_UNKNOWN;
-    }
-}
-
-/* Enums are text; a domain is its base type; a composite is text (its
- * text form, "(1,abc)"); an extension's type as pg_extensions.def says. */
+/* keel's C type of the server's type, by the same table the catalog
+ * uses (pg_types.c): enums are text, a domain is its base type, a
+ * composite is text (its text form, "(1,abc)"), an extension's type as
+ * pg_extensions.def says. */
 static CType pg_ctype(PgCheck *c, Oid oid)
 {
     for (int depth = 0; depth < 8; depth++) {
-        CType t = builtin_ctype(oid);
-        if (t != CT_UNKNOWN)
-            return t;
         char buf[32];
         snprintf(buf, sizeof buf, "%u", oid);
         const char *values[1] = {buf};
-        PGresult *r = PQexecParams(c->conn, "SELECT typtype, typbasetype, typname FROM pg_type WHERE oid = $1::oid", 1, NULL,
-                                   values, NULL, NULL, 0);
+        PGresult *r = PQexecParams(c->conn, "SELECT typname, typtype, typbasetype FROM pg_type WHERE oid = $1::oid",
+                                   1, NULL, values, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
             PQclear(r);
             return CT_UNKNOWN;
         }
-        char kind = PQgetvalue(r, 0, 0)[0];
-        Oid base = (Oid)strtoul(PQgetvalue(r, 0, 1), NULL, 10);
-        CType ext = kind == 'b' ? extension_type_named(PQgetvalue(r, 0, 2)) : CT_UNKNOWN;
+        char *name = arena_strdup(c->arena, PQgetvalue(r, 0, 0));
+        char kind = PQgetvalue(r, 0, 1)[0];
+        Oid base = (Oid)strtoul(PQgetvalue(r, 0, 2), NULL, 10);
+        CType ext = kind == 'b' ? extension_type_named(name) : CT_UNKNOWN;
         PQclear(r);
         if (kind == 'e' || kind == 'c')
             return CT_TEXT;
-        if (kind == 'b')
+        if (ext != CT_UNKNOWN)
             return ext;
         if (kind != 'd')
-            return CT_UNKNOWN;
+            return ctype_from_decl(DIALECT_POSTGRES, name);
         oid = base;
     }
     return CT_UNKNOWN;
@@ -96,16 +73,16 @@ static Oid array_element(PgCheck *c, Oid oid)
     return elem;
 }
 
-/* pg_attribute.attnotnull of a result column that is a plain table column;
- * -1 (unknown) for a view's, whose attnotnull is always false */
+/* pg_attribute.attnotnull of a result column that is a plain table
+ * column; -1 for a view's column, which pg_attribute never marks NOT NULL */
 static int column_not_null(PgCheck *c, Oid table, int column)
 {
     char t[32], col[16];
     snprintf(t, sizeof t, "%u", table);
     snprintf(col, sizeof col, "%d", column);
     const char *values[2] = {t, col};
-    PGresult *r = PQexecParams(c->conn, "SELECT attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-                               "WHERE attrelid = $1::oid AND attnum = $2::int2 AND c.relkind IN ('r', 'p')",
+    PGresult *r = PQexecParams(c->conn, "SELECT a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                               "WHERE a.attrelid = $1::oid AND a.attnum = $2::int2 AND c.relkind IN ('r', 'p', 'f')",
                                2, NULL, values, NULL, NULL, 0);
     int result = -1;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
@@ -198,7 +175,8 @@ static bool check_query(PgCheck *c, const Query *q)
                    q->params->n);
         ok = false;
     }
-    for (int i = 0; ok && i < PQnparams(r); i++) {
+    /* every difference is reported, not only the first */
+    for (int i = 0; PQnparams(r) == q->params->n && i < PQnparams(r); i++) {
         const Param *p = q->params->items[i];
         Oid oid = PQparamtype(r, i);
         Oid elem = array_element(c, oid);
@@ -209,12 +187,13 @@ static bool check_query(PgCheck *c, const Query *q)
             ok = false;
         }
     }
-    if (PQnfields(r) != q->columns->n) {
+    bool columns_match = PQnfields(r) == q->columns->n;
+    if (!columns_match) {
         diag_error(q->pos, "PostgreSQL says query %s returns %d columns, keel inferred %d", q->name, PQnfields(r),
                    q->columns->n);
         ok = false;
     }
-    for (int i = 0; ok && i < PQnfields(r); i++) {
+    for (int i = 0; columns_match && i < PQnfields(r); i++) {
         const OutColumn *col = q->columns->items[i];
         if (col->sql_name && strcmp(PQfname(r, i), col->sql_name) != 0) {
             diag_error(col->pos, "query %s: PostgreSQL names result column %d \"%s\", keel named it \"%s\"", q->name,
@@ -223,8 +202,9 @@ static bool check_query(PgCheck *c, const Query *q)
             continue;
         }
         Oid oid = PQftype(r, i);
-        CType t = pg_ctype(c, oid);
-        if (t != col->ctype) {
+        Oid elem = array_element(c, oid);
+        CType t = pg_ctype(c, elem != InvalidOid ? elem : oid);
+        if (t != col->ctype || col->list != (elem != InvalidOid)) {
             diag_error(col->pos, "query %s: PostgreSQL types result column \"%s\" as %s (%s), keel inferred %s",
                        q->name, col->name, pg_type_name(c, oid), ctype_name(t), ctype_name(col->ctype));
             ok = false;

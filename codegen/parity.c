@@ -50,7 +50,7 @@ static ApiQuery *api_from(Arena *arena, Query *q)
         ApiParam *ap = arena_alloc(arena, sizeof *ap);
         ap->name = p->name;
         ap->ctype = p->ctype;
-        ap->nullable = p->nullable && !p->list;
+        ap->nullable = p->nullable;
         ap->list = p->list;
         ptrlist_push(arena, aq->params, ap);
     }
@@ -68,6 +68,7 @@ static ApiQuery *api_from(Arena *arena, Query *q)
             ac->embed_table = c->embed->table;
             ac->embed_nullable = c->embed->nullable;
         }
+        ac->list = c->list;
         ptrlist_push(arena, aq->columns, ac);
     }
     aq->impl[q->dialect] = q;
@@ -105,7 +106,7 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
             diag_note(((Param *)first->params->items[k])->pos, "the %s parameter", d1);
             ok = false;
         }
-        ap->nullable |= p->nullable && !p->list;
+        ap->nullable |= p->nullable;
     }
     for (int i = 0; i < aq->params->n; i++) {
         ApiParam *ap = aq->params->items[i];
@@ -143,9 +144,10 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
                        d2, ac->name, d1);
             diag_note(fc->pos, "the %s column", d1);
             ok = false;
-        } else if (ac->ctype != c->ctype) {
-            diag_error(c->pos, "query %s: result column \"%s\" is %s in %s but %s in %s", aq->name, c->name,
-                       ctype_name(c->ctype), d2, ctype_name(ac->ctype), d1);
+        } else if (ac->ctype != c->ctype || ac->list != c->list) {
+            diag_error(c->pos, "query %s: result column \"%s\" is %s%s in %s but %s%s in %s", aq->name, c->name,
+                       c->list ? "a list of " : "", ctype_name(c->ctype), d2, ac->list ? "a list of " : "",
+                       ctype_name(ac->ctype), d1);
             diag_note(fc->pos, "the %s column", d1);
             ok = false;
         }

@@ -23,6 +23,7 @@ typedef struct ApiColumn {
     const char *embed_field;  /* sqlc.embed(t): the nested field, else NULL */
     const char *embed_table;  /* its row type's table */
     bool embed_nullable;      /* the embedded row may be missing (outer join) */
+    bool list;      /* a PostgreSQL array: a list of ctype */
 } ApiColumn;
 
 typedef struct ApiQuery {

@@ -223,8 +223,8 @@ typetoken(A) ::= typename(A) LP signed COMMA signed RP.
 /* timestamp(6) without time zone, time(3) with time zone */
 typetoken(A) ::= typename(A) LP signed RP WITH(X) ID(Y) ZONE(Z).    { typename_append(p, A, X); typename_append(p, A, Y); typename_append(p, A, Z); }
 typetoken(A) ::= typename(A) LP signed RP WITHOUT(X) ID(Y) ZONE(Z). { typename_append(p, A, X); typename_append(p, A, Y); typename_append(p, A, Z); }
-typetoken(A) ::= typetoken(A) LBRACKET RBRACKET.            { A->array = true; }
-typetoken(A) ::= typetoken(A) LBRACKET INTEGER RBRACKET.    { A->array = true; }
+typetoken(A) ::= typetoken(A) LBRACKET RBRACKET.            { A->array = true; A->array_dims++; }
+typetoken(A) ::= typetoken(A) LBRACKET INTEGER RBRACKET.    { A->array = true; A->array_dims++; }
 
 %type typename {TypeName *}
 typename(A) ::= ID(X).                   { A = mk_typename(p, X); }
@@ -240,7 +240,7 @@ casttype(A) ::= ID(X).                        { A = mk_typename(p, X); }
 casttype(A) ::= ID(S) DOT ID(X).              { A = mk_qualified_typename(p, S, X); }
 casttype(A) ::= ID(X) LP signed RP.           { A = mk_typename(p, X); }
 casttype(A) ::= ID(X) LP signed COMMA signed RP. { A = mk_typename(p, X); }
-casttype(A) ::= casttype(A) LBRACKET RBRACKET. { A->array = true; }
+casttype(A) ::= casttype(A) LBRACKET RBRACKET. { A->array = true; A->array_dims++; }
 
 signed ::= INTEGER.
 signed ::= PLUS INTEGER.

@@ -176,6 +176,13 @@ TypeName *mk_typename(Parse *p, Token word)
 
 void typename_append(Parse *p, TypeName *t, Token word)
 {
+    /* integer ARRAY: the SQL standard's spelling of integer[]; TEXT[] in
+     * SQLite, where [] is an empty bracket-quoted name */
+    if ((word.n == 5 && str_ieq_n(word.z, 5, "array")) || (word.n == 2 && word.z[0] == '[' && word.z[1] == ']')) {
+        t->array = true;
+        t->array_dims++;
+        return;
+    }
     char *joined = arena_printf(p->arena, "%s %.*s", t->text, word.n, word.z);
     for (char *c = joined; *c; c++)
         *c = (char)tolower((unsigned char)*c);

@@ -33,7 +33,8 @@ static void describe_api(FILE *f, PtrList *api)
             const ApiColumn *prev = k > 0 ? aq->columns->items[k - 1] : NULL;
             if (c->embed_field && (!prev || prev->embed_field != c->embed_field))
                 fprintf(f, "  embed %s %s%s\n", c->embed_field, c->embed_table, c->embed_nullable ? " null" : "");
-            fprintf(f, "  column %s %s%s\n", c->name, ctype_name(c->ctype), c->nullable ? " null" : "");
+            fprintf(f, "  column %s %s%s%s\n", c->name, ctype_name(c->ctype), c->list ? "[]" : "",
+                    c->nullable ? " null" : "");
         }
     }
 }

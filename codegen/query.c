@@ -12,7 +12,7 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
     size_t cap = end - start + 1;
     for (int i = 0; i < q->uses->n; i++) {
         const ParamUse *u = q->uses->items[i];
-        cap += u->param ? 48 : strlen(u->replacement);
+        cap += u->param ? 64 : strlen(u->replacement); /* json_each(?N) */
     }
     size_t *map = source_offsets ? xmalloc(cap * sizeof *map) : NULL;
     size_t at = start;
@@ -31,7 +31,7 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
             break;
         size_t before = b.len;
         /* SQLite has no arrays: IN (sqlc.slice(x)) reads a JSON array */
-        bool json_list = u->param && u->param->list && q->dialect == DIALECT_SQLITE;
+        bool json_list = u->param && u->param->list && !u->param->array_value && q->dialect == DIALECT_SQLITE;
         if (!u->param)
             sb_puts(&b, u->replacement);
         else

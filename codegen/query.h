@@ -23,6 +23,8 @@ typedef struct Param {
     SrcPos pos;         /* first use */
     char *text;         /* first use as written: ?, $2, @name, sqlc.arg(x) */
     int slot;           /* 1-based number in the SQL as written ($N, ?N, order of ?) */
+    bool array_value;   /* a list that is one array value (INSERT ... VALUES ($1) into text[]),
+                           not the items of an IN (sqlc.slice(x)) */
 } Param;
 
 /* sqlc.embed(t): a whole table row nested in the result row. */
@@ -40,6 +42,8 @@ typedef struct OutColumn {
     const Column *origin; /* the table column it is read from, if any */
     const char *sql_name; /* as the engine names it ("?column?" when unnamed); name is its C form */
     const Embed *embed;   /* set for the columns of a sqlc.embed(t); name is then "t.column" */
+    bool list;            /* a PostgreSQL array: a list of ctype */
+    const char *sqltype;  /* PostgreSQL's type name, when analysis knows it */
 } OutColumn;
 
 /* A placeholder as written, to be replaced by the engine's own syntax. */

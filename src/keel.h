@@ -247,10 +247,16 @@ typedef struct keel_blob { const void *data; size_t len; } keel_blob;
 
 /* Lists, for IN (sqlc.slice(x)) in SQLite and = ANY(@x::type[]) in
  * PostgreSQL: `count` items; count 0 matches nothing. A NULL text item is
- * SQL NULL. */
+ * SQL NULL. They are also PostgreSQL's one-dimensional arrays, as
+ * parameters and results: an optional (nullable) array is NULL when
+ * `items` is NULL; an empty array has count 0 and items not NULL. Arrays
+ * read from a row live in the row's arena; a NULL element of a text array
+ * is a NULL item, and a NULL element of an int64, double or bool array is
+ * an error (KEEL_ERROR): those lists cannot hold one. */
 typedef struct keel_int64_list { const int64_t *items; size_t count; } keel_int64_list;
 typedef struct keel_double_list { const double *items; size_t count; } keel_double_list;
 typedef struct keel_text_list { const char *const *items; size_t count; } keel_text_list;
+typedef struct keel_bool_list { const bool *items; size_t count; } keel_bool_list;
 
 #define KEEL_SOME_INT64(v) ((keel_opt_int64){ .value = (v), .valid = true })
 #define KEEL_SOME_DOUBLE(v) ((keel_opt_double){ .value = (v), .valid = true })
@@ -363,6 +369,7 @@ void keel_bind_blob(keel_stmt *st, int i, const void *p, size_t n); /* p NULL bi
 void keel_bind_int64_list(keel_stmt *st, int i, const int64_t *items, size_t count);
 void keel_bind_double_list(keel_stmt *st, int i, const double *items, size_t count);
 void keel_bind_text_list(keel_stmt *st, int i, const char *const *items, size_t count);
+void keel_bind_bool_list(keel_stmt *st, int i, const bool *items, size_t count); /* keel_array.c */
 
 /* KEEL_ROW, KEEL_DONE, or an error code. */
 int keel_stmt_step(keel_stmt *st);
@@ -373,6 +380,17 @@ double keel_column_double(keel_stmt *st, int col);
 bool keel_column_bool(keel_stmt *st, int col);
 const char *keel_column_text(keel_stmt *st, int col, size_t *len); /* NULL for NULL */
 const void *keel_column_blob(keel_stmt *st, int col, size_t *len); /* NULL for NULL */
+/*
+ * An array column as a list in arena: items NULL for SQL NULL. PostgreSQL:
+ * a one-dimensional array, its text form parsed; SQLite (no arrays): a
+ * JSON array in a text column, as keel binds lists there. KEEL_ERROR for a
+ * NULL element where the list cannot hold one, a multi-dimensional array,
+ * or a malformed or out-of-range element; KEEL_NOMEM.
+ */
+int keel_column_int64_list(keel_stmt *st, int col, keel_arena *arena, keel_int64_list *out);
+int keel_column_double_list(keel_stmt *st, int col, keel_arena *arena, keel_double_list *out);
+int keel_column_bool_list(keel_stmt *st, int col, keel_arena *arena, keel_bool_list *out);
+int keel_column_text_list(keel_stmt *st, int col, keel_arena *arena, keel_text_list *out);
 
 int64_t keel_stmt_changes(keel_stmt *st);  /* rows affected by the last step */
 int64_t keel_stmt_last_id(keel_stmt *st);  /* SQLite rowid / pg RETURNING value */

@@ -205,4 +205,8 @@ void keel_cache_clear(keel_stmt_cache *c);
  */
 keel_dialect keel_dsn_dialect(const char *dsn);
 
+/* ---- statements (keel_stmt.c), for keel_array.c ---- */
+int keel_stmt_fail(keel_stmt *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool keel_stmt_is_sqlite(const keel_stmt *st);
+
 #endif /* KEEL_INTERNAL_H */

@@ -647,6 +647,26 @@ void keel_bind_text_list(keel_stmt *st, int i, const char *const *items, size_t 
     bind_list(st, i, &b);
 }
 
+void keel_bind_bool_list(keel_stmt *st, int i, const bool *items, size_t count)
+{
+    if (st == NULL)
+        return;
+    /* {t,f} for PostgreSQL; [1,0] as JSON, SQLite's booleans */
+    bool json = st->sqlite != NULL;
+    list_buf b = { 0 };
+    lb_putc(&b, json ? '[' : '{');
+    for (size_t k = 0; k < count; k++) {
+        if (k)
+            lb_putc(&b, ',');
+        char c = items[k] ? 't' : 'f';
+        if (json)
+            c = items[k] ? '1' : '0';
+        lb_putc(&b, c);
+    }
+    lb_putc(&b, json ? ']' : '}');
+    bind_list(st, i, &b);
+}
+
 /* ---------------------------------------------------------------------------
  * Stepping
  * ------------------------------------------------------------------------- */
@@ -927,4 +947,20 @@ int64_t keel_stmt_last_id(keel_stmt *st)
         PQgetisnull(st->result, 0, 0))
         return 0;
     return strtoll(PQgetvalue(st->result, 0, 0), NULL, 10);
+}
+
+/* For keel_array.c: a column read that failed, reported like stmt_fail. */
+int keel_stmt_fail(keel_stmt *st, int code, const char *fmt, ...)
+{
+    char detail[KEEL_ENGINE_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return stmt_fail(st, code, "%s", detail);
+}
+
+bool keel_stmt_is_sqlite(const keel_stmt *st)
+{
+    return st->sqlite != NULL;
 }

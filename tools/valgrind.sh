@@ -21,7 +21,8 @@ for verb in vet "migrate --dsn $tmp/verbs.db" "status --dsn $tmp/verbs.db" "drif
     "${vg[@]}" "$build/codegen/keel" $verb --name diun --schema schema --queries queries 2>/dev/null
 done
 for suite in tests/parity/diun_parity tests/codegen/books_parity tests/fixtures/kv/kv_conformance \
-             tests/fixtures/agent_memory/agent_memory_parity tests/fixtures/compliance/compliance_parity; do
+             tests/fixtures/agent_memory/agent_memory_parity tests/fixtures/compliance/compliance_parity \
+             tests/fixtures/array_lists/array_lists_parity; do
     for target in sqlite-memory sqlite-file; do
         echo "== $suite $target"
         KEEL_TEST_TMPDIR="$tmp" "${vg[@]}" "$build/$suite" "$target" | tail -1

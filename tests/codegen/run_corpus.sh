@@ -20,7 +20,10 @@
 #   run_corpus.sh KEEL CORPUS_DIR WORK_DIR [NAME_FILTER]
 #
 # With KEEL_TEST_PG_DSN_FILE set (the ctest PostgreSQL fixture), every case
-# is also verified against that server (keel's --postgres check).
+# is also verified against that server (keel's --postgres check). With
+# KEEL_CORPUS_COMPARE_STATIC=1 as well, each case runs once more without
+# the server: the two runs must print the same thing, or static inference
+# disagrees with the server (a bug in keel), whatever the case expects.
 set -u
 keel=$1 corpus=$2 work=$3 filter=${4:-}
 if [ -n "${KEEL_TEST_PG_DSN_FILE:-}" ]; then
@@ -67,6 +70,23 @@ for case_file in "$corpus"/*.case; do
     else
         (cd "$dir" && "$keel" describe --name repo --schema schema --queries queries >actual.out 2>actual.err)
         status=$?
+        if [ -n "${KEEL_POSTGRES_DSN:-}" ] && [ "${KEEL_CORPUS_COMPARE_STATIC:-0}" = 1 ]; then
+            # the same case without the server: static inference alone must
+            # say exactly what it says with the server's check
+            (cd "$dir" && env -u KEEL_POSTGRES_DSN "$keel" describe --name repo --schema schema --queries queries \
+                >static.out 2>static.err)
+            static_status=$?
+            if [ $static_status -ne $status ] || ! cmp -s "$dir/static.out" "$dir/actual.out" ||
+                ! cmp -s "$dir/static.err" "$dir/actual.err"; then
+                echo "FAIL $name: the PostgreSQL server disagrees with keel's static inference"
+                echo "  without the server (exit $static_status):"
+                sed 's/^/    /' "$dir/static.out" "$dir/static.err"
+                echo "  with the server (exit $status):"
+                sed 's/^/    /' "$dir/actual.out" "$dir/actual.err"
+                failed=$((failed + 1))
+                continue
+            fi
+        fi
     fi
     if [ $status -eq 0 ]; then actual="$dir/actual.out"; else actual="$dir/actual.err"; fi
     if [ $status -gt 1 ]; then
