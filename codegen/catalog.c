@@ -19,6 +19,10 @@ const char *ctype_name(CType t)
     }
 }
 
+static const char *table_name_of(const void *t) { return ((const Table *)t)->name; }
+static const char *type_name_of(const void *t) { return ((const TypeDef *)t)->name; }
+static const char *function_name_of(const void *f) { return ((const Function *)f)->name; }
+
 Catalog *catalog_new(Arena *arena, Dialect dialect)
 {
     Catalog *c = arena_alloc(arena, sizeof *c);
@@ -30,6 +34,9 @@ Catalog *catalog_new(Arena *arena, Dialect dialect)
     c->functions = ptrlist_new(arena);
     c->extensions = ptrlist_new(arena);
     c->pending_refs = ptrlist_new(arena);
+    c->table_index = name_index_new(arena, table_name_of);
+    c->type_index = name_index_new(arena, type_name_of);
+    c->function_index = name_index_new(arena, function_name_of);
     return c;
 }
 
@@ -64,11 +71,9 @@ static CType column_type_ref(const Catalog *cat, const char *decl)
 
 CType catalog_ctype(const Catalog *cat, const char *decl)
 {
-    for (int i = 0; i < cat->types->n; i++) {
-        const TypeDef *t = cat->types->items[i];
-        if (strcmp(t->name, decl) == 0)
-            return t->ctype;
-    }
+    const TypeDef *type = catalog_find_type(cat, decl);
+    if (type)
+        return type->ctype;
     CType t = extension_type(cat, decl);
     if (t == CT_UNKNOWN)
         t = column_type_ref(cat, decl);
@@ -90,12 +95,8 @@ const char *catalog_sqltype(const Catalog *cat, const char *decl, bool array)
 
 Table *catalog_find_table(const Catalog *cat, const char *name)
 {
-    for (int i = 0; i < cat->tables->n; i++) {
-        Table *t = cat->tables->items[i];
-        if (strcmp(t->name, name) == 0)
-            return t;
-    }
-    return NULL;
+    int at;
+    return name_index_first(cat->table_index, cat->tables, name, &at);
 }
 
 Column *table_find_column(const Table *t, const char *name)
@@ -497,6 +498,7 @@ static bool rename_table(Catalog *cat, Table *t, char *new_name, SrcPos pos)
             ix->table = new_name;
     }
     t->name = new_name;
+    name_index_forget(cat->table_index);
     return true;
 }
 

@@ -79,6 +79,9 @@ typedef struct Catalog {
     PtrList *functions; /* of Function*, overloads side by side */
     PtrList *extensions; /* of char*: CREATE EXTENSION names */
     PtrList *pending_refs; /* SQLite's forward references, checked after the last migration */
+    /* Lookups by name in tables, types and functions (the lists keep the
+     * order). Renaming one of those in place: name_index_forget its index. */
+    NameIndex *table_index, *type_index, *function_index;
 } Catalog;
 
 Catalog *catalog_new(Arena *arena, Dialect dialect);

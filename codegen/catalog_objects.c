@@ -14,12 +14,8 @@
 
 TypeDef *catalog_find_type(const Catalog *cat, const char *name)
 {
-    for (int i = 0; i < cat->types->n; i++) {
-        TypeDef *t = cat->types->items[i];
-        if (strcmp(t->name, name) == 0)
-            return t;
-    }
-    return NULL;
+    int at;
+    return name_index_first(cat->type_index, cat->types, name, &at);
 }
 
 bool catalog_create_type(Catalog *cat, const CreateType *ct)
@@ -137,6 +133,7 @@ bool catalog_alter_type(Catalog *cat, const AlterType *at)
             return false;
         }
         t->name = new_key;
+        name_index_forget(cat->type_index);
     }
     return true;
 }
@@ -326,11 +323,10 @@ void catalog_drop_functions(Catalog *cat, const Drop *d)
 PtrList *catalog_functions_named(const Catalog *cat, Arena *arena, const char *name)
 {
     PtrList *out = ptrlist_new(arena);
-    for (int i = 0; i < cat->functions->n; i++) {
-        Function *f = cat->functions->items[i];
-        if (strcmp(f->name, name) == 0)
-            ptrlist_push(arena, out, f);
-    }
+    int at;
+    for (Function *f = name_index_first(cat->function_index, cat->functions, name, &at); f;
+         f = name_index_next(cat->function_index, cat->functions, name, &at))
+        ptrlist_push(arena, out, f);
     return out;
 }
 

@@ -10,29 +10,27 @@ int api_param_index(const ApiQuery *aq, const char *name)
     return -1;
 }
 
-static Query *find_query(const DialectRepo *r, const char *name)
+/* by_name: each query's position in r->queries, for find_query */
+static Query *find_query(const DialectRepo *r, const StrMap *by_name, const char *name)
 {
-    for (int i = 0; i < r->queries->n; i++) {
-        Query *q = r->queries->items[i];
-        if (strcmp(q->name, name) == 0)
-            return q;
-    }
-    return NULL;
+    int i = strmap_get(by_name, name);
+    return i >= 0 ? r->queries->items[i] : NULL;
 }
 
-static bool check_duplicates(const DialectRepo *r)
+/* Indexes r's queries by name (by_name[r->dialect]); a name defined
+ * twice is an error at its second definition. */
+static bool check_duplicates(Arena *arena, const DialectRepo *r, StrMap *by_name[DIALECT_COUNT])
 {
     bool ok = true;
+    StrMap *names = by_name[r->dialect] = strmap_new(arena, r->queries->n);
     for (int i = 0; i < r->queries->n; i++) {
         Query *q = r->queries->items[i];
-        for (int j = 0; j < i; j++) {
-            Query *o = r->queries->items[j];
-            if (strcmp(q->name, o->name) == 0) {
-                diag_error(q->pos, "query %s is defined twice", q->name);
-                diag_note(o->pos, "first definition of %s", q->name);
-                ok = false;
-                break;
-            }
+        int first = strmap_add(names, q->name, i);
+        if (first >= 0) {
+            Query *o = r->queries->items[first];
+            diag_error(q->pos, "query %s is defined twice", q->name);
+            diag_note(o->pos, "first definition of %s", q->name);
+            ok = false;
         }
     }
     return ok;
@@ -161,9 +159,10 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
 bool parity_build(Arena *arena, DialectRepo repos[DIALECT_COUNT], PtrList *api)
 {
     bool ok = true;
+    StrMap *by_name[DIALECT_COUNT] = {0};
     for (int d = 0; d < DIALECT_COUNT; d++)
         if (repos[d].present)
-            ok = check_duplicates(&repos[d]) && ok;
+            ok = check_duplicates(arena, &repos[d], by_name) && ok;
     if (!ok)
         return false;
     DialectRepo *first = repos[DIALECT_SQLITE].present ? &repos[DIALECT_SQLITE] : &repos[DIALECT_POSTGRES];
@@ -173,7 +172,7 @@ bool parity_build(Arena *arena, DialectRepo repos[DIALECT_COUNT], PtrList *api)
         Query *q = first->queries->items[i];
         ApiQuery *aq = api_from(arena, q);
         if (second) {
-            Query *o = find_query(second, q->name);
+            Query *o = find_query(second, by_name[second->dialect], q->name);
             if (!o) {
                 diag_error(q->pos, "query %s is in %s but missing from %s", q->name, dialect_name(first->dialect),
                            dialect_name(second->dialect));
@@ -187,7 +186,7 @@ bool parity_build(Arena *arena, DialectRepo repos[DIALECT_COUNT], PtrList *api)
     if (second)
         for (int i = 0; i < second->queries->n; i++) {
             Query *o = second->queries->items[i];
-            if (!find_query(first, o->name)) {
+            if (!find_query(first, by_name[first->dialect], o->name)) {
                 diag_error(o->pos, "query %s is in %s but missing from %s", o->name, dialect_name(second->dialect),
                            dialect_name(first->dialect));
                 ok = false;

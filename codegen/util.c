@@ -117,12 +117,217 @@ void ptrlist_push(Arena *a, PtrList *l, void *item)
         l->cap = cap;
     }
     l->items[l->n++] = item;
+    l->changes++;
 }
 
 void ptrlist_remove(PtrList *l, int index)
 {
     memmove(&l->items[index], &l->items[index + 1], (size_t)(l->n - index - 1) * sizeof l->items[0]);
     l->n--;
+    l->changes++;
+}
+
+/* ------------------------------------------------------------- StrMap */
+
+/* Open addressing with linear probing; at most half full. */
+typedef struct StrMapSlot {
+    const char *key; /* NULL: empty */
+    unsigned hash;
+    int value;
+} StrMapSlot;
+
+struct StrMap {
+    Arena *arena;
+    StrMapSlot *slots;
+    unsigned mask; /* capacity - 1, a power of two */
+    int count;
+};
+
+static unsigned str_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void strmap_alloc_slots(StrMap *m, unsigned capacity)
+{
+    m->slots = arena_alloc(m->arena, sizeof(StrMapSlot) * capacity);
+    m->mask = capacity - 1;
+    m->count = 0;
+}
+
+StrMap *strmap_new(Arena *a, int expected)
+{
+    StrMap *m = arena_alloc(a, sizeof *m);
+    m->arena = a;
+    unsigned capacity = 16;
+    while (expected > 0 && capacity < (unsigned)expected * 2)
+        capacity *= 2;
+    strmap_alloc_slots(m, capacity);
+    return m;
+}
+
+static StrMapSlot *strmap_slot(const StrMap *m, const char *key, unsigned hash)
+{
+    for (unsigned i = hash & m->mask;; i = (i + 1) & m->mask) {
+        StrMapSlot *s = &m->slots[i];
+        if (!s->key || (s->hash == hash && strcmp(s->key, key) == 0))
+            return s;
+    }
+}
+
+int strmap_get(const StrMap *m, const char *key)
+{
+    const StrMapSlot *s = strmap_slot(m, key, str_hash(key));
+    return s->key ? s->value : -1;
+}
+
+int strmap_add(StrMap *m, const char *key, int value)
+{
+    unsigned hash = str_hash(key);
+    StrMapSlot *s = strmap_slot(m, key, hash);
+    if (s->key)
+        return s->value;
+    if ((unsigned)(m->count + 1) * 2 > m->mask + 1) {
+        /* the old slots stay in the arena: doubling keeps that garbage
+         * below the live size */
+        StrMapSlot *old = m->slots;
+        unsigned old_capacity = m->mask + 1;
+        strmap_alloc_slots(m, old_capacity * 2);
+        for (unsigned i = 0; i < old_capacity; i++)
+            if (old[i].key) {
+                *strmap_slot(m, old[i].key, old[i].hash) = old[i];
+                m->count++;
+            }
+        s = strmap_slot(m, key, hash);
+    }
+    s->key = key;
+    s->hash = hash;
+    s->value = value;
+    m->count++;
+    return -1;
+}
+
+void strmap_clear(StrMap *m)
+{
+    memset(m->slots, 0, sizeof(StrMapSlot) * (m->mask + 1));
+    m->count = 0;
+}
+
+/* ---------------------------------------------------------- NameIndex */
+
+struct NameIndex {
+    Arena *arena;
+    ItemName name_of;
+    StrMap *first;      /* name -> its first position */
+    int *next, *last;   /* per position: the next one of the same name (-1: none); the chain's
+                         * last, kept on the chain's first position */
+    int cap;
+    const PtrList *list; /* the list indexed, as it was: */
+    unsigned changes;
+    int n;
+};
+
+NameIndex *name_index_new(Arena *a, ItemName name_of)
+{
+    NameIndex *ix = arena_alloc(a, sizeof *ix);
+    ix->arena = a;
+    ix->name_of = name_of;
+    ix->first = strmap_new(a, 0);
+    return ix;
+}
+
+void name_index_forget(NameIndex *ix) { ix->list = NULL; }
+
+static void name_index_add(NameIndex *ix, int pos)
+{
+    if (pos >= ix->cap) {
+        int cap = ix->cap ? ix->cap * 2 : 64;
+        while (cap <= pos)
+            cap *= 2;
+        int *next = arena_alloc(ix->arena, sizeof(int) * (size_t)cap);
+        int *last = arena_alloc(ix->arena, sizeof(int) * (size_t)cap);
+        if (ix->cap) {
+            memcpy(next, ix->next, sizeof(int) * (size_t)ix->cap);
+            memcpy(last, ix->last, sizeof(int) * (size_t)ix->cap);
+        }
+        ix->next = next;
+        ix->last = last;
+        ix->cap = cap;
+    }
+    ix->next[pos] = -1;
+    ix->last[pos] = pos;
+    int head = strmap_add(ix->first, ix->name_of(ix->list->items[pos]), pos);
+    if (head >= 0) {
+        ix->next[ix->last[head]] = pos;
+        ix->last[head] = pos;
+    }
+}
+
+/* Brings the index up to date with list: pushes since the last look are
+ * added; anything else (a removal, another list) rebuilds it. */
+static void name_index_sync(NameIndex *ix, const PtrList *list)
+{
+    unsigned pushed = (unsigned)(list->n - ix->n);
+    if (ix->list != list || list->n < ix->n || list->changes - ix->changes != pushed) {
+        strmap_clear(ix->first);
+        ix->list = list;
+        ix->n = 0;
+    }
+    for (; ix->n < list->n; ix->n++)
+        name_index_add(ix, ix->n);
+    ix->changes = list->changes;
+}
+
+/* From position pos of the chain on: the first item still named name. */
+static void *name_index_walk(NameIndex *ix, const char *name, int pos, int *cursor)
+{
+    for (; pos >= 0; pos = ix->next[pos]) {
+        void *item = ix->list->items[pos];
+        if (strcmp(ix->name_of(item), name) == 0) {
+            *cursor = pos;
+            return item;
+        }
+    }
+    *cursor = -1;
+    return NULL;
+}
+
+/* KEEL_VERIFY_NAME_INDEX: the answer a linear scan from position from gives, or abort. */
+static void *verified(const NameIndex *ix, const PtrList *list, const char *name, int from, void *found)
+{
+#ifdef KEEL_VERIFY_NAME_INDEX
+    void *expected = NULL;
+    for (int i = from; i < list->n && !expected; i++)
+        if (strcmp(ix->name_of(list->items[i]), name) == 0)
+            expected = list->items[i];
+    if (expected != found) {
+        fprintf(stderr, "keel: internal error: the name index disagrees with its list on \"%s\" "
+                        "(an item renamed in place without name_index_forget?)\n", name);
+        abort();
+    }
+#else
+    (void)ix, (void)list, (void)name, (void)from;
+#endif
+    return found;
+}
+
+void *name_index_first(NameIndex *ix, const PtrList *list, const char *name, int *cursor)
+{
+    name_index_sync(ix, list);
+    void *found = name_index_walk(ix, name, strmap_get(ix->first, name), cursor);
+    return verified(ix, list, name, 0, found);
+}
+
+void *name_index_next(NameIndex *ix, const PtrList *list, const char *name, int *cursor)
+{
+    if (*cursor < 0 || ix->list != list || *cursor >= ix->n)
+        return NULL;
+    int from = *cursor + 1;
+    void *found = name_index_walk(ix, name, ix->next[*cursor], cursor);
+    return verified(ix, list, name, from, found);
 }
 
 static void sb_reserve(StrBuf *b, size_t extra)

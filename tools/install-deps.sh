@@ -12,7 +12,9 @@ packages=(gcc cmake ninja-build pkg-config lemon libsqlite3-dev libpq-dev libssl
           # hardening: libFuzzer (clang + its runtime), clang-tidy, valgrind
           clang libclang-rt-14-dev clang-tidy valgrind
           # tests/install: the example's Makefile, keel(1) checked with groff
-          make groff-base)
+          make groff-base
+          # bench/scale: the generator scale benchmark's scripts
+          python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
