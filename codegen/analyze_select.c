@@ -281,6 +281,8 @@ PtrList *analyze_select(Analyzer *an, Scope *parent, Select *s)
 
 static PtrList *analyze_compound(Analyzer *an, Scope *parent, Select *s)
 {
+    if (s == NULL) /* a parse that failed left no select: nothing to type */
+        return ptrlist_new(an->arena);
     Scope *sc = scope_new(an, parent);
     add_ctes(an, sc, s->with);
     PtrList *cols;
