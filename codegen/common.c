@@ -110,11 +110,12 @@ static bool token_matches(const Token *t, const char *pattern)
 
 enum { WINDOW = 3 };
 
-/* Reports every trap in [start, end) of f; sets rejected[d] for the
- * dialects an error rules the item out of. */
-static void scan_traps(const SrcFile *f, size_t start, size_t end, int line, bool is_query,
-                       bool rejected[DIALECT_COUNT])
+/* Reports every trap in [start, end) of f that dialect d rejects (and
+ * the warnings, with_warnings); false when one was an error. */
+static bool scan_traps(const SrcFile *f, size_t start, size_t end, int line, bool is_query, Dialect d,
+                       bool with_warnings)
 {
+    bool ok = true;
     Token window[WINDOW];
     int have = 0;
     Lexer lx;
@@ -140,7 +141,7 @@ static void scan_traps(const SrcFile *f, size_t start, size_t end, int line, boo
                 n++;
             if (n > have)
                 continue;
-            bool match = true;
+            bool match = tr->warning ? with_warnings : tr->rejects == d;
             for (int i = 0; i < n && match; i++)
                 match = token_matches(&window[i], tr->tokens[i]);
             if (!match)
@@ -151,11 +152,11 @@ static void scan_traps(const SrcFile *f, size_t start, size_t end, int line, boo
                 diag_warning(window[0].pos, "%s", tr->message);
             } else if (is_query) {
                 diag_error(window[0].pos, "%s, or give this query a %s/ override", tr->message, other);
-                rejected[tr->rejects] = true;
+                ok = false;
             } else {
                 diag_error(window[0].pos, "%s, or write this migration in schema/sqlite/ and schema/postgres/ "
                            "instead of schema/common/", tr->message);
-                rejected[tr->rejects] = true;
+                ok = false;
             }
             diag_quiet_begin();
             break;
@@ -164,6 +165,7 @@ static void scan_traps(const SrcFile *f, size_t start, size_t end, int line, boo
         have--;
     }
     diag_quiet_end();
+    return ok;
 }
 
 static const char *base_name(Arena *arena, const char *path)
@@ -205,19 +207,11 @@ bool common_load(Arena *arena, CommonSources *c, const char *schema_root, const 
     if (has_queries)
         ok = source_load_queries(arena, &tmp, query_dir) && ok;
     const char *schema_base = base_name(arena, schema_root), *query_base = base_name(arena, query_root);
-    for (int d = 0; d < DIALECT_COUNT; d++) {
-        c->migration_rejected[d] = arena_alloc(arena, (size_t)c->migrations->n + 1);
-        c->query_rejected[d] = arena_alloc(arena, (size_t)c->queries->n + 1);
-    }
     for (int i = 0; i < c->migrations->n; i++) {
         Migration *m = c->migrations->items[i];
         m->common = true;
         ((SrcFile *)m->file)->display = arena_printf(arena, "%s/common/%s", schema_base, m->name);
         ptrlist_push(arena, c->files, (void *)m->file);
-        bool rejected[DIALECT_COUNT] = {false};
-        scan_traps(m->file, m->up_start, m->up_end, m->up_line, false, rejected);
-        for (int d = 0; d < DIALECT_COUNT; d++)
-            c->migration_rejected[d][i] = rejected[d];
     }
     for (int i = 0; i < c->queries->n; i++) {
         Query *q = c->queries->items[i];
@@ -228,10 +222,6 @@ bool common_load(Arena *arena, CommonSources *c, const char *schema_root, const 
             known |= c->files->items[k] == q->file;
         if (!known)
             ptrlist_push(arena, c->files, (void *)q->file);
-        bool rejected[DIALECT_COUNT] = {false};
-        scan_traps(q->file, q->sql_start, q->sql_end, q->sql_pos.line, true, rejected);
-        for (int d = 0; d < DIALECT_COUNT; d++)
-            c->query_rejected[d][i] = rejected[d];
     }
     return ok;
 }
@@ -246,12 +236,12 @@ static Query *find_own_query(PtrList *queries, const char *name)
     return NULL;
 }
 
-bool common_merge(Arena *arena, const CommonSources *c, DialectRepo *r, bool *schema_ok)
+bool common_merge(Arena *arena, const CommonSources *c, DialectRepo *repos, Dialect d, bool *schema_ok)
 {
     if (!c->present)
         return true;
     bool ok = true;
-    Dialect d = r->dialect;
+    DialectRepo *r = &repos[d];
     for (int i = 0; i < c->migrations->n; i++) {
         const Migration *cm = c->migrations->items[i];
         bool clash = false;
@@ -266,7 +256,7 @@ bool common_merge(Arena *arena, const CommonSources *c, DialectRepo *r, bool *sc
             diag_note((SrcPos){cm->file, 1, 1}, "the common migration with version %lld", cm->version);
             clash = true;
         }
-        if (clash || c->migration_rejected[d][i]) {
+        if (clash || !scan_traps(cm->file, cm->up_start, cm->up_end, cm->up_line, false, d, false)) {
             ok = *schema_ok = false;
             continue;
         }
@@ -286,7 +276,9 @@ bool common_merge(Arena *arena, const CommonSources *c, DialectRepo *r, bool *sc
             ptrlist_push(arena, merged, own);
             continue;
         }
-        if (c->query_rejected[d][i]) {
+        /* the warnings concern the same SQL on both engines: said once */
+        bool both = d == DIALECT_SQLITE && !find_own_query(repos[DIALECT_POSTGRES].queries, cq->name);
+        if (!scan_traps(cq->file, cq->sql_start, cq->sql_end, cq->sql_pos.line, true, d, both)) {
             ok = false;
             continue;
         }

@@ -16,23 +16,20 @@ typedef struct CommonSources {
     PtrList *migrations; /* of Migration*, by version; templates, never parsed */
     PtrList *queries;    /* of Query*, templates */
     PtrList *files;      /* of SrcFile*: every common file, for the error hook */
-    /* by Dialect: a bit per item index, set when a known trap was reported */
-    unsigned char *migration_rejected[DIALECT_COUNT];
-    unsigned char *query_rejected[DIALECT_COUNT];
 } CommonSources;
 
-/* Reads schema_root/common and query_root/common (either may be absent)
- * and scans them for known traps. False after reporting errors. */
+/* Reads schema_root/common and query_root/common (either may be absent).
+ * False after reporting errors. */
 bool common_load(Arena *arena, CommonSources *c, const char *schema_root, const char *query_root);
 
 /*
- * Adds the common migrations and queries to r (a dialect already read from
- * its own folders): a migration version in both places is an error, a
- * dialect query named like a common one overrides it. Items a known trap
- * rules out for this dialect are left out (already reported); *schema_ok
- * turns false when a migration was.
+ * Adds the common migrations and queries to repos[d] (every dialect
+ * already read from its own folders): a migration version in both places
+ * is an error, a dialect query named like a common one overrides it. A
+ * common item with a construct dialect d rejects (the known traps) is
+ * reported and left out; *schema_ok turns false when a migration was.
  */
-bool common_merge(Arena *arena, const CommonSources *c, DialectRepo *r, bool *schema_ok);
+bool common_merge(Arena *arena, const CommonSources *c, DialectRepo *repos, Dialect d, bool *schema_ok);
 
 /* While a dialect is checked, errors at a common file get a note naming it. */
 void common_begin_dialect(const CommonSources *c, Dialect d);

@@ -165,21 +165,28 @@ static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSou
 
 static bool check_dialect(Arena *arena, DialectRepo *r, Dialect d, const PipelineOptions *opt);
 
-static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const PipelineOptions *opt,
+static bool read_dialect(Arena *arena, DialectRepo *r, Dialect d, const PipelineOptions *opt,
                          const CommonSources *common)
 {
     r->dialect = d;
     r->migrations = ptrlist_new(arena);
     r->queries = ptrlist_new(arena);
     r->catalog = catalog_new(arena, d);
-    bool ok = opt->sources[d].schema ? read_dialect_sources(arena, r, &opt->sources[d])
-                                     : read_dialect_dirs(arena, r, opt->schema_dir, opt->queries_dir, common);
-    if (!ok || !r->present)
-        return ok;
+    return opt->sources[d].schema ? read_dialect_sources(arena, r, &opt->sources[d])
+                                  : read_dialect_dirs(arena, r, opt->schema_dir, opt->queries_dir, common);
+}
+
+/* After every dialect's own folders were read: overrides are known. */
+static bool load_dialect(Arena *arena, DialectRepo *repos, Dialect d, const PipelineOptions *opt,
+                         const CommonSources *common)
+{
+    DialectRepo *r = &repos[d];
+    if (!r->present)
+        return true;
     /* a common item a known trap rules out is left out: the rest is
      * still checked, but the dialect has failed */
-    bool schema_ok = true;
-    bool merged = common_merge(arena, common, r, &schema_ok);
+    bool schema_ok = true, ok = true;
+    bool merged = common_merge(arena, common, repos, d, &schema_ok);
     if (!schema_ok) /* its catalog would be wrong: nothing more to learn */
         return false;
     common_begin_dialect(common, d);
@@ -248,8 +255,12 @@ static bool load_all(Arena *arena, DialectRepo *repos, const PipelineOptions *op
         ok = common_load(arena, &common, NULL, NULL);
     if (!ok)
         return false;
+    bool read_ok[DIALECT_COUNT];
     for (int d = 0; d < DIALECT_COUNT; d++)
-        ok = load_dialect(arena, &repos[d], (Dialect)d, opt, &common) && ok;
+        ok = (read_ok[d] = read_dialect(arena, &repos[d], (Dialect)d, opt, &common)) && ok;
+    for (int d = 0; d < DIALECT_COUNT; d++)
+        if (read_ok[d])
+            ok = load_dialect(arena, repos, (Dialect)d, opt, &common) && ok;
     if (ok && common.present)
         ok = check_dialect_only_versions(repos);
     return ok;
