@@ -119,12 +119,14 @@ static bool scan_traps(const SrcFile *f, size_t start, size_t end, int line, boo
     Token window[WINDOW];
     int have = 0;
     Lexer lx;
-    /* the widest lexical rules: E'' strings and :: stay one token */
-    lexer_init(&lx, f, start, end, line, 1, DIALECT_POSTGRES);
+    /* what d rejects is the other dialect's syntax: read with its rules
+     * (E'' strings and `names` stay one token) */
+    lexer_init(&lx, f, start, end, line, 1, d == DIALECT_SQLITE ? DIALECT_POSTGRES : DIALECT_SQLITE);
     diag_quiet_begin();
     Token t;
     int type;
     bool more = true;
+    int skip = 0; /* tokens of a match already reported */
     while (more || have > 0) {
         if (more && have < WINDOW) {
             type = lexer_next_significant(&lx, &t);
@@ -134,7 +136,7 @@ static bool scan_traps(const SrcFile *f, size_t start, size_t end, int line, boo
                 window[have++] = t;
             continue;
         }
-        for (size_t k = 0; k < sizeof traps / sizeof traps[0]; k++) {
+        for (size_t k = 0; skip == 0 && k < sizeof traps / sizeof traps[0]; k++) {
             const Trap *tr = &traps[k];
             int n = 0;
             while (n < 3 && tr->tokens[n])
@@ -159,8 +161,11 @@ static bool scan_traps(const SrcFile *f, size_t start, size_t end, int line, boo
                 ok = false;
             }
             diag_quiet_begin();
+            skip = n;
             break;
         }
+        if (skip > 0)
+            skip--;
         memmove(window, window + 1, sizeof(Token) * (size_t)(WINDOW - 1));
         have--;
     }
