@@ -134,19 +134,19 @@ void number_params(Analyzer *an)
         } else if (t.type != TK_VARIABLE) {
             goto next;
         } else if (t.z[0] == '?' && t.n == 1) {
-            if (q->dialect == DIALECT_POSTGRES) {
+            if (q->dialect == DIALECT_POSTGRES && !q->common) { /* common SQL: any placeholder */
                 error_at(an, t.pos, "\"?\" is SQLite syntax; PostgreSQL queries use $1, $2, ... or @name");
                 goto next;
             }
             slot = ++max_slot;
             check_style(an, STYLE_POSITIONAL, &t, first_of, &mixed);
         } else if ((t.z[0] == '?' || t.z[0] == '$') && isdigit((unsigned char)t.z[1])) {
-            if (t.z[0] == '?' && q->dialect == DIALECT_POSTGRES) {
+            if (t.z[0] == '?' && q->dialect == DIALECT_POSTGRES && !q->common) {
                 error_at(an, t.pos, "\"%.*s\" is SQLite syntax; PostgreSQL queries use $1, $2, ... or @name", t.n,
                          t.z);
                 goto next;
             }
-            if (t.z[0] == '$' && q->dialect == DIALECT_SQLITE) {
+            if (t.z[0] == '$' && q->dialect == DIALECT_SQLITE && !q->common) {
                 error_at(an, t.pos, "\"%.*s\" is PostgreSQL syntax; SQLite queries use ?, ?NNN or @name", t.n, t.z);
                 goto next;
             }

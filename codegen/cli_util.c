@@ -60,12 +60,19 @@ bool cli_load_migrations(Arena *arena, const CliRepo *repo, keel_dialect dialect
     out->repo.migrations = ptrlist_new(arena);
     out->repo.queries = ptrlist_new(arena);
     out->schema.name = repo->name;
-    if (!dir_exists(out->dir)) {
+    /* schema/common/ migrations are every dialect's too */
+    const char *common = arena_printf(arena, "%s/common", repo->schema_dir);
+    bool has_own = dir_exists(out->dir), has_common = dir_exists(common);
+    if (!has_own && !has_common) {
         diag_error((SrcPos){0}, "the repository has no %s migrations: %s is not a directory", dialect_name(d),
                    out->dir);
         return false;
     }
-    if (!source_load_migrations(arena, &out->repo, out->dir))
+    if (has_own && !source_add_migrations(arena, &out->repo, out->dir, 0))
+        return false;
+    if (has_common && !source_add_migrations(arena, &out->repo, common, 0))
+        return false;
+    if (!source_sort_migrations(&out->repo))
         return false;
     int n = out->repo.migrations->n;
     keel_migration *items = arena_alloc(arena, sizeof *items * (size_t)(n ? n : 1));

@@ -8,6 +8,7 @@
 
 static int error_count, warning_count;
 static FILE *diag_out;
+static void (*error_hook)(SrcPos pos);
 static DiagFormat diag_fmt = DIAG_GCC;
 
 void diag_set_format(DiagFormat format) { diag_fmt = format; }
@@ -150,7 +151,15 @@ void diag_error(SrcPos pos, const char *fmt, ...)
     report("error", pos, fmt, ap);
     va_end(ap);
     error_count++;
+    static bool in_hook;
+    if (error_hook && !in_hook) {
+        in_hook = true;
+        error_hook(pos);
+        in_hook = false;
+    }
 }
+
+void diag_set_error_hook(void (*hook)(SrcPos pos)) { error_hook = hook; }
 
 void diag_warning(SrcPos pos, const char *fmt, ...)
 {

@@ -34,6 +34,9 @@ void diag_note(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2
 /* Reported like an error, but the run still succeeds and writes its output. */
 void diag_warning(SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);
+/* Called after each error shown (not in trials), to add a note that only
+ * the caller can word: the common-SQL stage names the rejecting dialect. */
+void diag_set_error_hook(void (*hook)(SrcPos pos));
 
 /* A trial: errors reported between begin and end are neither shown nor
  * counted; end returns how many there were. For statements keel models

@@ -127,6 +127,8 @@ static char *dialect_sql(Arena *arena, const ApiQuery *aq, const Query *q)
     return query_sql(arena, q, api_number, aq, NULL);
 }
 
+char *emit_dialect_sql(Arena *arena, const ApiQuery *aq, const Query *q) { return dialect_sql(arena, aq, q); }
+
 static char *normalized_text(Arena *arena, const char *s, size_t n)
 {
     char *out = arena_alloc(arena, n + 1);

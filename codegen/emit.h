@@ -28,4 +28,7 @@ bool emit_repository(Arena *arena, const char *name, DialectRepo repos[DIALECT_C
 char *emit_migration_sql(Arena *arena, const Migration *m);
 char *emit_migration_checksum(Arena *arena, const Migration *m);
 
+/* The SQL a dialect receives for a query (what the generated code embeds). */
+char *emit_dialect_sql(Arena *arena, const ApiQuery *aq, const Query *q);
+
 #endif

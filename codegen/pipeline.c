@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "common.h"
 #include "emit.h"
 #include "engine.h"
 #include "parity.h"
@@ -18,7 +19,26 @@
 /* The API as analysis sees it, one line per parameter and column: what
  * the generator tests compare, and a quick way for users to check what
  * keel inferred without reading generated C. */
-static void describe_api(FILE *f, PtrList *api)
+/* A common query's SQL as each dialect receives it, one line per source
+ * line: what the override rule and placeholder renumbering produced. */
+static void describe_common_sql(Arena *arena, FILE *f, const ApiQuery *aq)
+{
+    for (int d = 0; d < DIALECT_COUNT; d++) {
+        const Query *q = aq->impl[d];
+        if (!q)
+            continue;
+        fprintf(f, "  sql %s%s\n", dialect_name((Dialect)d), q->common ? "" : " (override)");
+        const char *sql = emit_dialect_sql(arena, aq, q);
+        for (const char *line = sql; *line;) {
+            const char *nl = strchr(line, '\n');
+            int n = nl ? (int)(nl - line) : (int)strlen(line);
+            fprintf(f, "    %.*s\n", n, line);
+            line += n + (nl ? 1 : 0);
+        }
+    }
+}
+
+static void describe_api(Arena *arena, FILE *f, PtrList *api)
 {
     for (int i = 0; i < api->n; i++) {
         const ApiQuery *aq = api->items[i];
@@ -36,6 +56,11 @@ static void describe_api(FILE *f, PtrList *api)
             fprintf(f, "  column %s %s%s%s\n", c->name, ctype_name(c->ctype), c->list ? "[]" : "",
                     c->nullable ? " null" : "");
         }
+        bool common = false;
+        for (int d = 0; d < DIALECT_COUNT; d++)
+            common |= aq->impl[d] && aq->impl[d]->common;
+        if (common)
+            describe_common_sql(arena, f, aq);
     }
 }
 
@@ -70,7 +95,8 @@ static void set_display(Arena *arena, PtrList *files_owner_queries, PtrList *mig
 
 /* Reads schema_root/<dialect> and query_root/<dialect>; a dialect with
  * neither folder is absent. */
-static bool read_dialect_dirs(Arena *arena, DialectRepo *r, const char *schema_root, const char *query_root)
+static bool read_dialect_dirs(Arena *arena, DialectRepo *r, const char *schema_root, const char *query_root,
+                              const CommonSources *common)
 {
     if (!schema_root || !query_root)
         return true;
@@ -78,14 +104,15 @@ static bool read_dialect_dirs(Arena *arena, DialectRepo *r, const char *schema_r
     char *schema_dir = arena_printf(arena, "%s/%s", schema_root, dn);
     char *query_dir = arena_printf(arena, "%s/%s", query_root, dn);
     bool has_schema = dir_exists(schema_dir), has_queries = dir_exists(query_dir);
-    r->present = has_schema || has_queries;
+    /* common SQL is every dialect's: its folders alone make both present */
+    r->present = has_schema || has_queries || common->present;
     if (!r->present)
         return true;
-    if (!has_schema) {
+    if (!has_schema && !common->present) {
         diag_error((SrcPos){0}, "%s exists but %s does not: a dialect needs its migrations", query_dir, schema_dir);
         return false;
     }
-    bool ok = source_load_migrations(arena, r, schema_dir);
+    bool ok = has_schema ? source_load_migrations(arena, r, schema_dir) : true;
     if (has_queries)
         ok = source_load_queries(arena, r, query_dir) && ok;
     set_display(arena, r->queries, r->migrations, schema_root, dn);
@@ -140,16 +167,41 @@ static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSou
     return ok;
 }
 
-static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const PipelineOptions *opt)
+static bool check_dialect(Arena *arena, DialectRepo *r, Dialect d, const PipelineOptions *opt);
+
+static bool read_dialect(Arena *arena, DialectRepo *r, Dialect d, const PipelineOptions *opt,
+                         const CommonSources *common)
 {
     r->dialect = d;
     r->migrations = ptrlist_new(arena);
     r->queries = ptrlist_new(arena);
     r->catalog = catalog_new(arena, d);
-    bool ok = opt->sources[d].schema ? read_dialect_sources(arena, r, &opt->sources[d])
-                                     : read_dialect_dirs(arena, r, opt->schema_dir, opt->queries_dir);
-    if (!ok || !r->present)
-        return ok;
+    return opt->sources[d].schema ? read_dialect_sources(arena, r, &opt->sources[d])
+                                  : read_dialect_dirs(arena, r, opt->schema_dir, opt->queries_dir, common);
+}
+
+/* After every dialect's own folders were read: overrides are known. */
+static bool load_dialect(Arena *arena, DialectRepo *repos, Dialect d, const PipelineOptions *opt,
+                         const CommonSources *common)
+{
+    DialectRepo *r = &repos[d];
+    if (!r->present)
+        return true;
+    /* a common item a known trap rules out is left out: the rest is
+     * still checked, but the dialect has failed */
+    bool schema_ok = true, ok = true;
+    bool merged = common_merge(arena, common, repos, d, &schema_ok);
+    if (!schema_ok) /* its catalog would be wrong: nothing more to learn */
+        return false;
+    common_begin_dialect(common, d);
+    ok = check_dialect(arena, r, d, opt) && merged;
+    common_end_dialect();
+    return ok;
+}
+
+static bool check_dialect(Arena *arena, DialectRepo *r, Dialect d, const PipelineOptions *opt)
+{
+    bool ok = true;
     /* catalog: replay every migration in order */
     for (int i = 0; i < r->migrations->n; i++) {
         Migration *m = r->migrations->items[i];
@@ -173,14 +225,57 @@ static bool load_dialect(Arena *arena, DialectRepo *r, Dialect d, const Pipeline
     return ok;
 }
 
+/* With common SQL, a version not in common/ must be in both dialects'
+ * folders: the two schemas cannot drift apart unnoticed. */
+static bool check_dialect_only_versions(const DialectRepo repos[DIALECT_COUNT])
+{
+    bool ok = true;
+    for (int d = 0; d < DIALECT_COUNT; d++) {
+        const DialectRepo *r = &repos[d], *o = &repos[1 - d];
+        for (int i = 0; i < r->migrations->n; i++) {
+            const Migration *m = r->migrations->items[i];
+            bool found = m->common;
+            for (int k = 0; k < o->migrations->n && !found; k++)
+                found = ((Migration *)o->migrations->items[k])->version == m->version;
+            if (!found) {
+                diag_error((SrcPos){m->file, 1, 1},
+                           "migration version %lld is in schema/%s/ but not in schema/%s/: next to schema/common/, "
+                           "a version lives either in common/ or in both dialect folders",
+                           m->version, dialect_name(r->dialect), dialect_name(o->dialect));
+                ok = false;
+            }
+        }
+    }
+    return ok;
+}
+
+static bool load_all(Arena *arena, DialectRepo *repos, const PipelineOptions *opt)
+{
+    CommonSources common;
+    bool ok = true;
+    if (!opt->sources[DIALECT_SQLITE].schema && !opt->sources[DIALECT_POSTGRES].schema)
+        ok = common_load(arena, &common, opt->schema_dir, opt->queries_dir);
+    else
+        ok = common_load(arena, &common, NULL, NULL);
+    if (!ok)
+        return false;
+    bool read_ok[DIALECT_COUNT];
+    for (int d = 0; d < DIALECT_COUNT; d++)
+        ok = (read_ok[d] = read_dialect(arena, &repos[d], (Dialect)d, opt, &common)) && ok;
+    for (int d = 0; d < DIALECT_COUNT; d++)
+        if (read_ok[d])
+            ok = load_dialect(arena, repos, (Dialect)d, opt, &common) && ok;
+    if (ok && common.present)
+        ok = check_dialect_only_versions(repos);
+    return ok;
+}
+
 int pipeline_run(const PipelineOptions *opt)
 {
     Arena *arena = arena_new();
     DialectRepo repos[DIALECT_COUNT];
     memset(repos, 0, sizeof repos);
-    bool ok = true;
-    for (int d = 0; d < DIALECT_COUNT; d++)
-        ok = load_dialect(arena, &repos[d], (Dialect)d, opt) && ok;
+    bool ok = load_all(arena, repos, opt);
     if (ok && !repos[DIALECT_SQLITE].present && !repos[DIALECT_POSTGRES].present) {
         if (opt->schema_dir)
             diag_error((SrcPos){0}, "no dialect found: expected %s/sqlite or %s/postgres", opt->schema_dir,
@@ -197,7 +292,7 @@ int pipeline_run(const PipelineOptions *opt)
     if (ok && opt->out_dir)
         ok = emit_repository(arena, opt->name, repos, api, opt->out_dir);
     if (ok && opt->describe)
-        describe_api(opt->describe, api);
+        describe_api(arena, opt->describe, api);
     arena_destroy(arena);
     return ok && diag_error_count() == 0 ? 0 : 1;
 }
@@ -206,9 +301,7 @@ Arena *pipeline_load(const PipelineOptions *opt, DialectRepo *repos)
 {
     Arena *arena = arena_new();
     memset(repos, 0, sizeof(DialectRepo) * DIALECT_COUNT);
-    bool ok = true;
-    for (int d = 0; d < DIALECT_COUNT; d++)
-        ok = load_dialect(arena, &repos[d], (Dialect)d, opt) && ok;
+    bool ok = load_all(arena, repos, opt);
     if (ok && !repos[DIALECT_SQLITE].present && !repos[DIALECT_POSTGRES].present) {
         diag_error((SrcPos){0}, "no dialect found: expected %s/sqlite or %s/postgres", opt->schema_dir,
                    opt->schema_dir);

@@ -66,6 +66,7 @@ typedef struct Query {
     PtrList *params;      /* of Param*, in slot order */
     PtrList *columns;     /* of OutColumn* */
     PtrList *uses;        /* of ParamUse*, in text order */
+    bool common;          /* from queries/common/: compiled for every dialect */
 } Query;
 
 typedef struct Migration {
@@ -75,6 +76,7 @@ typedef struct Migration {
     size_t up_start, up_end; /* the part that is applied */
     int up_line;             /* line of up_start */
     PtrList *stmts;
+    bool common;             /* from schema/common/: applied to every dialect */
 } Migration;
 
 typedef struct DialectRepo {

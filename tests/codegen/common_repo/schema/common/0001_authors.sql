@@ -1,0 +1,4 @@
+CREATE TABLE authors (
+    id   TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL
+);

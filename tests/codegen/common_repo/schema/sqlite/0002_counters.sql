@@ -1,0 +1,4 @@
+CREATE TABLE counters (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    author_id TEXT NOT NULL REFERENCES authors (id) ON DELETE CASCADE
+);
