@@ -557,29 +557,18 @@ static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
 
 static SrcFile *read_config_text(Arena *arena, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    if (!text) {
         diag_error((SrcPos){0}, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    StrBuf b = {0};
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_putn(&b, buf, n);
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        diag_error((SrcPos){0}, "cannot read %s", path);
-        sb_free(&b);
         return NULL;
     }
     SrcFile *sf = arena_alloc(arena, sizeof *sf);
     sf->path = arena_strdup(arena, path);
     sf->display = sf->path;
-    sf->len = b.len;
-    sf->text = arena_strndup(arena, b.s ? b.s : "", b.len);
-    sb_free(&b);
+    sf->len = len;
+    sf->text = arena_strndup(arena, text, len);
+    free(text);
     return sf;
 }
 

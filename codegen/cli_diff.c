@@ -54,28 +54,12 @@ static PtrList *list_files(Arena *arena, const char *dir)
 static char *read_whole(const char *path, size_t *len, bool *absent)
 {
     *absent = false;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            *absent = true;
-        else
-            diag_error((SrcPos){0}, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    StrBuf b = {0};
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_putn(&b, buf, n);
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        diag_error((SrcPos){0}, "cannot read %s", path);
-        sb_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return b.s ? sb_take(&b) : xstrdup("");
+    char *text = read_file(path, len);
+    if (!text && errno == ENOENT)
+        *absent = true;
+    else if (!text)
+        diag_error((SrcPos){0}, "cannot read %s: %s", path, strerror(errno));
+    return text;
 }
 
 /* diff -u from the out folder's file to the fresh one, both labelled with

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,4 +428,25 @@ int utf8_length(const unsigned char *p, size_t avail)
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return n;
+}
+
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    StrBuf b = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_putn(&b, buf, n);
+    int failed = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (failed) {
+        sb_free(&b);
+        errno = failed;
+        return NULL;
+    }
+    *len = b.len;
+    return b.s ? sb_take(&b) : xstrdup("");
 }

@@ -76,6 +76,9 @@ void sb_free(StrBuf *b);
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* A whole file, malloc'd and NUL-terminated ("" when empty); NULL with
+ * errno set when it cannot be opened or read. */
+char *read_file(const char *path, size_t *len);
 
 /* Case-insensitive comparison of a counted string with a C string. */
 bool str_ieq_n(const char *a, size_t n, const char *b);
