@@ -37,10 +37,9 @@ BuiltinArg builtin_arg(const TypeInfo *t)
  * (SQLite has coalesce, ifnull and nullif as functions, typed the same). */
 static bool type_conditional(Analyzer *an, Expr *e, const char *name, int n, TypeInfo *args, TypeInfo *out)
 {
-    bool any_nullable = false, all_nullable = n > 0;
+    bool all_nullable = n > 0;
     TypeInfo known = ti(CT_UNKNOWN, true);
     for (int i = 0; i < n; i++) {
-        any_nullable |= args[i].nullable;
         all_nullable &= args[i].nullable;
         if (known.t == CT_UNKNOWN && args[i].t != CT_UNKNOWN)
             known = args[i];
