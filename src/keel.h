@@ -288,6 +288,16 @@ void keel_bind_int64_list(keel_stmt *st, int i, const int64_t *items, size_t cou
 void keel_bind_double_list(keel_stmt *st, int i, const double *items, size_t count);
 void keel_bind_text_list(keel_stmt *st, int i, const char *const *items, size_t count);
 
+/*
+ * Asks for the rows one at a time instead of all at once; call it before
+ * the first step. PostgreSQL then holds one row in memory, not the whole
+ * result (libpq single-row mode); SQLite always steps row by row. If
+ * another statement needs the connection while the stream is open (a
+ * callback running a query), the stream's remaining rows are read into
+ * memory first, so nesting still works.
+ */
+void keel_stmt_stream(keel_stmt *st);
+
 /* KEEL_ROW, KEEL_DONE, or an error code. */
 int keel_stmt_step(keel_stmt *st);
 

@@ -650,6 +650,11 @@ static int pg_step(keel_stmt *st)
     return KEEL_DONE;
 }
 
+void keel_stmt_stream(keel_stmt *st)
+{
+    (void)st;
+}
+
 int keel_stmt_step(keel_stmt *st)
 {
     if (st == NULL)
