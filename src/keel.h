@@ -159,6 +159,12 @@ void *keel_arena_alloc(keel_arena *a, size_t size); /* max-aligned; NULL on OOM 
 char *keel_arena_strndup(keel_arena *a, const char *s, size_t n); /* adds NUL */
 void *keel_arena_memdup(keel_arena *a, const void *p, size_t n);
 void keel_arena_free(keel_arena *a); /* frees everything; the arena is reusable */
+/*
+ * Forgets every allocation but keeps the arena's largest block for reuse:
+ * a loop that resets the arena between calls allocates nothing once the
+ * block is big enough for one call's results. keel_arena_free still frees.
+ */
+void keel_arena_reset(keel_arena *a);
 
 /* ---------------------------------------------------------------------------
  * Nullable values in rows and parameters. NULL is never 0 or "":
