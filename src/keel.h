@@ -259,15 +259,25 @@ int keel_migrate_with(keel_db *db, const keel_schema *schema, const keel_migrate
  * For generated code: prepared statements.
  *
  * A keel_query is a static description emitted by the generator; the
- * runtime prepares it once per connection and reuses it. Parameters are
- * 1-based, columns 0-based. Bind errors are remembered and reported by the
- * first keel_stmt_step. Text and blob pointers returned by keel_column_*
- * are borrowed: valid until the next step or keel_stmt_close. Bound text
- * and blobs are copied. Outside a transaction, an open statement holds the
- * handle's connection until keel_stmt_close, so close it promptly; the same
- * thread may open further statements meanwhile (a :many callback running
- * another query). Stepping after KEEL_DONE returns KEEL_DONE again and
- * does not re-run the statement.
+ * runtime prepares it once per connection and reuses it, together with
+ * keel's own state for it (bind arrays, result buffers), so that after its
+ * first use on a connection a call allocates nothing in keel. Parameters
+ * are 1-based, columns 0-based. Bind errors are remembered and reported by
+ * the first keel_stmt_step. Text and blob pointers returned by
+ * keel_column_* are borrowed: valid until the next step or keel_stmt_close.
+ *
+ * Bound text and blobs are borrowed too, not copied: the caller's memory
+ * must stay valid and unchanged from the keel_bind_* call until
+ * keel_stmt_close (the engine reads it while stepping). Generated code
+ * meets this by construction: each generated function binds its own
+ * arguments, steps and closes before it returns, so the caller's strings
+ * outlive every use. Lists are built into the statement's own buffer.
+ *
+ * Outside a transaction, an open statement holds the handle's connection
+ * until keel_stmt_close, so close it promptly; the same thread may open
+ * further statements meanwhile (a :many callback running another query).
+ * Stepping after KEEL_DONE returns KEEL_DONE again and does not re-run the
+ * statement.
  * ------------------------------------------------------------------------- */
 typedef struct keel_query {
     const char *name; /* query name, e.g. "GetUpdates"; used in messages */

@@ -347,6 +347,7 @@ static int pg_revive(keel_db *root, keel_conn *c, const char *ctx)
 {
     if (PQstatus(c->pg) == CONNECTION_OK)
         return KEEL_OK;
+    c->pg_streaming = NULL;
     keel_cache_clear(&c->cache); /* prepared statements died with the session */
     PQreset(c->pg);
     if (PQstatus(c->pg) != CONNECTION_OK) {
@@ -525,6 +526,7 @@ int keel_conn_exec(keel_db *db, keel_conn *c, const char *ctx, const char *sql)
         sqlite3_free(err);
         return code;
     }
+    keel_pg_settle(c);
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int code = KEEL_OK;
@@ -553,6 +555,8 @@ int keel_ping(keel_db *db)
  * ------------------------------------------------------------------------- */
 static int commit(keel_db *db, keel_conn *c, const char *what)
 {
+    if (c->pg != NULL)
+        keel_pg_settle(c); /* a stream fn left open */
     if (c->tx.tx_failed) {
         /*
          * fn ignored a failed statement. PostgreSQL would silently turn this
@@ -638,6 +642,7 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
             if (!sqlite3_get_autocommit(c->sqlite))
                 sqlite3_exec(c->sqlite, "ROLLBACK", NULL, NULL, NULL);
         } else {
+            keel_pg_settle(c);
             PQclear(PQexec(c->pg, "ROLLBACK"));
         }
     }

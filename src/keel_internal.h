@@ -27,13 +27,20 @@
 
 typedef struct keel_conn keel_conn;
 
-/* One cached prepared statement of a connection, found by its keel_query. */
+/*
+ * One cached prepared statement of a connection, found by its keel_query.
+ * `stmt` is the keel_stmt that every use of the query on this connection
+ * gets back (bind arrays, result buffers, parameter and column types), so
+ * a call allocates nothing once the query has run on the connection; a
+ * second use while the first is still open (a callback running the same
+ * query) gets a private keel_stmt instead.
+ */
 typedef struct keel_cached_stmt {
     const keel_query *query; /* NULL: empty slot */
     const char *sql;         /* also compared, in case a query struct is reused */
     sqlite3_stmt *sqlite;    /* SQLite: the prepared statement */
     unsigned pg_id;          /* PostgreSQL: server-side name is "keel_<pg_id>" */
-    bool busy;               /* SQLite: a keel_stmt is using it right now */
+    keel_stmt *stmt;         /* the reusable keel_stmt; NULL until first opened */
 } keel_cached_stmt;
 
 typedef struct keel_stmt_cache {
@@ -97,6 +104,9 @@ struct keel_conn {
     PGconn *pg;
     keel_stmt_cache cache;
     unsigned pg_next_id;
+    /* PostgreSQL: the statement whose rows are being streamed (single-row
+     * mode), which owns the connection's input until keel_pg_settle. */
+    keel_stmt *pg_streaming;
 
     keel_db tx; /* the transaction handle lent to keel_update/keel_view's fn */
 };
@@ -126,11 +136,110 @@ void keel_conn_release(keel_db *db, keel_conn *conn);
 /* Runs SQL without results on an acquired connection; maps and records errors. */
 int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);
 
+/* ---- value conversions (keel_values.c) ---- */
+/* Decimal text of v in buf (room for 21 bytes); returns its length. */
+size_t keel_format_int64(char *buf, int64_t v);
+/* strtoll(s, NULL, 10), faster for the plain digits PostgreSQL prints. */
+int64_t keel_parse_int64(const char *s);
+uint64_t keel_get_be(const char *p, int n); /* n-byte big-endian unsigned */
+void keel_put_be(char *p, uint64_t v, int n);
+
+/* The PostgreSQL types keel reads and writes in binary format. */
+typedef enum keel_pg_kind {
+    KEEL_PG_OTHER = 0, /* anything else: the statement's results stay text */
+    KEEL_PG_BOOL,
+    KEEL_PG_INT2,
+    KEEL_PG_INT4,
+    KEEL_PG_INT8,
+    KEEL_PG_OID,
+    KEEL_PG_FLOAT8,
+    KEEL_PG_BYTEA,
+    KEEL_PG_TEXT, /* text, varchar, bpchar, name, "char", json: binary = text */
+    KEEL_PG_UUID
+} keel_pg_kind;
+keel_pg_kind keel_pg_kind_of(unsigned oid);
+int64_t keel_pg_binary_int(keel_pg_kind kind, const char *v); /* bool and integer kinds */
+double keel_pg_binary_float(const char *v);                    /* float8 */
+/* The text PostgreSQL would have sent for a binary bool/integer/float8/uuid
+ * value; buf needs 40 bytes. Returns the length. */
+size_t keel_pg_binary_to_text(keel_pg_kind kind, const char *v, char *buf, size_t size);
+
+/* Growable text, for list parameters; `failed` after an allocation failure. */
+typedef struct keel_buf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+} keel_buf;
+void keel_buf_put(keel_buf *b, const char *s, size_t n);
+void keel_buf_putc(keel_buf *b, char c);
+/* A list as a JSON array (SQLite) or an array literal (PostgreSQL). */
+void keel_list_int64(keel_buf *b, const int64_t *items, size_t count, bool json);
+bool keel_list_double(keel_buf *b, const double *items, size_t count, bool json, size_t *bad); /* false: items[*bad] not finite */
+void keel_list_text(keel_buf *b, const char *const *items, size_t count, bool json);
+
+/* ---- statements (keel_stmt.c, keel_columns.c) ---- */
+typedef struct keel_pg_param {
+    unsigned type;    /* the server's type for $i (from describe) */
+    keel_pg_kind kind;
+    char number[32];  /* int64, double and bool values live here */
+} keel_pg_param;
+
+typedef struct keel_pg_column {
+    keel_pg_kind kind;
+    char text[40];            /* binary bool/number/uuid rendered as text, on request */
+    unsigned char *unescaped; /* the current row's bytea decoded from text (PQfreemem) */
+    char *hex;                /* the current row's binary bytea rendered as text (free) */
+} keel_pg_column;
+
+struct keel_stmt {
+    keel_db *db; /* the handle this use was opened on: root (holds the connection) or tx */
+    keel_conn *conn;
+    const keel_query *query;
+    bool cached; /* owned by the connection's cache entry, reused by the next open */
+    bool in_use;
+    int bind_error;
+    char bind_message[256];
+    bool done; /* both engines: stepping past the end stays DONE */
+    int n_params;
+    keel_buf *lists; /* per parameter, lazily: the text of a bound list */
+
+    /* SQLite */
+    sqlite3_stmt *sqlite; /* the cache entry's, or private (see sqlite_open_stmt) */
+    uint64_t bound;       /* parameters bound in this use (the first 64) */
+    bool stepped;
+
+    /* PostgreSQL */
+    char pg_name[32];
+    keel_pg_param *params;
+    const char **values;
+    int *lengths;
+    int *formats;
+    int n_cols;
+    keel_pg_column *cols;
+    bool binary_results;
+    bool stream;      /* keel_stmt_stream was called for this use */
+    bool stream_open; /* results still to be read from the connection or the queue */
+    PGresult *result; /* the current batch: the whole result, or one row */
+    int row;
+    int n_rows;
+    bool executed;
+    PGresult **queue; /* a settled stream's remaining results, in order */
+    int queue_len, queue_pos, queue_cap;
+};
+
+extern const char keel_empty_bytes[1]; /* an empty blob/text that is not NULL */
+
 /* ---- statement cache (keel_stmt.c) ---- */
 keel_cached_stmt *keel_cache_find(keel_stmt_cache *c, const keel_query *q);
 keel_cached_stmt *keel_cache_insert(keel_stmt_cache *c, const keel_query *q);
-/* Finalizes SQLite statements and forgets PostgreSQL names. */
+/* Finalizes SQLite statements, forgets PostgreSQL names, frees the keel_stmts. */
 void keel_cache_clear(keel_stmt_cache *c);
+/*
+ * PostgreSQL: before anything else is sent on c, the statement streaming
+ * on it (if any) reads its remaining rows into memory, so the connection
+ * is free and the stream still yields every row. No-op otherwise.
+ */
+void keel_pg_settle(keel_conn *c);
 
 /*
  * The engine a DSN selects, as keel_open decides it: postgres:// and
