@@ -2,7 +2,8 @@
  * keel_bench.c — keel's generated code against hand-written sqlite3/libpq
  * code running the same SQL, in alternating rounds in one process.
  *
- *   keel_bench [--quick] [--rounds N] [--engines LIST] [--pg DSN | --pg-dsn-file FILE] [--tmpdir DIR]
+ *   keel_bench [--quick] [--rounds N] [--engines LIST] [--pg DSN | --pg-dsn-file FILE]
+ *              [--only WORKLOAD-SUBSTRING] [--no-peak] [--tmpdir DIR]
  *
  * LIST is a comma-separated subset of sqlite-file,sqlite-memory,postgres
  * (default: the SQLite ones, plus postgres when a DSN is given; the DSN may
@@ -32,6 +33,8 @@ typedef struct options {
     bool engines_given;
     const char *pg_dsn;
     const char *tmpdir;
+    const char *only; /* run the workloads whose name contains this */
+    bool no_peak;
 } options;
 
 static const char *const engine_names[] = { "sqlite-file", "sqlite-memory", "postgres" };
@@ -505,7 +508,8 @@ static void run_engine(const options *o, bench_engine engine)
     else
         printf("%-36s %12s %12s %6s %10s %9s\n", "workload", "keel", "sqlite3", "k/hand", "alloc/call", "alloc/row");
     for (int i = 0; i < bench_workload_count; i++)
-        run_workload(&env, o, &bench_workloads[i]);
+        if (o->only == NULL || strstr(bench_workloads[i].name, o->only) != NULL)
+            run_workload(&env, o, &bench_workloads[i]);
 
     if (engine == ENGINE_POSTGRES)
         hand_pg_finish(&env);
@@ -522,7 +526,7 @@ static void run_engine(const options *o, bench_engine engine)
         keel_close(*keel_dbs[r]);
     }
     free_data(&env);
-    if (engine != ENGINE_SQLITE_MEMORY)
+    if (engine != ENGINE_SQLITE_MEMORY && !o->no_peak)
         peak_memory(o, engine);
     if (engine == ENGINE_POSTGRES)
         pg_drop_dbs();
@@ -556,6 +560,10 @@ int main(int argc, char **argv)
             o.pg_dsn = next, i++;
         } else if (strcmp(a, "--pg-dsn-file") == 0 && next) {
             o.pg_dsn = read_first_line(next), i++;
+        } else if (strcmp(a, "--only") == 0 && next) {
+            o.only = next, i++;
+        } else if (strcmp(a, "--no-peak") == 0) {
+            o.no_peak = true;
         } else if (strcmp(a, "--tmpdir") == 0 && next) {
             o.tmpdir = next, i++;
         } else if (strcmp(a, "--engines") == 0 && next) {
@@ -573,7 +581,7 @@ int main(int argc, char **argv)
             }
         } else {
             die("usage: keel_bench [--quick] [--rounds N] [--engines LIST] [--pg DSN | --pg-dsn-file FILE] "
-                "[--tmpdir DIR]");
+                "[--only WORKLOAD-SUBSTRING] [--no-peak] [--tmpdir DIR]");
         }
     }
     if (o.rounds <= 0)

@@ -49,6 +49,8 @@ typedef struct keel_stmt_cache {
     size_t count;
 } keel_stmt_cache;
 
+enum { KEEL_WRITE_HINTS = 16 };
+
 struct keel_db {
     keel_dialect dialect;
     bool is_tx;
@@ -85,7 +87,23 @@ struct keel_db {
     int opening;                /* connections being opened outside the lock */
     keel_conn **idle;           /* pooled connections not in use (not the writer) */
     int n_idle;
+
+    /*
+     * SQLite's writer is taken without state_lock (keel_conn_acquire): a
+     * compare-and-swap of its owner word, given back with one exchange.
+     * fast_writer is set once at open and its keel_conn outlives the
+     * handle (it stays with the tombstone), so a racing keel_close never
+     * frees what a fast acquire touches.
+     */
+    keel_conn *fast_writer;
+    /* Queries a SQLite reader found to be writes: they go to the writer
+     * directly (lossy, lock-free; a miss only costs the reader's check). */
+    const keel_query *_Atomic write_hint[KEEL_WRITE_HINTS];
 };
+
+/* The writer's owner word: someone waits on writer_free / closed for good. */
+#define KEEL_OWNER_WAITERS ((uint64_t)1 << 63)
+#define KEEL_OWNER_CLOSED ((uint64_t)1 << 62)
 
 struct keel_conn {
     keel_db *root;
@@ -96,7 +114,8 @@ struct keel_conn {
      * so that using the root handle inside keel_update's fn is reported
      * instead of hanging.
      */
-    _Atomic uint64_t owner; /* keel_thread_id() of the holder, 0 when free */
+    _Atomic uint64_t owner; /* keel_thread_id() of the holder, 0 when free; the writer's also
+                               carries KEEL_OWNER_WAITERS, or is KEEL_OWNER_CLOSED */
     int depth;
     bool reader; /* SQLite: a query_only reader connection */
 
@@ -133,6 +152,9 @@ void keel_pg_message(const PGresult *res, const PGconn *conn, char *buf, size_t 
 enum { KEEL_ACQUIRE_READ = 0, KEEL_ACQUIRE_WRITE = 1 };
 int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out);
 void keel_conn_release(keel_db *db, keel_conn *conn);
+/* Whether q is known to write (keel_stmt_open then asks for the writer). */
+bool keel_write_hint_has(keel_db *db, const keel_query *q);
+void keel_write_hint_add(keel_db *db, const keel_query *q);
 /* Runs SQL without results on an acquired connection; maps and records errors. */
 int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);
 

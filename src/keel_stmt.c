@@ -394,11 +394,15 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
 
     keel_conn *c;
     const char *name = q->name ? q->name : "query";
-    int rc = keel_conn_acquire(db, name, KEEL_ACQUIRE_READ, &c);
+    /* A SQLite file's writes run on the writer: once a reader has said so, go there directly. */
+    bool known_write = !db->is_tx && db->fast_writer != NULL && !db->single && keel_write_hint_has(db, q);
+    int rc = keel_conn_acquire(db, name, known_write ? KEEL_ACQUIRE_WRITE : KEEL_ACQUIRE_READ, &c);
     if (rc != KEEL_OK)
         return rc;
     if (c->reader && !reader_can_run(c, q)) {
         /* A write: it goes to the writer, and waits for it. */
+        if (!db->is_tx)
+            keel_write_hint_add(db, q);
         keel_conn_release(db, c);
         if ((rc = keel_conn_acquire(db, name, KEEL_ACQUIRE_WRITE, &c)) != KEEL_OK)
             return rc;
