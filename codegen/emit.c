@@ -555,7 +555,7 @@ static char *emit_impl(Arena *arena, const char *repo, DialectRepo repos[DIALECT
         sb_printf(&b,
                   "\n/* A text column, copied into the arena, or borrowed when arena is NULL. */\n"
                   "static int %s__text(keel_stmt *st, int col, keel_arena *arena, const char **out)\n{\n"
-                  "    size_t len;\n    const char *s = keel_column_text(st, col, &len);\n"
+                  "    size_t len = 0;\n    const char *s = keel_column_text(st, col, arena ? &len : NULL);\n"
                   "    if (!s || !arena) {\n        *out = s;\n        return KEEL_OK;\n    }\n"
                   "    *out = keel_arena_strndup(arena, s, len);\n"
                   "    return *out ? KEEL_OK : KEEL_NOMEM;\n}\n",

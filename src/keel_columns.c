@@ -145,12 +145,13 @@ const char *keel_column_text(keel_stmt *st, int col, size_t *len)
     size_t n = 0;
     const char *v = NULL;
     if (st != NULL && st->sqlite != NULL) {
-        if (sqlite3_column_type(st->sqlite, col) != SQLITE_NULL) {
-            v = (const char *)sqlite3_column_text(st->sqlite, col);
+        /* NULL from sqlite3_column_text is SQL NULL, or (rarely) an empty blob
+         * read as text or out of memory converting: only then ask the type. */
+        v = (const char *)sqlite3_column_text(st->sqlite, col);
+        if (v == NULL && sqlite3_column_type(st->sqlite, col) != SQLITE_NULL)
+            v = keel_empty_bytes;
+        else if (v != NULL && len != NULL)
             n = (size_t)sqlite3_column_bytes(st->sqlite, col);
-            if (v == NULL) /* out of memory converting, or an empty blob read as text */
-                v = keel_empty_bytes, n = 0;
-        }
     } else if (st != NULL) {
         v = pg_cell(st, col);
         if (v != NULL)

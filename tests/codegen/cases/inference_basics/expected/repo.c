@@ -66,8 +66,8 @@ const keel_query *repo_query_by_name(keel_dialect dialect, const char *name)
 /* A text column, copied into the arena, or borrowed when arena is NULL. */
 static int repo__text(keel_stmt *st, int col, keel_arena *arena, const char **out)
 {
-    size_t len;
-    const char *s = keel_column_text(st, col, &len);
+    size_t len = 0;
+    const char *s = keel_column_text(st, col, arena ? &len : NULL);
     if (!s || !arena) {
         *out = s;
         return KEEL_OK;
