@@ -340,7 +340,9 @@ static int pg_open_stmt(keel_db *db, keel_conn *c, const keel_query *q, keel_stm
         rc = pg_describe(st, q);
     if (rc == KEEL_OK && (e = keel_cache_insert(&c->cache, q)) == NULL)
         rc = stmt_fail(st, KEEL_NOMEM, "out of memory");
-    if (rc != KEEL_OK) {
+    if (rc != KEEL_OK || e == NULL) {
+        if (rc == KEEL_OK) /* the analyzer cannot see that stmt_fail returns its code */
+            rc = KEEL_NOMEM;
         /* Forget the server side too, or a later prepare would collide with nothing to reuse it. */
         char sql[64];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", st->pg_name);
@@ -409,9 +411,9 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
     }
     keel_stmt *st = NULL;
     rc = c->sqlite != NULL ? sqlite_open_stmt(db, c, q, &st) : pg_open_stmt(db, c, q, &st);
-    if (rc != KEEL_OK) {
+    if (rc != KEEL_OK || st == NULL) {
         keel_conn_release(db, c);
-        return rc;
+        return rc != KEEL_OK ? rc : KEEL_MISUSE;
     }
     /* A fresh use: nothing of the previous one survives but the buffers. */
     st->db = db;
@@ -725,7 +727,7 @@ static bool queue_push(keel_stmt *st, PGresult *res)
 {
     if (st->queue_len == st->queue_cap) {
         int cap = st->queue_cap ? st->queue_cap * 2 : 64;
-        PGresult **grown = realloc(st->queue, (size_t)cap * sizeof *grown);
+        PGresult **grown = realloc(st->queue, (size_t)cap * sizeof(PGresult *));
         if (grown == NULL)
             return false;
         st->queue = grown;
