@@ -51,6 +51,9 @@ typedef struct bench_env {
 
     /* The hand-written side's statements, prepared once. */
     void *hand; /* hand_sqlite_state or hand_pg_state */
+    struct hand_arena_s {
+        struct hand_chunk *head;
+    } rows_arena; /* the hand-written side's :many results, reset per call as keel's arena is */
 } bench_env;
 
 /* What one call of a workload returns to the harness: rows seen. */
@@ -78,11 +81,10 @@ static inline int bench_consume_update(const bench_update_row *r, void *ctx)
 
 /* A bump allocator for the hand-written side's :many results (big chunks,
  * all freed at once), the way a careful engineer would collect rows. */
-typedef struct hand_arena {
-    struct hand_chunk *head;
-} hand_arena;
+typedef struct hand_arena_s hand_arena;
 void *hand_arena_alloc(hand_arena *a, size_t n);
 char *hand_arena_strndup(hand_arena *a, const char *s, size_t n);
+void hand_arena_reset(hand_arena *a); /* keeps the newest chunk */
 void hand_arena_free(hand_arena *a);
 
 /* hand_sqlite.c / hand_pg.c */

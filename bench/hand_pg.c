@@ -176,8 +176,8 @@ static long get_updates_many(bench_env *env, long ops, bool binary)
             return -1;
         }
         int n = PQntuples(res);
-        hand_arena a = { 0 };
-        bench_update_row *out = hand_arena_alloc(&a, (size_t)(n ? n : 1) * sizeof *out);
+        hand_arena *a = &env->rows_arena;
+        bench_update_row *out = hand_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *out);
         for (int k = 0; k < n; k++) {
             bench_update_row *r = &out[k];
             const char *seen = PQgetvalue(res, k, 16);
@@ -191,13 +191,13 @@ static long get_updates_many(bench_env *env, long ops, bool binary)
                                        &r->ctn_name, &r->ctn_id,       &r->ctn_state, &r->ctn_status,
                                        &r->received_at, &r->acknowledged_at, &r->tag_name };
             for (int c = 0; c < 17; c++)
-                *texts[c] = copy_cell(&a, res, k, c < 16 ? c : 18);
+                *texts[c] = copy_cell(a, res, k, c < 16 ? c : 18);
         }
         PQclear(res);
         for (int k = 0; k < n; k++)
             bench_consume_update(&out[k], &sum);
         rows += n;
-        hand_arena_free(&a);
+        hand_arena_reset(a);
     }
     return rows;
 }
@@ -302,19 +302,19 @@ static long kv_scan_many(bench_env *env, long ops, bool binary)
             return -1;
         }
         int n = PQntuples(res);
-        hand_arena a = { 0 };
-        kv_scan_from_row *out = hand_arena_alloc(&a, (size_t)(n ? n : 1) * sizeof *out);
+        hand_arena *a = &env->rows_arena;
+        kv_scan_from_row *out = hand_arena_alloc(a, (size_t)(n ? n : 1) * sizeof *out);
         for (int k = 0; k < n; k++) {
-            out[k].key = copy_cell(&a, res, k, 0);
+            out[k].key = copy_cell(a, res, k, 0);
             size_t len;
             if (binary) {
                 len = (size_t)PQgetlength(res, k, 1);
-                void *copy = hand_arena_alloc(&a, len);
+                void *copy = hand_arena_alloc(a, len);
                 memcpy(copy, PQgetvalue(res, k, 1), len);
                 out[k].value = (keel_blob){ copy, len };
             } else {
                 unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, k, 1), &len);
-                void *copy = hand_arena_alloc(&a, len);
+                void *copy = hand_arena_alloc(a, len);
                 memcpy(copy, raw, len);
                 PQfreemem(raw);
                 out[k].value = (keel_blob){ copy, len };
@@ -324,7 +324,7 @@ static long kv_scan_many(bench_env *env, long ops, bool binary)
         for (int k = 0; k < n; k++)
             bytes += out[k].value.len + (unsigned char)out[k].key[0];
         rows += n;
-        hand_arena_free(&a);
+        hand_arena_reset(a);
     }
     return bytes > 0 || rows == 0 ? rows : -1;
 }

@@ -152,14 +152,14 @@ static long get_updates_many(bench_env *env, long ops)
     long rows = 0;
     uint64_t sum = 0;
     for (long i = 0; i < ops; i++) {
-        hand_arena a = { 0 };
+        hand_arena *a = &env->rows_arena;
         bench_update_row *out = NULL;
         size_t n = 0, cap = 0;
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             if (n == cap) {
                 size_t grown = cap ? cap * 2 : 16;
-                bench_update_row *bigger = hand_arena_alloc(&a, grown * sizeof *out);
+                bench_update_row *bigger = hand_arena_alloc(a, grown * sizeof *out);
                 if (n)
                     memcpy(bigger, out, n * sizeof *out);
                 out = bigger;
@@ -171,11 +171,11 @@ static long get_updates_many(bench_env *env, long ops)
                                        &r->ctn_name, &r->ctn_id,       &r->ctn_state, &r->ctn_status,
                                        &r->received_at, &r->acknowledged_at };
             for (int c = 0; c < 16; c++)
-                *texts[c] = copy_text(&a, st, c);
+                *texts[c] = copy_text(a, st, c);
             r->seen_count = sqlite3_column_int64(st, 16);
             r->tag_id.valid = sqlite3_column_type(st, 17) != SQLITE_NULL;
             r->tag_id.value = r->tag_id.valid ? sqlite3_column_int64(st, 17) : 0;
-            r->tag_name = copy_text(&a, st, 18);
+            r->tag_name = copy_text(a, st, 18);
         }
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
@@ -183,7 +183,7 @@ static long get_updates_many(bench_env *env, long ops)
         for (size_t k = 0; k < n; k++)
             bench_consume_update(&out[k], &sum);
         rows += (long)n;
-        hand_arena_free(&a);
+        hand_arena_reset(a);
     }
     return rows;
 }
@@ -249,7 +249,7 @@ static long kv_scan(bench_env *env, long ops, bool collect)
     long rows = 0;
     size_t bytes = 0;
     for (long i = 0; i < ops; i++) {
-        hand_arena a = { 0 };
+        hand_arena *a = &env->rows_arena;
         sqlite3_bind_text(st, 1, "bench", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, "", -1, SQLITE_STATIC);
         kv_scan_from_row *out = NULL;
@@ -267,14 +267,14 @@ static long kv_scan(bench_env *env, long ops, bool collect)
             }
             if (n == cap) {
                 size_t grown = cap ? cap * 2 : 16;
-                kv_scan_from_row *bigger = hand_arena_alloc(&a, grown * sizeof *out);
+                kv_scan_from_row *bigger = hand_arena_alloc(a, grown * sizeof *out);
                 if (n)
                     memcpy(bigger, out, n * sizeof *out);
                 out = bigger;
                 cap = grown;
             }
-            out[n].key = hand_arena_strndup(&a, key, key_len);
-            void *copy = hand_arena_alloc(&a, len);
+            out[n].key = hand_arena_strndup(a, key, key_len);
+            void *copy = hand_arena_alloc(a, len);
             memcpy(copy, value, len);
             out[n].value = (keel_blob){ copy, len };
             n++;
@@ -285,7 +285,7 @@ static long kv_scan(bench_env *env, long ops, bool collect)
         for (size_t k = 0; k < n; k++)
             bytes += out[k].value.len + (unsigned char)out[k].key[0];
         rows += (long)n;
-        hand_arena_free(&a);
+        hand_arena_reset(a);
     }
     return bytes > 0 || rows == 0 ? rows : -1;
 }

@@ -69,7 +69,10 @@ void *hand_arena_alloc(hand_arena *a, size_t n)
     n = (n + 15) & ~(size_t)15;
     struct hand_chunk *c = a->head;
     if (c == NULL || c->size - c->used < n) {
-        size_t size = n > 65536 ? n : 65536;
+        /* Chunks double up to 1 MiB, as keel's arena does. */
+        size_t size = c == NULL ? 8192 : c->size >= 524288 ? 1048576 : c->size * 2;
+        if (size < n)
+            size = n;
         c = malloc(sizeof *c + size);
         if (c == NULL)
             die("out of memory");
@@ -89,6 +92,18 @@ char *hand_arena_strndup(hand_arena *a, const char *s, size_t n)
     memcpy(copy, s, n);
     copy[n] = '\0';
     return copy;
+}
+
+void hand_arena_reset(hand_arena *a)
+{
+    if (a->head == NULL)
+        return;
+    struct hand_chunk *keep = a->head;
+    a->head = keep->next;
+    hand_arena_free(a);
+    keep->next = NULL;
+    keep->used = 0;
+    a->head = keep;
 }
 
 void hand_arena_free(hand_arena *a)
@@ -525,6 +540,7 @@ static void run_engine(const options *o, bench_engine engine)
         }
         keel_close(*keel_dbs[r]);
     }
+    hand_arena_free(&env.rows_arena);
     free_data(&env);
     if (engine != ENGINE_SQLITE_MEMORY && !o->no_peak)
         peak_memory(o, engine);

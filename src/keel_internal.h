@@ -132,7 +132,13 @@ struct keel_conn {
 
 /* ---- errors (keel_error.c) ---- */
 enum { KEEL_ENGINE_MSG_MAX = 768 }; /* room for an engine message inside ours */
-uint64_t keel_thread_id(void);
+/* keel_thread_id(): this thread's id, issued on first use (inline: it is on every call's path). */
+extern _Thread_local uint64_t keel_this_thread_id;
+uint64_t keel_new_thread_id(void);
+static inline uint64_t keel_thread_id(void)
+{
+    return keel_this_thread_id != 0 ? keel_this_thread_id : keel_new_thread_id();
+}
 uint64_t keel_new_err_id(void);
 /* Records the message for db on this thread and returns code. */
 int keel_err_set(const keel_db *db, int code, const char *fmt, ...)
@@ -228,6 +234,7 @@ struct keel_stmt {
     /* SQLite */
     sqlite3_stmt *sqlite; /* the cache entry's, or private (see sqlite_open_stmt) */
     uint64_t bound;       /* parameters bound in this use (the first 64) */
+    uint64_t all_bound;   /* `bound` when every one of the first 64 is */
     bool stepped;
 
     /* PostgreSQL */

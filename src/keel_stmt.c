@@ -129,6 +129,7 @@ static void remember_bind_error(keel_stmt *st, int code, const char *fmt, ...)
 static bool stmt_alloc_params(keel_stmt *st, int n, bool pg)
 {
     st->n_params = n;
+    st->all_bound = n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
     if (n == 0)
         return true;
     if (!pg)
@@ -410,6 +411,19 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
             return rc;
     }
     keel_stmt *st = NULL;
+    keel_cached_stmt *e = keel_cache_find(&c->cache, q);
+    if (e != NULL && e->stmt != NULL && !e->stmt->in_use && c->sqlite != NULL) {
+        /* The steady state on SQLite: the cached statement, reset for this use. */
+        st = e->stmt;
+        st->db = db;
+        st->in_use = true;
+        st->bind_error = KEEL_OK;
+        st->done = false;
+        st->bound = 0;
+        st->stepped = false;
+        *out = st;
+        return KEEL_OK;
+    }
     rc = c->sqlite != NULL ? sqlite_open_stmt(db, c, q, &st) : pg_open_stmt(db, c, q, &st);
     if (rc != KEEL_OK || st == NULL) {
         keel_conn_release(db, c);
@@ -482,13 +496,18 @@ int keel_stmt_close(keel_stmt *st)
 /* ---------------------------------------------------------------------------
  * Binding
  * ------------------------------------------------------------------------- */
-static void sqlite_bind_result(keel_stmt *st, int i, int rc)
+static void sqlite_bind_failed(keel_stmt *st, int i, int rc);
+
+static inline void sqlite_bind_result(keel_stmt *st, int i, int rc)
 {
-    if (rc == SQLITE_OK) {
-        if (i >= 1 && i <= 64)
-            st->bound |= (uint64_t)1 << (i - 1);
-        return;
-    }
+    if (rc != SQLITE_OK)
+        sqlite_bind_failed(st, i, rc);
+    else if ((unsigned)(i - 1) < 64u)
+        st->bound |= (uint64_t)1 << (i - 1);
+}
+
+static void sqlite_bind_failed(keel_stmt *st, int i, int rc)
+{
     if (rc == SQLITE_RANGE)
         remember_bind_error(st, KEEL_MISUSE, "parameter %d out of range 1..%d", i,
                             sqlite3_bind_parameter_count(st->sqlite));
@@ -702,9 +721,7 @@ static int sqlite_step(keel_stmt *st)
     if (!st->stepped) {
         st->stepped = true;
         /* Unbound parameters are NULL, not the previous use's values. */
-        int n = st->n_params < 64 ? st->n_params : 64;
-        uint64_t all = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
-        for (int i = 0; (st->bound & all) != all && i < n; i++)
+        for (int i = 0; st->bound != st->all_bound && i < st->n_params && i < 64; i++)
             if (!(st->bound & ((uint64_t)1 << i)))
                 sqlite3_bind_null(st->sqlite, i + 1);
     }
