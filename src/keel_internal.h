@@ -182,7 +182,7 @@ typedef enum keel_pg_kind {
     KEEL_PG_OID,
     KEEL_PG_FLOAT8,
     KEEL_PG_BYTEA,
-    KEEL_PG_TEXT, /* text, varchar, bpchar, name, "char", json: binary = text */
+    KEEL_PG_TEXT, /* text, varchar, bpchar, name, json: their binary form is their text */
     KEEL_PG_UUID
 } keel_pg_kind;
 keel_pg_kind keel_pg_kind_of(unsigned oid);

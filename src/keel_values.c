@@ -55,7 +55,6 @@ keel_pg_kind keel_pg_kind_of(unsigned oid)
     switch (oid) {
     case 16: return KEEL_PG_BOOL;
     case 17: return KEEL_PG_BYTEA;
-    case 18:   /* "char" */
     case 19:   /* name */
     case 25:   /* text */
     case 114:  /* json: its binary form is its text */
@@ -68,7 +67,8 @@ keel_pg_kind keel_pg_kind_of(unsigned oid)
     case 26: return KEEL_PG_OID;
     case 701: return KEEL_PG_FLOAT8;
     case 2950: return KEEL_PG_UUID;
-    /* float4, numeric, dates and times, arrays, enums...: text results */
+    /* float4, numeric, dates and times, arrays, enums, "char" (whose text
+     * escapes high bytes)...: text results */
     default: return KEEL_PG_OTHER;
     }
 }
