@@ -167,12 +167,13 @@ const void *keel_column_blob(keel_stmt *st, int col, size_t *len)
     size_t n = 0;
     const void *v = NULL;
     if (st != NULL && st->sqlite != NULL) {
-        if (sqlite3_column_type(st->sqlite, col) != SQLITE_NULL) {
-            v = sqlite3_column_blob(st->sqlite, col);
+        /* SQLite returns NULL for a zero-length blob too: only then ask the type,
+         * as keel keeps the empty blob distinct from NULL. */
+        v = sqlite3_column_blob(st->sqlite, col);
+        if (v != NULL)
             n = (size_t)sqlite3_column_bytes(st->sqlite, col);
-            if (v == NULL) /* SQLite returns NULL for a zero-length blob; keel keeps it distinct from NULL */
-                v = keel_empty_bytes, n = 0;
-        }
+        else if (sqlite3_column_type(st->sqlite, col) != SQLITE_NULL)
+            v = keel_empty_bytes;
     } else if (st != NULL) {
         const char *cell = pg_cell(st, col);
         if (cell != NULL && pg_kind(st, col) == KEEL_PG_BYTEA) {
