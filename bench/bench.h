@@ -56,13 +56,14 @@ typedef struct bench_env {
     } rows_arena; /* the hand-written side's :many results, reset per call as keel's arena is */
 } bench_env;
 
-/* What one call of a workload returns to the harness: rows seen. */
+/* A workload: calls of one generated function, timed in rounds. */
 typedef struct bench_workload {
     const char *name;
     long ops_full;  /* calls per round; --quick divides */
     bool per_row;   /* report allocations per row as well */
     /* Runs `ops` calls on one side; returns rows seen, or -1 on failure. */
     long (*run)(bench_env *env, bench_side side, long ops);
+    long unit; /* calls that belong together (one transaction); 0 means 1 */
 } bench_workload;
 
 extern const bench_workload bench_workloads[];

@@ -344,39 +344,52 @@ static void run_workload(bench_env *env, const options *o, const bench_workload 
     } else {
         sides[n_sides++] = SIDE_HAND_SQLITE;
     }
+    long unit = w->unit > 0 ? w->unit : 1; /* calls that belong together (a transaction) */
     long ops = o->quick ? (w->ops_full / 50 > 0 ? w->ops_full / 50 : 1) : w->ops_full;
-    if (env->engine == ENGINE_POSTGRES && !o->quick && w->ops_full >= 1000)
+    if (env->engine == ENGINE_POSTGRES && !o->quick && unit == 1 && w->ops_full >= 1000)
         ops /= 4; /* a round trip per call: fewer calls keep a round near a second */
     for (int s = 0; s < n_sides; s++) /* warm-up: statements prepared, caches filled */
-        if (w->run(env, sides[s], ops / 10 > 0 ? ops / 10 : 1) < 0)
+        if (w->run(env, sides[s], ops / 10 > unit ? ops / 10 : unit) < 0)
             die("%s failed (warm-up)", w->name);
 
-    side_stats stats[3] = { 0 };
+    /*
+     * A round runs every side in up to 10 interleaved slices, the order
+     * flipping each slice, so that a load spike on this shared machine hits
+     * all sides alike; a round's ratio compares the sides' totals.
+     */
+    long units = ops / unit > 0 ? ops / unit : 1;
+    long slices = units < 10 ? units : 10;
+    long per_slice = units / slices * unit;
+    ops = per_slice * slices;
+    side_stats stats[3] = { 0 }, ratios[3] = { 0 };
     uint64_t keel_allocs = 0, keel_ops = 0, keel_rows = 0;
     for (int r = 0; r < o->rounds; r++) {
-        for (int k = 0; k < n_sides; k++) {
-            int s = r % 2 ? n_sides - 1 - k : k; /* alternate the order: drift hits both sides */
-            keel_alloc_counts before = keel_alloc_counts_now();
-            double t0 = now_seconds();
-            long rows = w->run(env, sides[s], ops);
-            double t = now_seconds() - t0;
-            keel_alloc_counts after = keel_alloc_counts_now();
-            if (rows < 0)
-                die("%s failed", w->name);
-            stats[s].ops_per_s[stats[s].n++] = (double)ops / (t > 0 ? t : 1e-9);
-            if (sides[s] == SIDE_KEEL) {
-                keel_allocs += after.allocs - before.allocs;
-                keel_ops += (uint64_t)ops;
-                keel_rows += (uint64_t)rows;
+        double total[3] = { 0, 0, 0 };
+        for (long j = 0; j < slices; j++) {
+            for (int k = 0; k < n_sides; k++) {
+                int s = (r + j) % 2 ? n_sides - 1 - k : k;
+                keel_alloc_counts before = keel_alloc_counts_now();
+                double t0 = now_seconds();
+                long rows = w->run(env, sides[s], per_slice);
+                total[s] += now_seconds() - t0;
+                keel_alloc_counts after = keel_alloc_counts_now();
+                if (rows < 0)
+                    die("%s failed", w->name);
+                if (sides[s] == SIDE_KEEL) {
+                    keel_allocs += after.allocs - before.allocs;
+                    keel_ops += (uint64_t)per_slice;
+                    keel_rows += (uint64_t)rows;
+                }
             }
         }
+        for (int s = 0; s < n_sides; s++) {
+            stats[s].ops_per_s[stats[s].n++] = (double)ops / (total[s] > 0 ? total[s] : 1e-9);
+            ratios[s].ops_per_s[ratios[s].n++] = total[0] > 0 ? total[s] / total[0] : 0;
+        }
     }
-    double keel = median(&stats[0]);
-    printf("%-36s %12.0f", w->name, keel);
-    for (int s = 1; s < n_sides; s++) {
-        double hand = median(&stats[s]);
-        printf(" %12.0f %6.2f", hand, hand > 0 ? keel / hand : 0);
-    }
+    printf("%-36s %12.0f", w->name, median(&stats[0]));
+    for (int s = 1; s < n_sides; s++)
+        printf(" %12.0f %6.2f", median(&stats[s]), median(&ratios[s]));
     printf(" %10.2f", keel_ops ? (double)keel_allocs / (double)keel_ops : 0);
     if (w->per_row && keel_rows > 0)
         printf(" %9.4f", (double)keel_allocs / (double)keel_rows);

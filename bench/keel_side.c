@@ -211,14 +211,14 @@ WORKLOAD(kv_scan_many, "kv_scan_many")
 WORKLOAD(kv_scan_each, "kv_scan_each")
 
 const bench_workload bench_workloads[] = {
-    { "diun UpsertEvent, 5000 per tx", 10000, false, run_upsert_tx },
-    { "diun UpsertEvent, autocommit", 2000, false, run_upsert_autocommit },
-    { "diun TagExists (point read)", 40000, false, run_tag_exists },
-    { "diun GetUpdates :many (all rows)", 10, true, run_get_updates_many },
-    { "diun GetUpdates _each (all rows)", 10, true, run_get_updates_each },
-    { "kv Put (:exec, blob)", 10000, false, run_kv_put_run },
-    { "kv Get (:one, blob)", 40000, false, run_kv_get_run },
-    { "kv ScanFrom :many (all keys)", 40, true, run_kv_scan_many },
-    { "kv ScanFrom _each (all keys)", 40, true, run_kv_scan_each },
+    { "diun UpsertEvent, 5000 per tx", 20000, false, run_upsert_tx, UPSERTS_PER_TX },
+    { "diun UpsertEvent, autocommit", 2000, false, run_upsert_autocommit, 0 },
+    { "diun TagExists (point read)", 40000, false, run_tag_exists, 0 },
+    { "diun GetUpdates :many (all rows)", 20, true, run_get_updates_many, 0 },
+    { "diun GetUpdates _each (all rows)", 20, true, run_get_updates_each, 0 },
+    { "kv Put (:exec, blob)", 10000, false, run_kv_put_run, 0 },
+    { "kv Get (:one, blob)", 40000, false, run_kv_get_run, 0 },
+    { "kv ScanFrom :many (all keys)", 40, true, run_kv_scan_many, 0 },
+    { "kv ScanFrom _each (all keys)", 40, true, run_kv_scan_each, 0 },
 };
 const int bench_workload_count = (int)(sizeof bench_workloads / sizeof bench_workloads[0]);
