@@ -99,7 +99,7 @@ int keel_open(keel_db **db, const char *dsn, const keel_options *opt);
  * Closes the handle: calls already running on other threads finish first,
  * calls waiting for a connection return KEEL_CLOSED, then every connection
  * is closed. Afterwards every call on the handle returns KEEL_CLOSED (it
- * stays a small tombstone, ~300 bytes, until the process exits, so that
+ * stays a small tombstone, ~450 bytes (~1 KB for SQLite, whose writer connection struct stays too), until the process exits, so that
  * threads still holding the pointer are safe); closing twice and closing
  * NULL are harmless. A transaction handle is not closed this way (ignored).
  * Do not call it from inside keel_update/keel_view's fn on that handle.
