@@ -349,6 +349,13 @@ static char *emit_header(Arena *arena, const char *repo, PtrList *api)
     sb_puts(&b, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
     sb_printf(&b, "/* The migrations of every dialect, for keel_migrate(db, &%s_schema). */\n", repo);
     sb_printf(&b, "extern const keel_schema %s_schema;\n", repo);
+    sb_printf(&b,
+              "\n/* A query's statement as one dialect runs it, by the query's name (\"%s\"\n"
+              " * for \"-- name: %s\"); NULL when absent. For tools that run the same SQL\n"
+              " * by other means, such as benchmarks. */\n"
+              "const keel_query *%s_query_by_name(keel_dialect dialect, const char *name);\n",
+              api->n > 0 ? ((const ApiQuery *)api->items[0])->name : "Name",
+              api->n > 0 ? ((const ApiQuery *)api->items[0])->name : "Name", repo);
     sb_puts(&b,
             "\n/*\n"
             " * Every function returns a keel_code (KEEL_OK on success) and works on a\n"
@@ -616,12 +623,14 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
         sb_puts(b, "\n{\n    keel_stmt *st;\n    int rc;\n");
         sb_printf(b, "    %s row;\n", n->row);
         put_open_call(b, aq, n, repo);
+        sb_puts(b, "    keel_stmt_stream(st);\n");
         if (has_list(aq)) {
-            /* arrays are parsed, so they need memory: one row's worth at a time */
+            /* arrays are parsed, so they need memory: one row's worth at a
+             * time, in blocks the arena keeps from row to row */
             sb_printf(b,
                       "    keel_arena scratch = KEEL_ARENA_INIT;\n"
                       "    while ((rc = keel_stmt_step(st)) == KEEL_ROW) {\n"
-                      "        keel_arena_free(&scratch);\n"
+                      "        keel_arena_reset(&scratch);\n"
                       "        if ((rc = %s(st, &scratch, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)\n            break;\n"
                       "    }\n"
                       "    keel_arena_free(&scratch);\n"
@@ -707,11 +716,26 @@ static char *emit_impl(Arena *arena, const char *repo, DialectRepo repos[DIALECT
                           d == DIALECT_SQLITE ? "SQLITE" : "POSTGRES", repo, dialect_name((Dialect)d));
         sb_puts(&b, "    default:\n        return NULL;\n    }\n}\n");
     }
+    sb_printf(&b, "\nconst keel_query *%s_query_by_name(keel_dialect dialect, const char *name)\n{\n", repo);
+    if (api->n > 0) {
+        sb_puts(&b, "    const keel_query *table;\n    switch (dialect) {\n");
+        for (int d = 0; d < DIALECT_COUNT; d++)
+            if (repos[d].present)
+                sb_printf(&b, "    case KEEL_DIALECT_%s:\n        table = %s__%s_queries;\n        break;\n",
+                          d == DIALECT_SQLITE ? "SQLITE" : "POSTGRES", repo, dialect_name((Dialect)d));
+        sb_printf(&b, "    default:\n        return NULL;\n    }\n"
+                      "    for (int i = 0; name && i < %s__QUERY_COUNT; i++)\n"
+                      "        if (strcmp(table[i].name, name) == 0)\n            return &table[i];\n",
+                  up);
+    } else {
+        sb_puts(&b, "    (void)dialect;\n    (void)name;\n");
+    }
+    sb_puts(&b, "    return NULL;\n}\n");
     if (any_text)
         sb_printf(&b,
                   "\n/* A text column, copied into the arena, or borrowed when arena is NULL. */\n"
                   "static int %s__text(keel_stmt *st, int col, keel_arena *arena, const char **out)\n{\n"
-                  "    size_t len;\n    const char *s = keel_column_text(st, col, &len);\n"
+                  "    size_t len = 0;\n    const char *s = keel_column_text(st, col, arena ? &len : NULL);\n"
                   "    if (!s || !arena) {\n        *out = s;\n        return KEEL_OK;\n    }\n"
                   "    *out = keel_arena_strndup(arena, s, len);\n"
                   "    return *out ? KEEL_OK : KEEL_NOMEM;\n}\n",

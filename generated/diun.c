@@ -46,11 +46,30 @@ static const keel_query *diun__query(keel_db *db, int index)
     }
 }
 
+const keel_query *diun_query_by_name(keel_dialect dialect, const char *name)
+{
+    const keel_query *table;
+    switch (dialect) {
+    case KEEL_DIALECT_SQLITE:
+        table = diun__sqlite_queries;
+        break;
+    case KEEL_DIALECT_POSTGRES:
+        table = diun__postgres_queries;
+        break;
+    default:
+        return NULL;
+    }
+    for (int i = 0; name && i < DIUN__QUERY_COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
 /* A text column, copied into the arena, or borrowed when arena is NULL. */
 static int diun__text(keel_stmt *st, int col, keel_arena *arena, const char **out)
 {
-    size_t len;
-    const char *s = keel_column_text(st, col, &len);
+    size_t len = 0;
+    const char *s = keel_column_text(st, col, arena ? &len : NULL);
     if (!s || !arena) {
         *out = s;
         return KEEL_OK;
@@ -135,6 +154,7 @@ int diun_list_tags_each(keel_db *db,
     diun_list_tags_row row;
     if ((rc = diun__open_list_tags(db, &st)) != KEEL_OK)
         return rc;
+    keel_stmt_stream(st);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = diun__read_list_tags(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
@@ -396,6 +416,7 @@ int diun_get_updates_each(keel_db *db,
     diun_get_updates_row row;
     if ((rc = diun__open_get_updates(db, &st)) != KEEL_OK)
         return rc;
+    keel_stmt_stream(st);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = diun__read_get_updates(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;

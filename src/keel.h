@@ -155,7 +155,7 @@ int keel_open(keel_db **db, const char *dsn, const keel_options *opt);
  * Closes the handle: calls already running on other threads finish first,
  * calls waiting for a connection return KEEL_CLOSED, then every connection
  * is closed. Afterwards every call on the handle returns KEEL_CLOSED (it
- * stays a small tombstone, ~300 bytes, until the process exits, so that
+ * stays a small tombstone, ~450 bytes (~1 KB for SQLite, whose writer connection struct stays too), until the process exits, so that
  * threads still holding the pointer are safe); closing twice and closing
  * NULL are harmless. A transaction handle is not closed this way (ignored).
  * Do not call it from inside keel_update/keel_view's fn on that handle.
@@ -235,6 +235,12 @@ void *keel_arena_alloc(keel_arena *a, size_t size); /* max-aligned; NULL on OOM 
 char *keel_arena_strndup(keel_arena *a, const char *s, size_t n); /* adds NUL */
 void *keel_arena_memdup(keel_arena *a, const void *p, size_t n);
 void keel_arena_free(keel_arena *a); /* frees everything; the arena is reusable */
+/*
+ * Forgets every allocation but keeps the arena's largest block for reuse:
+ * a loop that resets the arena between calls allocates nothing once the
+ * block is big enough for one call's results. keel_arena_free still frees.
+ */
+void keel_arena_reset(keel_arena *a);
 
 /* ---------------------------------------------------------------------------
  * Nullable values in rows and parameters. NULL is never 0 or "":
@@ -335,15 +341,25 @@ int keel_migrate_with(keel_db *db, const keel_schema *schema, const keel_migrate
  * For generated code: prepared statements.
  *
  * A keel_query is a static description emitted by the generator; the
- * runtime prepares it once per connection and reuses it. Parameters are
- * 1-based, columns 0-based. Bind errors are remembered and reported by the
- * first keel_stmt_step. Text and blob pointers returned by keel_column_*
- * are borrowed: valid until the next step or keel_stmt_close. Bound text
- * and blobs are copied. Outside a transaction, an open statement holds the
- * handle's connection until keel_stmt_close, so close it promptly; the same
- * thread may open further statements meanwhile (a :many callback running
- * another query). Stepping after KEEL_DONE returns KEEL_DONE again and
- * does not re-run the statement.
+ * runtime prepares it once per connection and reuses it, together with
+ * keel's own state for it (bind arrays, result buffers), so that after its
+ * first use on a connection a call allocates nothing in keel. Parameters
+ * are 1-based, columns 0-based. Bind errors are remembered and reported by
+ * the first keel_stmt_step. Text and blob pointers returned by
+ * keel_column_* are borrowed: valid until the next step or keel_stmt_close.
+ *
+ * Bound text and blobs are borrowed too, not copied: the caller's memory
+ * must stay valid and unchanged from the keel_bind_* call until
+ * keel_stmt_close (the engine reads it while stepping). Generated code
+ * meets this by construction: each generated function binds its own
+ * arguments, steps and closes before it returns, so the caller's strings
+ * outlive every use. Lists are built into the statement's own buffer.
+ *
+ * Outside a transaction, an open statement holds the handle's connection
+ * until keel_stmt_close, so close it promptly; the same thread may open
+ * further statements meanwhile (a :many callback running another query).
+ * Stepping after KEEL_DONE returns KEEL_DONE again and does not re-run the
+ * statement.
  * ------------------------------------------------------------------------- */
 typedef struct keel_query {
     const char *name; /* query name, e.g. "GetUpdates"; used in messages */
@@ -370,6 +386,16 @@ void keel_bind_int64_list(keel_stmt *st, int i, const int64_t *items, size_t cou
 void keel_bind_double_list(keel_stmt *st, int i, const double *items, size_t count);
 void keel_bind_text_list(keel_stmt *st, int i, const char *const *items, size_t count);
 void keel_bind_bool_list(keel_stmt *st, int i, const bool *items, size_t count); /* keel_array.c */
+
+/*
+ * Asks for the rows one at a time instead of all at once; call it before
+ * the first step. PostgreSQL then holds one row in memory, not the whole
+ * result (libpq single-row mode); SQLite always steps row by row. If
+ * another statement needs the connection while the stream is open (a
+ * callback running a query), the stream's remaining rows are read into
+ * memory first, so nesting still works.
+ */
+void keel_stmt_stream(keel_stmt *st);
 
 /* KEEL_ROW, KEEL_DONE, or an error code. */
 int keel_stmt_step(keel_stmt *st);

@@ -2,9 +2,12 @@
  * keel_arena.c — a chunked bump allocator for result data.
  *
  * Rows of a :many result are many small strings freed all at once, which is
- * exactly what a bump allocator is good at. Requests larger than a quarter
- * of a chunk get a block of their own, so one big blob neither wastes the
- * rest of a chunk nor forces huge chunks.
+ * exactly what a bump allocator is good at. Chunks double in size (8 KiB up
+ * to 1 MiB), so a large result costs a handful of mallocs, not one per
+ * 8 KiB. Requests larger than a quarter of the current chunk get a block of
+ * their own, so one big blob neither wastes the rest of a chunk nor forces
+ * huge chunks. keel_arena_reset keeps the newest chunk, the largest, so a
+ * reused arena stops allocating once it has grown to fit.
  */
 #include "keel.h"
 
@@ -13,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CHUNK_SIZE = 8192, LARGE_SIZE = CHUNK_SIZE / 4 };
+enum { FIRST_CHUNK = 8192, MAX_CHUNK = 1024 * 1024 };
 
 struct keel_arena_block {
     keel_arena_block *next;
@@ -53,7 +56,10 @@ void *keel_arena_alloc(keel_arena *a, size_t size)
         head->used += size;
         return p;
     }
-    if (size > LARGE_SIZE) {
+    size_t chunk = FIRST_CHUNK;
+    if (head != NULL)
+        chunk = head->size >= MAX_CHUNK / 2 ? MAX_CHUNK : head->size * 2 < FIRST_CHUNK ? FIRST_CHUNK : head->size * 2;
+    if (size > chunk / 4) {
         keel_arena_block *b = new_block(size);
         if (b == NULL)
             return NULL;
@@ -67,7 +73,7 @@ void *keel_arena_alloc(keel_arena *a, size_t size)
         }
         return b->data;
     }
-    keel_arena_block *b = new_block(CHUNK_SIZE);
+    keel_arena_block *b = new_block(chunk);
     if (b == NULL)
         return NULL;
     b->next = head;
@@ -99,15 +105,28 @@ char *keel_arena_strndup(keel_arena *a, const char *s, size_t n)
     return copy;
 }
 
-void keel_arena_free(keel_arena *a)
+static void free_blocks(keel_arena_block *b)
 {
-    if (a == NULL)
-        return;
-    keel_arena_block *b = a->head;
     while (b != NULL) {
         keel_arena_block *next = b->next;
         free(b);
         b = next;
     }
+}
+
+void keel_arena_free(keel_arena *a)
+{
+    if (a == NULL)
+        return;
+    free_blocks(a->head);
     a->head = NULL;
+}
+
+void keel_arena_reset(keel_arena *a)
+{
+    if (a == NULL || a->head == NULL)
+        return;
+    free_blocks(a->head->next);
+    a->head->next = NULL;
+    a->head->used = 0;
 }

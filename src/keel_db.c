@@ -113,17 +113,26 @@ static keel_conn *conn_new(keel_db *root)
     return c;
 }
 
+static void conn_close_engine(keel_conn *c)
+{
+    keel_cache_clear(&c->cache);
+    free(c->cache.slots);
+    c->cache = (keel_stmt_cache){ 0 };
+    if (c->sqlite != NULL)
+        sqlite3_close_v2(c->sqlite);
+    c->sqlite = NULL;
+    if (c->pg != NULL)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    PQfreeCancel(c->cancel);
+    c->cancel = NULL;
+}
+
 static void conn_free(keel_conn *c)
 {
     if (c == NULL)
         return;
-    keel_cache_clear(&c->cache);
-    free(c->cache.slots);
-    if (c->sqlite != NULL)
-        sqlite3_close_v2(c->sqlite);
-    if (c->pg != NULL)
-        PQfinish(c->pg);
-    PQfreeCancel(c->cancel);
+    conn_close_engine(c);
     free(c);
 }
 
@@ -331,7 +340,7 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
         if (rc == KEEL_OK && pg)
             db->idle[db->n_idle++] = c;
         else if (rc == KEEL_OK)
-            db->writer = c;
+            db->writer = db->fast_writer = c;
         if (rc == KEEL_OK)
             rc = keel_replicas_init(db, opt);
     }
@@ -343,6 +352,8 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
     }
     return rc;
 }
+
+static bool writer_wait(keel_db *db, uint64_t me);
 
 void keel_close(keel_db *db)
 {
@@ -360,6 +371,8 @@ void keel_close(keel_db *db)
     pthread_cond_broadcast(&db->reader_free);
     while (db->users > 0)
         pthread_cond_wait(&db->state_idle, &db->state_lock);
+    if (db->writer != NULL)
+        writer_wait(db, KEEL_OWNER_CLOSED); /* its holders finish; nobody takes it again */
     keel_conn **conns = db->conns;
     int n = db->n_conns;
     db->conns = NULL;
@@ -376,8 +389,12 @@ void keel_close(keel_db *db)
     db->n_replica_conns = 0;
     pthread_mutex_unlock(&db->state_lock);
 
-    for (int i = 0; i < n; i++)
-        conn_free(conns[i]);
+    for (int i = 0; i < n; i++) {
+        if (conns[i] == db->fast_writer)
+            conn_close_engine(conns[i]); /* its struct stays: see fast_writer */
+        else
+            conn_free(conns[i]);
+    }
     free(conns);
     /* The struct stays as a tombstone: see the top of this file. */
 }
@@ -404,6 +421,7 @@ static int pg_revive(keel_db *root, keel_conn *c, const char *ctx)
     unsigned epoch = server_epoch(root, c);
     if (PQstatus(c->pg) == CONNECTION_OK && c->epoch == epoch)
         return KEEL_OK;
+    c->pg_streaming = NULL;
     keel_cache_clear(&c->cache); /* prepared statements died with the session */
     c->epoch = epoch;
     PQreset(c->pg);
@@ -523,6 +541,88 @@ static int take_replica_locked(keel_db *db, const char *ctx, keel_conn **out)
     }
 }
 
+/*
+ * The writer's lock-free side, used while it is free. Taking it: one
+ * compare-and-swap of its owner word from 0 to this thread. Giving it back:
+ * one exchange to 0; only if the old word had KEEL_OWNER_WAITERS does the
+ * giver take state_lock to wake writer_free. A waiter sets that bit (under
+ * state_lock) before it sleeps, so either the giver sees the bit or the
+ * waiter's compare-and-swap sees the writer free. keel_close takes the
+ * writer for good by swapping in KEEL_OWNER_CLOSED.
+ */
+static _Thread_local int thread_tx_depth; /* inside keel_update/keel_view's fn on this thread */
+
+static keel_conn *writer_fast(keel_db *db)
+{
+    keel_conn *w = db->fast_writer;
+    if (thread_tx_depth > 0) /* inside a transaction: the slow path's misuse checks apply */
+        return NULL;
+    uint64_t me = keel_thread_id();
+    uint64_t owner = atomic_load_explicit(&w->owner, memory_order_relaxed);
+    if ((owner & ~KEEL_OWNER_WAITERS) == me) { /* nested: only the owner touches depth */
+        if (w->tx.tx_active)
+            return NULL;
+        w->depth++;
+        return w;
+    }
+    uint64_t expected = 0;
+    if (owner == 0 && atomic_compare_exchange_strong_explicit(&w->owner, &expected, me, memory_order_acquire,
+                                                              memory_order_relaxed)) {
+        w->depth = 1;
+        /* A keel_interrupt that raced with the last holder's give-back was for that call, not this one. */
+        atomic_store_explicit(&w->interrupted, false, memory_order_relaxed);
+        return w;
+    }
+    return NULL;
+}
+
+static void writer_give_back(keel_db *db, keel_conn *w)
+{
+    if (--w->depth > 0)
+        return;
+    atomic_store_explicit(&w->interrupted, false, memory_order_relaxed); /* the call it stopped is over */
+    uint64_t old = atomic_exchange_explicit(&w->owner, 0, memory_order_acq_rel);
+    if (old & KEEL_OWNER_WAITERS) {
+        pthread_mutex_lock(&db->state_lock);
+        pthread_cond_broadcast(&db->writer_free);
+        pthread_mutex_unlock(&db->state_lock);
+    }
+}
+
+/*
+ * Under state_lock: takes the writer for `me` (or, with me ==
+ * KEEL_OWNER_CLOSED, for good), sleeping on writer_free while it is held.
+ * Returns false when the handle closed meanwhile (never for the closer).
+ */
+static bool writer_wait(keel_db *db, uint64_t me)
+{
+    keel_conn *w = db->writer;
+    for (;;) {
+        if (db->closed && me != KEEL_OWNER_CLOSED)
+            return false;
+        uint64_t owner = atomic_load(&w->owner);
+        if (owner == 0) {
+            if (atomic_compare_exchange_strong(&w->owner, &owner, me))
+                return true;
+            continue;
+        }
+        if (!(owner & KEEL_OWNER_WAITERS) && !atomic_compare_exchange_strong(&w->owner, &owner, owner | KEEL_OWNER_WAITERS))
+            continue; /* it changed: look again */
+        pthread_cond_wait(&db->writer_free, &db->state_lock);
+    }
+}
+
+bool keel_write_hint_has(keel_db *db, const keel_query *q)
+{
+    size_t i = ((uintptr_t)q >> 4) % KEEL_WRITE_HINTS;
+    return atomic_load_explicit(&db->write_hint[i], memory_order_relaxed) == q;
+}
+
+void keel_write_hint_add(keel_db *db, const keel_query *q)
+{
+    atomic_store_explicit(&db->write_hint[((uintptr_t)q >> 4) % KEEL_WRITE_HINTS], q, memory_order_relaxed);
+}
+
 int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
 {
     *out = NULL;
@@ -533,6 +633,13 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             return keel_err_set(db, KEEL_CLOSED, "%s: transaction handle used after its transaction ended", ctx);
         *out = db->conn;
         return KEEL_OK;
+    }
+    if (db->fast_writer != NULL && (kind == KEEL_ACQUIRE_WRITE || db->single)) {
+        keel_conn *w = writer_fast(db); /* a closed handle's writer is never free: slow path */
+        if (w != NULL) {
+            *out = w;
+            return KEEL_OK;
+        }
     }
 
     uint64_t me = keel_thread_id();
@@ -551,7 +658,7 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
     keel_conn *c = NULL;
     for (int i = 0; i < db->n_conns; i++) {
         keel_conn *mine = db->conns[i];
-        if (atomic_load(&mine->owner) != me)
+        if ((atomic_load(&mine->owner) & ~KEEL_OWNER_WAITERS) != me)
             continue;
         if (mine->tx.tx_active) {
             leave_locked(db);
@@ -569,6 +676,8 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
     }
     if (c != NULL) {
         c->depth++;
+        if (c == db->writer)
+            leave_locked(db); /* the writer's holders are known by its owner word */
         pthread_mutex_unlock(&db->state_lock);
         *out = c;
         return KEEL_OK;
@@ -602,12 +711,12 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             break;
         }
         if (want_writer) {
-            if (atomic_load(&db->writer->owner) == 0) {
+            if (writer_wait(db, me)) {
                 c = db->writer;
-                break;
-            }
-            pthread_cond_wait(&db->writer_free, &db->state_lock);
-            continue;
+                atomic_store(&c->interrupted, false); /* as in writer_fast */
+            } else
+                rc = KEEL_CLOSED;
+            break;
         }
         if (db->n_idle > 0) {
             c = db->idle[--db->n_idle];
@@ -645,7 +754,10 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             return keel_err_set(db, KEEL_CLOSED, "%s: the handle is closed", ctx);
         return rc;
     }
-    atomic_store(&c->owner, me);
+    if (c == db->writer) /* owner set by writer_wait; its holders are known by it */
+        leave_locked(db);
+    else
+        atomic_store(&c->owner, me);
     c->depth = 1;
     pthread_mutex_unlock(&db->state_lock);
 
@@ -661,6 +773,10 @@ void keel_conn_release(keel_db *db, keel_conn *c)
 {
     if (db == NULL || c == NULL || db->is_tx)
         return;
+    if (c == db->fast_writer) {
+        writer_give_back(db, c);
+        return;
+    }
     pthread_mutex_lock(&db->state_lock);
     put_back(db, c);
     leave_locked(db);
@@ -679,6 +795,7 @@ int keel_conn_exec(keel_db *db, keel_conn *c, const char *ctx, const char *sql)
         sqlite3_free(err);
         return code;
     }
+    keel_pg_settle(c);
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int code = KEEL_OK;
@@ -773,6 +890,8 @@ int keel_ping(keel_db *db)
  * ------------------------------------------------------------------------- */
 static int commit(keel_db *db, keel_conn *c, const char *what)
 {
+    if (c->pg != NULL)
+        keel_pg_settle(c); /* a stream fn left open */
     if (c->tx.tx_failed) {
         /*
          * fn ignored a failed statement. PostgreSQL would silently turn this
@@ -858,7 +977,9 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
         c->tx.tx_active = true;
         c->tx.tx_read_only = read_only;
         c->tx.tx_failed = false;
+        thread_tx_depth++;
         rc = fn(&c->tx, ctx);
+        thread_tx_depth--;
         c->tx.tx_active = false;
         c->tx_timeout_ms = -1; /* SET LOCAL ends with the transaction too */
         if (rc == KEEL_OK) {
@@ -867,6 +988,7 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
             if (!sqlite3_get_autocommit(c->sqlite))
                 sqlite3_exec(c->sqlite, "ROLLBACK", NULL, NULL, NULL);
         } else {
+            keel_pg_settle(c);
             PQclear(PQexec(c->pg, "ROLLBACK"));
         }
     }

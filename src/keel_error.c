@@ -43,13 +43,12 @@ const char *keel_code_name(int code)
  * atomically in portable C; a counter-issued id can.
  * ------------------------------------------------------------------------- */
 static _Atomic uint64_t next_thread_id = 1;
-static _Thread_local uint64_t this_thread_id;
+_Thread_local uint64_t keel_this_thread_id;
 
-uint64_t keel_thread_id(void)
+uint64_t keel_new_thread_id(void)
 {
-    if (this_thread_id == 0)
-        this_thread_id = atomic_fetch_add(&next_thread_id, 1);
-    return this_thread_id;
+    keel_this_thread_id = atomic_fetch_add(&next_thread_id, 1);
+    return keel_this_thread_id;
 }
 
 static _Atomic uint64_t next_err_id = 1;

@@ -27,13 +27,20 @@
 
 typedef struct keel_conn keel_conn;
 
-/* One cached prepared statement of a connection, found by its keel_query. */
+/*
+ * One cached prepared statement of a connection, found by its keel_query.
+ * `stmt` is the keel_stmt that every use of the query on this connection
+ * gets back (bind arrays, result buffers, parameter and column types), so
+ * a call allocates nothing once the query has run on the connection; a
+ * second use while the first is still open (a callback running the same
+ * query) gets a private keel_stmt instead.
+ */
 typedef struct keel_cached_stmt {
     const keel_query *query; /* NULL: empty slot */
     const char *sql;         /* also compared, in case a query struct is reused */
     sqlite3_stmt *sqlite;    /* SQLite: the prepared statement */
     unsigned pg_id;          /* PostgreSQL: server-side name is "keel_<pg_id>" */
-    bool busy;               /* SQLite: a keel_stmt is using it right now */
+    keel_stmt *stmt;         /* the reusable keel_stmt; NULL until first opened */
 } keel_cached_stmt;
 
 /*
@@ -55,6 +62,8 @@ typedef struct keel_stmt_cache {
     size_t capacity;
     size_t count;
 } keel_stmt_cache;
+
+enum { KEEL_WRITE_HINTS = 16 };
 
 struct keel_db {
     keel_dialect dialect;
@@ -113,7 +122,23 @@ struct keel_db {
      * per pooled connection.
      */
     _Atomic unsigned primary_epoch;
+
+    /*
+     * SQLite's writer is taken without state_lock (keel_conn_acquire): a
+     * compare-and-swap of its owner word, given back with one exchange.
+     * fast_writer is set once at open and its keel_conn outlives the
+     * handle (it stays with the tombstone), so a racing keel_close never
+     * frees what a fast acquire touches.
+     */
+    keel_conn *fast_writer;
+    /* Queries a SQLite reader found to be writes: they go to the writer
+     * directly (lossy, lock-free; a miss only costs the reader's check). */
+    const keel_query *_Atomic write_hint[KEEL_WRITE_HINTS];
 };
+
+/* The writer's owner word: someone waits on writer_free / closed for good. */
+#define KEEL_OWNER_WAITERS ((uint64_t)1 << 63)
+#define KEEL_OWNER_CLOSED ((uint64_t)1 << 62)
 
 struct keel_conn {
     keel_db *root;
@@ -124,7 +149,8 @@ struct keel_conn {
      * so that using the root handle inside keel_update's fn is reported
      * instead of hanging.
      */
-    _Atomic uint64_t owner; /* keel_thread_id() of the holder, 0 when free */
+    _Atomic uint64_t owner; /* keel_thread_id() of the holder, 0 when free; the writer's also
+                               carries KEEL_OWNER_WAITERS, or is KEEL_OWNER_CLOSED */
     int depth;
     bool reader; /* SQLite: a query_only reader connection */
     int replica; /* PostgreSQL: index into root->replicas, -1 for the primary */
@@ -140,13 +166,22 @@ struct keel_conn {
     PGconn *pg;
     keel_stmt_cache cache;
     unsigned pg_next_id;
+    /* PostgreSQL: the statement whose rows are being streamed (single-row
+     * mode), which owns the connection's input until keel_pg_settle. */
+    keel_stmt *pg_streaming;
 
     keel_db tx; /* the transaction handle lent to keel_update/keel_view's fn */
 };
 
 /* ---- errors (keel_error.c) ---- */
 enum { KEEL_ENGINE_MSG_MAX = 768 }; /* room for an engine message inside ours */
-uint64_t keel_thread_id(void);
+/* keel_thread_id(): this thread's id, issued on first use (inline: it is on every call's path). */
+extern _Thread_local uint64_t keel_this_thread_id;
+uint64_t keel_new_thread_id(void);
+static inline uint64_t keel_thread_id(void)
+{
+    return keel_this_thread_id != 0 ? keel_this_thread_id : keel_new_thread_id();
+}
 uint64_t keel_new_err_id(void);
 /* Records the message for db on this thread and returns code. */
 int keel_err_set(const keel_db *db, int code, const char *fmt, ...)
@@ -168,6 +203,9 @@ void keel_pg_message(const PGresult *res, const PGconn *conn, char *buf, size_t 
 enum { KEEL_ACQUIRE_READ = 0, KEEL_ACQUIRE_WRITE = 1, KEEL_ACQUIRE_REPLICA = 2 };
 int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out);
 void keel_conn_release(keel_db *db, keel_conn *conn);
+/* Whether q is known to write (keel_stmt_open then asks for the writer). */
+bool keel_write_hint_has(keel_db *db, const keel_query *q);
+void keel_write_hint_add(keel_db *db, const keel_query *q);
 /* Runs SQL without results on an acquired connection; maps and records errors. */
 int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);
 
@@ -191,11 +229,115 @@ void keel_replica_learn_write(keel_db *db, const keel_query *q);
  */
 void keel_server_lost(keel_db *db, int index);
 
+/* ---- value conversions (keel_values.c) ---- */
+/* Decimal text of v in buf (room for 21 bytes); returns its length. */
+size_t keel_format_int64(char *buf, int64_t v);
+/* strtoll(s, NULL, 10), faster for the plain digits PostgreSQL prints. */
+int64_t keel_parse_int64(const char *s);
+uint64_t keel_get_be(const char *p, int n); /* n-byte big-endian unsigned */
+void keel_put_be(char *p, uint64_t v, int n);
+
+/* The PostgreSQL types keel reads and writes in binary format. */
+typedef enum keel_pg_kind {
+    KEEL_PG_OTHER = 0, /* anything else: the statement's results stay text */
+    KEEL_PG_BOOL,
+    KEEL_PG_INT2,
+    KEEL_PG_INT4,
+    KEEL_PG_INT8,
+    KEEL_PG_OID,
+    KEEL_PG_FLOAT8,
+    KEEL_PG_BYTEA,
+    KEEL_PG_TEXT, /* text, varchar, bpchar, name, json: their binary form is their text */
+    KEEL_PG_UUID
+} keel_pg_kind;
+keel_pg_kind keel_pg_kind_of(unsigned oid);
+int64_t keel_pg_binary_int(keel_pg_kind kind, const char *v); /* bool and integer kinds */
+double keel_pg_binary_float(const char *v);                    /* float8 */
+/* The text PostgreSQL would have sent for a binary bool/integer/float8/uuid
+ * value; buf needs 40 bytes. Returns the length. */
+size_t keel_pg_binary_to_text(keel_pg_kind kind, const char *v, char *buf, size_t size);
+
+/* Growable text, for list parameters; `failed` after an allocation failure. */
+typedef struct keel_buf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+} keel_buf;
+void keel_buf_put(keel_buf *b, const char *s, size_t n);
+void keel_buf_putc(keel_buf *b, char c);
+/* A list as a JSON array (SQLite) or an array literal (PostgreSQL). */
+void keel_list_int64(keel_buf *b, const int64_t *items, size_t count, bool json);
+bool keel_list_double(keel_buf *b, const double *items, size_t count, bool json, size_t *bad); /* false: items[*bad] not finite */
+void keel_list_text(keel_buf *b, const char *const *items, size_t count, bool json);
+
+/* ---- statements (keel_stmt.c, keel_columns.c) ---- */
+typedef struct keel_pg_param {
+    unsigned type;    /* the server's type for $i (from describe) */
+    keel_pg_kind kind;
+    char number[32];  /* int64, double and bool values live here */
+} keel_pg_param;
+
+typedef struct keel_pg_column {
+    keel_pg_kind kind;
+    char text[40];            /* binary bool/number/uuid rendered as text, on request */
+    unsigned char *unescaped; /* the current row's bytea decoded from text (PQfreemem) */
+    char *hex;                /* the current row's binary bytea rendered as text (free) */
+} keel_pg_column;
+
+struct keel_stmt {
+    keel_db *db; /* the handle this use was opened on: root (holds the connection) or tx */
+    keel_conn *conn;
+    const keel_query *query;
+    bool cached; /* owned by the connection's cache entry, reused by the next open */
+    bool in_use;
+    int bind_error;
+    char bind_message[256];
+    bool done; /* both engines: stepping past the end stays DONE */
+    int n_params;
+    /* Tracing (only while the root handle has a trace hook): from open to close. */
+    int64_t started_ns;
+    int64_t rows;
+    int first_error;
+    keel_buf *lists; /* per parameter, lazily: the text of a bound list */
+
+    /* SQLite */
+    sqlite3_stmt *sqlite; /* the cache entry's, or private (see sqlite_open_stmt) */
+    uint64_t bound;       /* parameters bound in this use (the first 64) */
+    uint64_t all_bound;   /* `bound` when every one of the first 64 is */
+    bool stepped;         /* SQLite: stepped once this use (parameters settled, deadline set) */
+
+    /* PostgreSQL */
+    char pg_name[32];
+    keel_pg_param *params;
+    const char **values;
+    int *lengths;
+    int *formats;
+    int n_cols;
+    keel_pg_column *cols;
+    bool binary_results;
+    bool stream;      /* keel_stmt_stream was called for this use */
+    bool stream_open; /* results still to be read from the connection or the queue */
+    PGresult *result; /* the current batch: the whole result, or one row */
+    int row;
+    int n_rows;
+    bool executed;
+    PGresult **queue; /* a settled stream's remaining results, in order */
+    int queue_len, queue_pos, queue_cap;
+};
+
+extern const char keel_empty_bytes[1]; /* an empty blob/text that is not NULL */
+
 /* ---- statement cache (keel_stmt.c) ---- */
 keel_cached_stmt *keel_cache_find(keel_stmt_cache *c, const keel_query *q);
 keel_cached_stmt *keel_cache_insert(keel_stmt_cache *c, const keel_query *q);
-/* Finalizes SQLite statements and forgets PostgreSQL names. */
+/* Finalizes SQLite statements, forgets PostgreSQL names, frees the keel_stmts. */
 void keel_cache_clear(keel_stmt_cache *c);
+/*
+ * PostgreSQL: before anything else is sent on c, the statement streaming
+ * on it (if any) reads its remaining rows into memory, so the connection
+ * is free and the stream still yields every row. No-op otherwise.
+ */
+void keel_pg_settle(keel_conn *c);
 
 /*
  * The engine a DSN selects, as keel_open decides it: postgres:// and

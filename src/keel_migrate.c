@@ -842,6 +842,8 @@ int keel_migrate_with(keel_db *db, const keel_schema *schema, const keel_migrate
     if (rc != KEEL_OK)
         return rc;
     rc = keel_conn_acquire(db, "keel_migrate", KEEL_ACQUIRE_WRITE, &m.conn);
+    if (rc == KEEL_OK && m.conn->pg != NULL)
+        keel_pg_settle(m.conn); /* called from a callback streaming on this connection */
     if (rc != KEEL_OK)
         return rc;
     rc = m.conn->sqlite != NULL ? sqlite_migrate(&m) : pg_migrate(&m);

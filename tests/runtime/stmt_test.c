@@ -201,21 +201,29 @@ static void non_ascii_utf8_round_trips(keel_db *db)
     keel_stmt_close(st);
 }
 
-static void bound_text_is_copied_so_the_caller_may_reuse_its_buffer(keel_db *db)
+static void bound_text_is_borrowed_until_close_then_the_buffer_is_free(keel_db *db)
 {
+    /* keel.h: bound text is read by the steps and must live until keel_stmt_close. */
     char buf[16] = "first";
     keel_stmt *st;
     REQUIRE_OK(keel_stmt_open(db, pick(db, &insert_text), &st));
     keel_bind_text(st, 1, buf);
-    memcpy(buf, "XXXXX", 5);
+    CHECK_CODE(keel_stmt_step(st), KEEL_DONE);
+    keel_stmt_close(st);
+    memcpy(buf, "XXXXX", 5); /* after close the buffer is the caller's again */
+
+    /* The cached statement's next use does not see the old buffer: unbound is NULL. */
+    REQUIRE_OK(keel_stmt_open(db, pick(db, &insert_text), &st));
     CHECK_CODE(keel_stmt_step(st), KEEL_DONE);
     keel_stmt_close(st);
 
-    REQUIRE_OK(keel_stmt_open(db, pick(db, &select_text_by_id), &st));
-    keel_bind_int64(st, 1, 1);
-    REQUIRE_CODE(keel_stmt_step(st), KEEL_ROW);
-    CHECK_STR_EQ(keel_column_text(st, 0, NULL), "first");
-    keel_stmt_close(st);
+    for (int64_t id = 1; id <= 2; id++) {
+        REQUIRE_OK(keel_stmt_open(db, pick(db, &select_text_by_id), &st));
+        keel_bind_int64(st, 1, id);
+        REQUIRE_CODE(keel_stmt_step(st), KEEL_ROW);
+        CHECK_STR_EQ(keel_column_text(st, 0, NULL), id == 1 ? "first" : NULL);
+        keel_stmt_close(st);
+    }
 }
 
 static void changes_counts_the_rows_a_statement_touched(keel_db *db)
@@ -342,7 +350,7 @@ static const keel_test_case cases[] = {
     KEEL_TEST(bools_round_trip),
     KEEL_TEST(blobs_round_trip_including_empty_and_nul_bytes),
     KEEL_TEST(non_ascii_utf8_round_trips),
-    KEEL_TEST(bound_text_is_copied_so_the_caller_may_reuse_its_buffer),
+    KEEL_TEST(bound_text_is_borrowed_until_close_then_the_buffer_is_free),
     KEEL_TEST(changes_counts_the_rows_a_statement_touched),
     KEEL_TEST(last_id_is_the_new_rows_id),
     KEEL_TEST(stepping_past_done_does_not_run_the_statement_again),

@@ -33,6 +33,22 @@ static const keel_query *repo__query(keel_db *db, int index)
     }
 }
 
+const keel_query *repo_query_by_name(keel_dialect dialect, const char *name)
+{
+    const keel_query *table;
+    switch (dialect) {
+    case KEEL_DIALECT_SQLITE:
+        table = repo__sqlite_queries;
+        break;
+    default:
+        return NULL;
+    }
+    for (int i = 0; name && i < REPO__QUERY_COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
 int repo_list_tags(keel_db *db)
 {
     keel_stmt *st;

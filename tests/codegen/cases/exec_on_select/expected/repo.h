@@ -13,6 +13,11 @@ extern "C" {
 /* The migrations of every dialect, for keel_migrate(db, &repo_schema). */
 extern const keel_schema repo_schema;
 
+/* A query's statement as one dialect runs it, by the query's name ("ListTags"
+ * for "-- name: ListTags"); NULL when absent. For tools that run the same SQL
+ * by other means, such as benchmarks. */
+const keel_query *repo_query_by_name(keel_dialect dialect, const char *name);
+
 /*
  * Every function returns a keel_code (KEEL_OK on success) and works on a
  * keel_db or on the transaction handle keel_update/keel_view pass to their

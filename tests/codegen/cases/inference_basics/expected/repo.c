@@ -51,11 +51,30 @@ static const keel_query *repo__query(keel_db *db, int index)
     }
 }
 
+const keel_query *repo_query_by_name(keel_dialect dialect, const char *name)
+{
+    const keel_query *table;
+    switch (dialect) {
+    case KEEL_DIALECT_SQLITE:
+        table = repo__sqlite_queries;
+        break;
+    case KEEL_DIALECT_POSTGRES:
+        table = repo__postgres_queries;
+        break;
+    default:
+        return NULL;
+    }
+    for (int i = 0; name && i < REPO__QUERY_COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
 /* A text column, copied into the arena, or borrowed when arena is NULL. */
 static int repo__text(keel_stmt *st, int col, keel_arena *arena, const char **out)
 {
-    size_t len;
-    const char *s = keel_column_text(st, col, &len);
+    size_t len = 0;
+    const char *s = keel_column_text(st, col, arena ? &len : NULL);
     if (!s || !arena) {
         *out = s;
         return KEEL_OK;
@@ -173,6 +192,7 @@ int repo_authors_with_books_each(keel_db *db, const repo_authors_with_books_para
     repo_authors_with_books_row row;
     if ((rc = repo__open_authors_with_books(db, params, &st)) != KEEL_OK)
         return rc;
+    keel_stmt_stream(st);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = repo__read_authors_with_books(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
@@ -335,6 +355,7 @@ int repo_books_by_ids_each(keel_db *db, const repo_books_by_ids_params *params,
     repo_books_by_ids_row row;
     if ((rc = repo__open_books_by_ids(db, params, &st)) != KEEL_OK)
         return rc;
+    keel_stmt_stream(st);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = repo__read_books_by_ids(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
@@ -454,6 +475,7 @@ int repo_books_by_titles_each(keel_db *db, const repo_books_by_titles_params *pa
     repo_books_by_titles_row row;
     if ((rc = repo__open_books_by_titles(db, params, &st)) != KEEL_OK)
         return rc;
+    keel_stmt_stream(st);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = repo__read_books_by_titles(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
@@ -660,6 +682,7 @@ int repo_authors_and_their_books_each(keel_db *db,
     repo_authors_and_their_books_row row;
     if ((rc = repo__open_authors_and_their_books(db, &st)) != KEEL_OK)
         return rc;
+    keel_stmt_stream(st);
     while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
         if ((rc = repo__read_authors_and_their_books(st, NULL, &row)) != KEEL_OK || (rc = fn(&row, ctx)) != 0)
             break;
