@@ -791,7 +791,8 @@ void keel_bind_bool_list(keel_stmt *st, int i, const bool *items, size_t count)
     for (size_t k = 0; k < count; k++) {
         if (k)
             keel_buf_putc(b, ',');
-        keel_buf_putc(b, json ? (items[k] ? '1' : '0') : (items[k] ? 't' : 'f'));
+        static const char spelling[2][2] = { { 'f', 't' }, { '0', '1' } };
+        keel_buf_putc(b, spelling[json][items[k] ? 1 : 0]);
     }
     keel_buf_putc(b, json ? ']' : '}');
     bind_list(st, i, b);
