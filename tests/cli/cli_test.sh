@@ -616,6 +616,22 @@ run 0 "$keel" verify
 empty stdout
 empty stderr
 
+# ---- the README's tour of the command line, as written
+
+what="the README's command line examples"
+awk '/^## Command line$/ { inside = 1; next }
+     inside && /^```sh$/ { block = 1; next }
+     block && /^```$/ { exit }
+     block { print }' "$src/README.md" >"$work/readme-tour.sh"
+check "README.md has the block" grep -q '^keel init myapp' "$work/readme-tour.sh"
+mkdir -p "$work/tour" "$work/tour-bin"
+ln -sf "$keel" "$work/tour-bin/keel"
+(cd "$work/tour" && PATH="$work/tour-bin:$PATH" bash -e -o pipefail "$work/readme-tour.sh") >"$work/tour.log" 2>&1
+tour_status=$?
+check "every line exits 0: $(tail -3 "$work/tour.log")" [ $tour_status -eq 0 ]
+check "migrate made the database" [ -f "$work/tour/myapp/app.db" ]
+check "the last line wrote the files" [ -f "$work/tour/myapp/generated/myapp_sqlite.c" ]
+
 check "no temporary folder left behind" [ -z "$(ls "$TMPDIR")" ]
 [ $fail -eq 0 ] && echo "cli: all checks passed"
 exit $fail
