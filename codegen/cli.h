@@ -29,4 +29,12 @@ int cli_migrate(const CliRepo *repo, int argc, char **argv); /* keel migrate --d
 int cli_status(const CliRepo *repo, int argc, char **argv);  /* keel status --dsn DSN */
 int cli_drift(const CliRepo *repo, int argc, char **argv);   /* keel drift --dsn DSN */
 
+/* What `keel VERB --help` says about each verb and its own options, between
+ * its summary and the repository options (main.c prints it: main.c answers
+ * --help before a verb runs). */
+extern const char cli_vet_help[];
+extern const char cli_migrate_help[];
+extern const char cli_status_help[];
+extern const char cli_drift_help[];
+
 #endif

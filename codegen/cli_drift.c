@@ -18,12 +18,14 @@
 #include "cli_schema.h"
 #include "cli_util.h"
 
-static const char DRIFT_USAGE[] =
-    "usage: keel drift --dsn DSN\n"
-    "  Compares the database's tables, columns (type, NOT NULL, default), indexes,\n"
-    "  foreign keys and views with what the repository's migrations produce on a scratch database\n"
-    "  (SQLite: in memory; PostgreSQL: created and dropped on the same server). Prints\n"
-    "  one line per difference; exit status 1 when there is any.\n";
+const char cli_drift_help[] =
+    "Compares the database's tables, columns (type, NOT NULL, default), indexes,\n"
+    "foreign keys and views with what the repository's migrations produce on a\n"
+    "scratch database (SQLite: in memory; PostgreSQL: created and dropped on the same\n"
+    "server, which needs CREATEDB). Prints one line per difference; exit status 1\n"
+    "when there is any.\n"
+    "  --dsn DSN           the database: a SQLite file (it must exist), or a\n"
+    "                      PostgreSQL URL or key=value string (required)\n";
 
 /* -------------------------------------------------------------- compare */
 
@@ -302,10 +304,9 @@ static void scratch_close(Arena *arena, Scratch *s)
 int cli_drift(const CliRepo *repo, int argc, char **argv)
 {
     const char *dsn = NULL;
-    const CliFlag flags[] = {{"--dsn", &dsn}};
-    bool help;
-    int status = cli_parse_flags(argc, argv, flags, 1, &help, DRIFT_USAGE);
-    if (status != 0 || help)
+    const CliFlag flags[] = {{"--dsn", &dsn, CLI_DSN_REQUIRED}};
+    int status = cli_parse_flags(argc, argv, flags, 1);
+    if (status != 0)
         return status;
     keel_db *db = cli_open("drift", dsn, true);
     if (!db)

@@ -12,17 +12,21 @@
 
 #include "cli_util.h"
 
-static const char MIGRATE_USAGE[] =
-    "usage: keel migrate --dsn DSN [--baseline VERSION]\n"
-    "  Applies the repository's migrations for the DSN's engine (schema/sqlite or\n"
-    "  schema/postgres), one line per migration applied. --baseline VERSION records\n"
-    "  1..VERSION as applied without running them (adopting a database made by hand).\n";
+const char cli_migrate_help[] =
+    "Applies the repository's migrations for DSN's engine (schema/sqlite or\n"
+    "schema/postgres, with schema/common) that its database has not applied yet, with\n"
+    "the runtime's checksums, locks and adoption: one line per migration applied.\n"
+    "  --dsn DSN           a SQLite file (created when missing), or a PostgreSQL URL\n"
+    "                      or key=value string (required)\n"
+    "  --baseline VERSION  record migrations 1..VERSION as applied without running\n"
+    "                      them (adopting a database made by hand)\n";
 
-static const char STATUS_USAGE[] =
-    "usage: keel status --dsn DSN\n"
-    "  Lists each migration as applied, pending, changed (edited after it was applied)\n"
-    "  or missing (applied, but no longer a file). Exit status 1 when any is changed or\n"
-    "  missing, or a pending one is older than an applied one.\n";
+const char cli_status_help[] =
+    "Lists each migration as applied, pending, changed (edited after it was applied)\n"
+    "or missing (applied, but no longer a file). Exit status 1 when any is changed or\n"
+    "missing, or a pending one is older than an applied one.\n"
+    "  --dsn DSN           the database: a SQLite file (it must exist), or a\n"
+    "                      PostgreSQL URL or key=value string (required)\n";
 
 static void print_applied(void *ctx, int64_t version, const char *name, int64_t duration_ms)
 {
@@ -36,10 +40,9 @@ static void print_applied(void *ctx, int64_t version, const char *name, int64_t 
 int cli_migrate(const CliRepo *repo, int argc, char **argv)
 {
     const char *dsn = NULL, *baseline = NULL;
-    const CliFlag flags[] = {{"--dsn", &dsn}, {"--baseline", &baseline}};
-    bool help;
-    int status = cli_parse_flags(argc, argv, flags, 2, &help, MIGRATE_USAGE);
-    if (status != 0 || help)
+    const CliFlag flags[] = {{"--dsn", &dsn, CLI_DSN_REQUIRED}, {"--baseline", &baseline, NULL}};
+    int status = cli_parse_flags(argc, argv, flags, 2);
+    if (status != 0)
         return status;
     int64_t baseline_version = 0;
     if (baseline && !cli_parse_version("migrate", "--baseline", baseline, &baseline_version))
@@ -165,10 +168,9 @@ static int report_status(const CliMigrations *ms, const PtrList *rows)
 int cli_status(const CliRepo *repo, int argc, char **argv)
 {
     const char *dsn = NULL;
-    const CliFlag flags[] = {{"--dsn", &dsn}};
-    bool help;
-    int status = cli_parse_flags(argc, argv, flags, 1, &help, STATUS_USAGE);
-    if (status != 0 || help)
+    const CliFlag flags[] = {{"--dsn", &dsn, CLI_DSN_REQUIRED}};
+    int status = cli_parse_flags(argc, argv, flags, 1);
+    if (status != 0)
         return status;
     keel_db *db = cli_open("status", dsn, true);
     if (!db)

@@ -10,26 +10,32 @@
 #include "emit.h"
 #include "source.h"
 
-int cli_parse_flags(int argc, char **argv, const CliFlag *flags, int n_flags, bool *help, const char *usage)
+/* A usage problem of a database verb: exit status 2. */
+static int flag_error(const char *verb, const char *fmt, const char *arg)
 {
-    *help = false;
+    fprintf(stderr, "keel %s: ", verb);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n`keel %s --help` lists the options.\n", verb);
+    return 2;
+}
+
+int cli_parse_flags(int argc, char **argv, const CliFlag *flags, int n_flags)
+{
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            *help = true;
-            fputs(usage, stdout);
-            return 0;
-        }
         const CliFlag *f = NULL;
         for (int k = 0; k < n_flags; k++)
             if (strcmp(argv[i], flags[k].name) == 0)
                 f = &flags[k];
-        if (!f || i + 1 >= argc) {
-            fprintf(stderr, "keel %s: %s \"%s\"\n", argv[0], f ? "missing value for" : "unknown option", argv[i]);
-            fputs(usage, stderr);
-            return 2;
-        }
+        if (!f)
+            return flag_error(argv[0], argv[i][0] == '-' ? "unknown option \"%s\"" : "unexpected argument \"%s\"",
+                              argv[i]);
+        if (i + 1 >= argc)
+            return flag_error(argv[0], "%s needs a value", argv[i]);
         *f->value = argv[++i];
     }
+    for (int k = 0; k < n_flags; k++)
+        if (flags[k].required && (!*flags[k].value || !**flags[k].value))
+            return flag_error(argv[0], "%s", flags[k].required);
     return 0;
 }
 
@@ -106,10 +112,6 @@ static bool is_plain_path(const char *dsn)
 
 keel_db *cli_open(const char *verb, const char *dsn, bool must_exist)
 {
-    if (!dsn || !*dsn) {
-        fprintf(stderr, "keel %s: --dsn DSN is required (a SQLite file or a PostgreSQL DSN)\n", verb);
-        return NULL;
-    }
     if (must_exist && is_plain_path(dsn) && access(dsn, F_OK) != 0) {
         fprintf(stderr, "keel %s: cannot open the database: %s: %s\n", verb, dsn, strerror(errno));
         return NULL;

@@ -14,13 +14,18 @@
 typedef struct CliFlag {
     const char *name;
     const char **value;
+    const char *required; /* the message when it is missing or empty; NULL: optional */
 } CliFlag;
 
 /*
- * Parses argv[1..argc) (argv[0] is the verb) against flags; "--help" or
- * "-h" sets *help. Returns 0, or 2 after printing the problem and usage.
+ * Parses argv[1..argc) (argv[0] is the verb) against flags (main.c has
+ * already answered --help). Returns 0, or 2 after printing the problem: an
+ * unknown option, a flag without its value, a required flag missing.
  */
-int cli_parse_flags(int argc, char **argv, const CliFlag *flags, int n_flags, bool *help, const char *usage);
+int cli_parse_flags(int argc, char **argv, const CliFlag *flags, int n_flags);
+
+/* --dsn's message when it is missing. */
+#define CLI_DSN_REQUIRED "--dsn DSN is required (a SQLite file, or a PostgreSQL URL or key=value string)"
 
 /* A number flag's value; reports and returns false when it is not one. */
 bool cli_parse_version(const char *verb, const char *flag, const char *text, int64_t *out);
@@ -39,7 +44,7 @@ bool cli_load_migrations(Arena *arena, const CliRepo *repo, keel_dialect dialect
 Dialect cli_dialect(keel_dialect d);
 
 /*
- * Opens dsn. With must_exist, a SQLite file that is not there is an error
+ * Opens dsn (not NULL: --dsn is a required flag). With must_exist, a SQLite file that is not there is an error
  * instead of a new empty database (status and drift only read). Prints
  * "keel VERB: ..." (never the DSN: it may hold a password) and returns
  * NULL on failure.

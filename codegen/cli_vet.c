@@ -22,14 +22,15 @@
 #include "pipeline.h"
 #include "sqlparse.h"
 
-static const char VET_USAGE[] =
-    "usage: keel vet [--since VERSION]\n"
-    "  Lints the repository's migrations and queries; each finding is a warning at its\n"
-    "  statement, exit status 1 when there is any. --since VERSION applies the migration\n"
-    "  rules only to migrations newer than VERSION. `-- keel:ignore RULE[, RULE...]` on\n"
-    "  the line before a statement (or at the end of it) suppresses those rules there;\n"
-    "  a reason may follow after a ':' or in parentheses. A name that is not a rule is\n"
-    "  itself a finding (unknown-rule). Rules:\n"
+const char cli_vet_help[] =
+    "Lints the repository's migrations and queries; each finding is a warning at its\n"
+    "statement, exit status 1 when there is any. `-- keel:ignore RULE[, RULE...]` on\n"
+    "the line before a statement (or at the end of it) suppresses those rules there;\n"
+    "a reason may follow after a ':' or in parentheses. A name that is not a rule is\n"
+    "itself a finding (unknown-rule).\n"
+    "  --since VERSION     apply the migration rules only to migrations newer than\n"
+    "                      VERSION (the ones not deployed yet)\n"
+    "Rules:\n"
     "    destructive-drop-table           DROP TABLE\n"
     "    destructive-drop-column          ALTER TABLE ... DROP COLUMN\n"
     "    destructive-narrow-type          ALTER COLUMN ... TYPE that is not a widening\n"
@@ -484,10 +485,9 @@ static sqlite3 *migrated_sqlite(Arena *arena, const DialectRepo *repo)
 int cli_vet(const CliRepo *repo, int argc, char **argv)
 {
     const char *since = NULL;
-    const CliFlag flags[] = {{"--since", &since}};
-    bool help;
-    int status = cli_parse_flags(argc, argv, flags, 1, &help, VET_USAGE);
-    if (status != 0 || help)
+    const CliFlag flags[] = {{"--since", &since, NULL}};
+    int status = cli_parse_flags(argc, argv, flags, 1);
+    if (status != 0)
         return status;
     Vet v = {0};
     if (since && !cli_parse_version("vet", "--since", since, &v.since))

@@ -92,14 +92,14 @@ static const Verb verbs[] = {
      "NAME defaults to DIR's name made into a C identifier. Refuses to overwrite\n"
      "an existing file (exit 1).\n",
      NULL},
-    {"vet", VERB_DB, "[OPTIONS] [VET OPTIONS]", "check the queries against rules and a database",
-     "The options after the repository options are vet's own.\n", cli_vet},
-    {"migrate", VERB_DB, "[OPTIONS] --dsn DSN", "apply the pending migrations to a database",
-     "Applies the repository's migrations that DSN's database has not applied.\n", cli_migrate},
-    {"status", VERB_DB, "[OPTIONS] --dsn DSN", "show which migrations a database has applied",
-     "Lists the repository's migrations and whether DSN's database applied each.\n", cli_status},
-    {"drift", VERB_DB, "[OPTIONS] --dsn DSN", "compare a database's schema with the migrations",
-     "Reports where DSN's database differs from what the migrations create.\n", cli_drift},
+    {"vet", VERB_DB, "[OPTIONS] [--since VERSION]",
+     "lint the migrations and queries: destructive changes, SELECT *...", cli_vet_help, cli_vet},
+    {"migrate", VERB_DB, "[OPTIONS] --dsn DSN [--baseline VERSION]", "apply the pending migrations to a database",
+     cli_migrate_help, cli_migrate},
+    {"status", VERB_DB, "[OPTIONS] --dsn DSN", "show which migrations a database has applied", cli_status_help,
+     cli_status},
+    {"drift", VERB_DB, "[OPTIONS] --dsn DSN", "compare a database's schema with the migrations", cli_drift_help,
+     cli_drift},
     {"help", VERB_HELP, "[COMMAND]", "show a command's options", "", NULL},
 };
 enum { N_VERBS = sizeof verbs / sizeof verbs[0] };

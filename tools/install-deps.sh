@@ -11,8 +11,9 @@ packages=(gcc cmake ninja-build pkg-config lemon libsqlite3-dev libpq-dev libssl
           libmicrohttpd-dev curl jq wrk chromium chromium-driver
           # hardening: libFuzzer (clang + its runtime), clang-tidy, valgrind
           clang libclang-rt-14-dev clang-tidy valgrind
-          # tests/install: the example's Makefile, keel(1) checked with groff
-          make groff-base
+          # tests/install: the example's Makefile, keel(1) checked with groff,
+          # what install and removal write traced with strace
+          make groff-base strace
           # bench/scale: the generator scale benchmark's scripts
           python3)
 missing=()

@@ -159,6 +159,26 @@ same stderr <<'EOF'
 {"file":null,"line":null,"column":null,"severity":"error","message":"no keel.yaml, keel.yml, sqlc.yaml, sqlc.yml or sqlc.json in the current folder: `keel init` writes one; or name one with --config FILE, or give --name, --schema and --queries"}
 EOF
 
+what='no configuration: every verb that reads a repository says so, exit 2'
+for verb in generate check describe diff verify vet; do
+    args='[OPTIONS]'
+    [ $verb = vet ] && args='[OPTIONS] [--since VERSION]'
+    run 2 "$keel" $verb
+    empty stdout
+    same stderr <<EOF
+keel: no keel.yaml, keel.yml, sqlc.yaml, sqlc.yml or sqlc.json in the current folder: \`keel init\` writes one; or name one with --config FILE, or give --name, --schema and --queries
+usage: keel $verb $args
+\`keel $verb --help\` lists the options.
+EOF
+    run 2 "$keel" $verb --config keel.yaml
+    same stderr <<EOF
+keel: no configuration file keel.yaml
+usage: keel $verb $args
+\`keel $verb --help\` lists the options.
+EOF
+done
+check "nothing written into the empty folder" [ -z "$(ls -A)" ]
+
 # ---- keel init, then everything on what it wrote
 
 cd "$work" || exit 1
@@ -203,6 +223,39 @@ keel: error: queries/sqlite/notes.sql exists; keel init does not overwrite files
 keel: error: queries/postgres/notes.sql exists; keel init does not overwrite files
 EOF
 check "nothing changed" [ "$before" = "$(tree_sum .)" ]
+
+what='keel vet on what init wrote: no finding'
+run 0 "$keel" vet
+empty stdout
+empty stderr
+what='keel vet: usage errors'
+run 2 "$keel" vet --since x
+same stderr <<'EOF'
+keel vet: --since wants a migration version (a number), not "x"
+EOF
+run 2 "$keel" vet --colour
+same stderr <<'EOF'
+keel vet: unknown option "--colour"
+`keel vet --help` lists the options.
+EOF
+run 2 "$keel" vet --since
+same stderr <<'EOF'
+keel vet: --since needs a value
+`keel vet --help` lists the options.
+EOF
+
+what='an unreachable PostgreSQL server: every pipeline verb fails, nothing written'
+nowhere='host=/nonexistent-keel-socket-dir dbname=x'
+for verb in generate check describe diff verify; do
+    run 1 "$keel" $verb --postgres "$nowhere" --out unreachable
+    check "$verb: the connection error first" grep -qF 'keel: error: cannot connect to PostgreSQL for the engine check: connection to server on socket "/nonexistent-keel-socket-dir/.s.PGSQL.5432" failed: No such file or directory' <(head -1 "$work/stderr")
+    case $verb in
+        diff | verify) check "$verb: the count" diff <(echo 'keel: shop: 1 error') <(tail -1 "$work/stderr") ;;
+        *) check "$verb: the count" diff <(echo 'keel: 1 error; nothing written') <(tail -1 "$work/stderr") ;;
+    esac
+    check "$verb: no out folder" [ ! -e unreachable ]
+done
+check "describe printed nothing" [ ! -s "$work/stdout" ]
 
 what='verify before generate: everything missing'
 run 1 "$keel" verify
@@ -289,7 +342,6 @@ EOF
 check "parses" jq -e . "$work/stderr"
 
 what='postgres_dsn_env: the DSN of the PostgreSQL check comes from the variable keel.yaml names'
-nowhere='host=/nonexistent-keel-socket-dir dbname=x'
 run 1 env KEEL_POSTGRES_DSN="$nowhere" "$keel" check
 check "a server was tried" grep -q '^keel: error: cannot connect to PostgreSQL' "$work/stderr"
 sed -i 's/postgres_dsn_env: KEEL_POSTGRES_DSN/postgres_dsn_env: SHOP_DSN/' keel.yaml
@@ -563,6 +615,22 @@ what='keel verify on the reference repository'
 run 0 "$keel" verify
 empty stdout
 empty stderr
+
+# ---- the README's tour of the command line, as written
+
+what="the README's command line examples"
+awk '/^## Command line$/ { inside = 1; next }
+     inside && /^```sh$/ { block = 1; next }
+     block && /^```$/ { exit }
+     block { print }' "$src/README.md" >"$work/readme-tour.sh"
+check "README.md has the block" grep -q '^keel init myapp' "$work/readme-tour.sh"
+mkdir -p "$work/tour" "$work/tour-bin"
+ln -sf "$keel" "$work/tour-bin/keel"
+(cd "$work/tour" && PATH="$work/tour-bin:$PATH" bash -e -o pipefail "$work/readme-tour.sh") >"$work/tour.log" 2>&1
+tour_status=$?
+check "every line exits 0: $(tail -3 "$work/tour.log")" [ $tour_status -eq 0 ]
+check "migrate made the database" [ -f "$work/tour/myapp/app.db" ]
+check "the last line wrote the files" [ -f "$work/tour/myapp/generated/myapp_sqlite.c" ]
 
 check "no temporary folder left behind" [ -z "$(ls "$TMPDIR")" ]
 [ $fail -eq 0 ] && echo "cli: all checks passed"

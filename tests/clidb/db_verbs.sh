@@ -6,17 +6,15 @@
 # migrated (the CLI's checksums must be the generated code's), and
 # databases that cannot be reached.
 #
-#   db_verbs.sh ENGINE KEEL_CMD DSN_FILE WORK REPO INGEST REFERENCE_ROOT
+#   db_verbs.sh ENGINE KEEL HELPER DSN_FILE WORK REPO INGEST REFERENCE_ROOT
 #
-# ENGINE sqlite or postgres; KEEL_CMD runs a verb (word-split: today the
-# test driver keel-clidb-test, later `keel`); KEEL_CLIDB_HELPER (default:
-# KEEL_CMD) is keel-clidb-test, for its exec and fresh-pg helpers; DSN_FILE the ctest
-# PostgreSQL fixture's DSN; REPO tests/clidb/repo; INGEST the diun-ingest
-# binary and REFERENCE_ROOT the source tree (its schema/ is what the
-# generated diun code embeds).
+# ENGINE sqlite or postgres; KEEL the keel binary; HELPER keel-clidb-test
+# (its exec and fresh-pg helpers); DSN_FILE the ctest PostgreSQL fixture's
+# DSN; REPO tests/clidb/repo; INGEST the diun-ingest binary and
+# REFERENCE_ROOT the source tree (its schema/ is what the generated diun
+# code embeds).
 set -uo pipefail
-engine=$1 keel_cmd=$2 dsn_file=$3 work=$4 repo_src=$5 ingest=$6 reference=$7
-helper=${KEEL_CLIDB_HELPER:-$keel_cmd}
+engine=$1 keel=$2 helper=$3 dsn_file=$4 work=$5 repo_src=$6 ingest=$7 reference=$8
 
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -44,8 +42,7 @@ on() { $helper exec "$1" "$2" || fail "exec $2"; }
 run() {
     local name=$1 want=$2 verb=$3
     shift 3
-    # shellcheck disable=SC2086
-    $keel_cmd "$verb" --name repo --schema schema --queries queries "$@" >"$work/$name.raw" 2>"$work/$name.err"
+    "$keel" "$verb" --name repo --schema schema --queries queries "$@" >"$work/$name.raw" 2>"$work/$name.err"
     local got=$?
     sed -E 's/\([0-9]+ ms\)$/(N ms)/' "$work/$name.raw" >"$work/$name.out"
     [ "$got" -eq "$want" ] || fail "$name: exit status $got, expected $want; stderr: $(cat "$work/$name.err")"
@@ -189,13 +186,11 @@ else
     DATABASE_URL=$gen "$ingest" "$reference/apps/diun-ingest/examples/events.ndjson" >/dev/null 2>"$work/ingest.err" ||
         fail "diun-ingest: $(cat "$work/ingest.err")"
 fi
-# shellcheck disable=SC2086
-$keel_cmd status --name diun --schema "$reference/schema" --queries "$reference/queries" --dsn "$gen" \
+"$keel" status --name diun --schema "$reference/schema" --queries "$reference/queries" --dsn "$gen" \
     >"$work/status_generated.out" 2>"$work/status_generated.err" || fail "status_generated: $(cat "$work/status_generated.err")"
 same status_generated out "applied  0001_initial_schema.sql
 applied  0002_seen_count.sql"
-# shellcheck disable=SC2086
-$keel_cmd drift --name diun --schema "$reference/schema" --queries "$reference/queries" --dsn "$gen" \
+"$keel" drift --name diun --schema "$reference/schema" --queries "$reference/queries" --dsn "$gen" \
     >"$work/drift_generated.out" 2>"$work/drift_generated.err" || fail "drift_generated: $(cat "$work/drift_generated.err")"
 same drift_generated out ""
 
@@ -219,7 +214,7 @@ fi
 
 # --- a repository without this engine's migrations
 mkdir -p "$work/other/schema/nothing"
-(cd "$work/other" && $keel_cmd migrate --name other --schema schema --queries queries --dsn "$db" \
+(cd "$work/other" && "$keel" migrate --name other --schema schema --queries queries --dsn "$db" \
     >"$work/no_dialect.out" 2>"$work/no_dialect.err")
 [ $? -eq 1 ] || fail "no_dialect: exit status"
 same no_dialect err "keel: error: the repository has no $engine migrations: schema/$engine is not a directory"
@@ -240,13 +235,61 @@ if [ "$engine" = postgres ]; then
     on "$admin" "DROP ROLE clidb_nocreatedb"
 fi
 
-# --- usage
-run no_dsn 1 status
-same no_dsn err "keel status: --dsn DSN is required (a SQLite file or a PostgreSQL DSN)"
-run bad_flag 2 drift --dsn "$db" --colour
-grep -q '^keel drift: unknown option "--colour"$' "$work/bad_flag.err" || fail "bad_flag: $(cat "$work/bad_flag.err")"
-run help 0 migrate --help
-grep -q '^usage: keel migrate' "$work/help.out" || fail "help: $(cat "$work/help.out")"
+# --- usage: exit status 2, the problem, where the options are listed
+for verb in migrate status drift; do
+    run "${verb}_no_dsn" 2 "$verb"
+    same "${verb}_no_dsn" err "keel $verb: --dsn DSN is required (a SQLite file, or a PostgreSQL URL or key=value string)
+\`keel $verb --help\` lists the options."
+    same "${verb}_no_dsn" out ""
+    run "${verb}_empty_dsn" 2 "$verb" --dsn ""
+    same "${verb}_empty_dsn" err "keel $verb: --dsn DSN is required (a SQLite file, or a PostgreSQL URL or key=value string)
+\`keel $verb --help\` lists the options."
+    run "${verb}_dsn_without_value" 2 "$verb" --dsn
+    same "${verb}_dsn_without_value" err "keel $verb: --dsn needs a value
+\`keel $verb --help\` lists the options."
+    run "${verb}_bad_flag" 2 "$verb" --dsn "$db" --colour
+    same "${verb}_bad_flag" err "keel $verb: unknown option \"--colour\"
+\`keel $verb --help\` lists the options."
+    run "${verb}_stray_argument" 2 "$verb" --dsn "$db" extra
+    same "${verb}_stray_argument" err "keel $verb: unexpected argument \"extra\"
+\`keel $verb --help\` lists the options."
+    run "${verb}_help" 0 "$verb" --help
+    same "${verb}_help" err ""
+    head -n 1 "$work/${verb}_help.out" | grep -q "^usage: keel $verb \[OPTIONS\] --dsn DSN" ||
+        fail "${verb}_help: $(head -n 1 "$work/${verb}_help.out")"
+    grep -q '^  --dsn DSN  ' "$work/${verb}_help.out" || fail "${verb}_help does not describe --dsn"
+    grep -q '^  --schema DIR  ' "$work/${verb}_help.out" || fail "${verb}_help does not list the repository options"
+done
+grep -q '^  --baseline VERSION  ' "$work/migrate_help.out" || fail "migrate --help does not describe --baseline"
+run baseline_not_a_number 2 migrate --dsn "$db" --baseline one
+same baseline_not_a_number err 'keel migrate: --baseline wants a migration version (a number), not "one"'
+
+# --- no configuration file, no repository flags: a usage error naming the way out
+mkdir -p "$work/noconfig"
+for verb in migrate status drift; do
+    (cd "$work/noconfig" && "$keel" "$verb" --dsn "$db" >"$work/${verb}_no_config.out" 2>"$work/${verb}_no_config.err")
+    got=$?
+    [ $got -eq 2 ] || fail "${verb}_no_config: exit status $got, expected 2"
+    same "${verb}_no_config" out ""
+    same "${verb}_no_config" err "keel: no keel.yaml, keel.yml, sqlc.yaml, sqlc.yml or sqlc.json in the current folder: \`keel init\` writes one; or name one with --config FILE, or give --name, --schema and --queries
+usage: keel $verb [OPTIONS] --dsn DSN$([ $verb = migrate ] && echo ' [--baseline VERSION]')
+\`keel $verb --help\` lists the options."
+done
+
+# --- the repository from keel.yaml, as `keel init` writes it
+(cd "$work" && rm -rf initialized && "$keel" init initialized >/dev/null) || fail "keel init"
+cfg_db=$(fresh_db from_config)
+(cd "$work/initialized" && "$keel" migrate --dsn "$cfg_db" >"$work/config_migrate.raw" 2>"$work/config_migrate.err") ||
+    fail "migrate from keel.yaml: $(cat "$work/config_migrate.err")"
+sed -E 's/\([0-9]+ ms\)$/(N ms)/' "$work/config_migrate.raw" >"$work/config_migrate.out"
+same config_migrate out "applied 0001_init.sql (N ms)"
+same config_migrate err "keel migrate: applied 1 migration of schema/$engine"
+(cd "$work/initialized" && "$keel" status --dsn "$cfg_db" >"$work/config_status.out" 2>"$work/config_status.err") ||
+    fail "status from keel.yaml: $(cat "$work/config_status.err")"
+same config_status out "applied  0001_init.sql"
+(cd "$work/initialized" && "$keel" drift --dsn "$cfg_db" >"$work/config_drift.out" 2>"$work/config_drift.err") ||
+    fail "drift from keel.yaml: $(cat "$work/config_drift.err")"
+same config_drift err "keel drift: the database matches schema/$engine"
 
 if [ $failures -ne 0 ]; then
     echo "$failures failure(s)"

@@ -10,12 +10,9 @@
 # A case passes when stderr equals the expect section and the exit status
 # is 1 when it expects findings, 0 when it expects none.
 #
-#   run_vet.sh KEEL_CMD CASES_DIR WORK_DIR
-#
-# KEEL_CMD is the command that runs a verb (word-split): today the test
-# driver keel-clidb-test, later `keel` itself.
+#   run_vet.sh KEEL CASES_DIR WORK_DIR
 set -u
-keel_cmd=$1 cases=$2 work=$3
+keel=$1 cases=$2 work=$3
 passed=0 failed=0
 rm -rf "$work"
 mkdir -p "$work"
@@ -32,8 +29,7 @@ for case_file in "$cases"/*.case; do
     mkdir -p "$dir/queries"
     args=()
     [ -f "$dir/args" ] && read -r -a args <"$dir/args"
-    # shellcheck disable=SC2086
-    (cd "$dir" && $keel_cmd vet --name repo --schema schema --queries queries "${args[@]}" >actual.out 2>actual.err)
+    (cd "$dir" && "$keel" vet --name repo --schema schema --queries queries "${args[@]}" >actual.out 2>actual.err)
     status=$?
     want=0
     grep -q 'warning: \|error: ' "$dir/expect" && want=1

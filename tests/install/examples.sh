@@ -26,6 +26,9 @@
 #   examples.sh uninstall        BUILD SOURCE WORK
 #       removes every file install_manifest.txt lists; nothing may remain.
 #
+# install and uninstall run under strace: neither may write anything
+# outside the prefix (the install: but its install_manifest.txt).
+#
 # WORK/prefix is shared by install, the examples that use it and uninstall
 # (the ctest fixture keel_installed orders them). The PostgreSQL runs use a
 # fresh database on the server whose DSN is in $KEEL_TEST_PG_DSN_FILE.
@@ -127,6 +130,87 @@ run_both() {
     psql -X -q -d "$dsn" -c "DROP DATABASE IF EXISTS $dbname" || fail "cannot drop $dbname"
 }
 
+# ---- what a command writes -------------------------------------------------
+
+# traced_writes LOG TRACE COMMAND...: runs COMMAND (its output in LOG, as
+# step does) under strace, following every child process, then prints each
+# path a successful or unfinished system call of it created, wrote,
+# renamed, linked, removed or changed the attributes of, one per line,
+# absolute. Judged from the calls themselves rather than from listings of
+# trees before and after, so other tests writing at the same time cannot
+# make it pass or fail.
+traced_writes() {
+    local log=$1 trace=$2
+    shift 2
+    command -v strace >/dev/null || die "strace is needed (tools/install-deps.sh installs it)"
+    rm -f "$trace".*
+    step "$log" strace -f -ff -qq -s 4096 -y -e trace=%file,fchdir -e signal=none -o "$trace" "$@"
+    local launch_cwd file
+    launch_cwd=$(pwd)
+    for file in "$trace".*; do
+        traced_writes_of_process "$file" "$launch_cwd"
+    done | sort -u
+}
+
+# traced_writes_of_process TRACE_FILE CWD: traced_writes for one process's
+# calls (strace -ff writes one file per process). CWD is where it starts;
+# chdir and fchdir move it (a child started after its parent moved is
+# taken to start in CWD: neither cmake --install nor xargs rm moves).
+traced_writes_of_process() {
+    local cwd=$2 line call args path paths dirfd
+    while IFS= read -r line; do
+        [[ $line =~ ^([a-z0-9_]+)\((.*)$ ]] || continue
+        call=${BASH_REMATCH[1]} args=${BASH_REMATCH[2]}
+        [[ $line =~ \)\ +=\ -1\  ]] && continue # failed: nothing was written
+        # the directory a relative path starts from: the fd strace decorated
+        # (-y: "3</dir>", "AT_FDCWD</dir>"), or the process's cwd
+        dirfd=$cwd
+        [[ $args =~ ^(AT_FDCWD|[0-9]+)\<([^>]*)\>, ]] && dirfd=${BASH_REMATCH[2]}
+        case $call in
+            open | openat | openat2)
+                [[ $args =~ O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND ]] || continue ;;
+            creat | mkdir | mkdirat | rmdir | unlink | unlinkat | rename | renameat | renameat2 | link | linkat | \
+                symlink | symlinkat | chmod | fchmodat | chown | lchown | fchownat | truncate | utime | utimes | \
+                utimensat | futimesat | mknod | mknodat | setxattr | lsetxattr | removexattr | lremovexattr) ;;
+            chdir)
+                [[ $args =~ ^\"([^\"]*)\" ]] || continue
+                path=${BASH_REMATCH[1]}
+                [[ $path == /* ]] && cwd=$path || cwd=$cwd/$path
+                continue ;;
+            fchdir)
+                [[ $args =~ ^[0-9]+\<([^>]*)\> ]] && cwd=${BASH_REMATCH[1]}
+                continue ;;
+            *) continue ;;
+        esac
+        # Every quoted argument is a path the call changes, except a
+        # symlink's target (its first).
+        paths=()
+        while [[ $args =~ ^[^\"]*\"([^\"]*)\"(.*)$ ]]; do
+            paths+=("${BASH_REMATCH[1]}")
+            args=${BASH_REMATCH[2]}
+        done
+        [[ $call == symlink* ]] && paths=("${paths[@]:1}")
+        for path in "${paths[@]}"; do
+            [[ $path == /* ]] || path=$dirfd/$path
+            printf '%s\n' "$path"
+        done
+    done <"$1"
+}
+
+# no_writes_outside WHAT LIST ALLOWED...: every path of LIST (traced_writes'
+# output) is PREFIX or below it, or one of ALLOWED.
+no_writes_outside() {
+    local what=$1 list=$2 path ok allowed
+    shift 2
+    [ -s "$list" ] || fail "$what: the trace shows no write at all (is strace tracing?)"
+    while IFS= read -r path; do
+        ok=0
+        case $path in "$prefix" | "$prefix"/*) ok=1 ;; esac
+        for allowed in "$@"; do [ "$path" = "$allowed" ] && ok=1; done
+        ((ok)) || fail "$what wrote outside $prefix: $path"
+    done <"$list"
+}
+
 needs_install() {
     [ -f "$manifest" ] && [ -x "$prefix/bin/keel" ] || die "no install in $prefix (the test install_into_prefix runs first)"
 }
@@ -136,7 +220,13 @@ needs_install() {
 mode_install() {
     local version=$1 f
     rm -rf "$prefix" "$manifest"
-    step "$work/install.log" "$cmake" --install "$build" --prefix "$prefix"
+    # The install writes below the prefix and its manifest in the build
+    # tree, nothing else (no package registry in $HOME, no ldconfig cache,
+    # nothing in the source tree).
+    traced_writes "$work/install.log" "$work/install.trace" "$cmake" --install "$build" --prefix "$prefix" \
+        >"$work/install.writes"
+    no_writes_outside "cmake --install" "$work/install.writes" "$build/install_manifest.txt"
+    grep -qx "$prefix/bin/keel" "$work/install.writes" || fail "the install trace does not show bin/keel written"
     cp "$build/install_manifest.txt" "$manifest" || die "no install_manifest.txt in $build"
 
     for f in bin/keel lib/libkeel.a lib/libkeel.so "lib/libkeel.so.$version" include/keel.h \
@@ -371,15 +461,21 @@ EOF
     check_embedded "$dir" "$dir/_deps/keel-build" -S "$dir-src" -DFETCHCONTENT_SOURCE_DIR_KEEL="$source" "$@"
 }
 
+# The README's removal: `xargs rm < build/install_manifest.txt` (here the
+# copy install_into_prefix kept), traced like the install.
 mode_uninstall() {
     needs_install
     local f
     while IFS= read -r f || [ -n "$f" ]; do # its last line has no newline
         case $f in
-            "$prefix"/*) rm -f "$f" || fail "cannot remove $f" ;;
+            "$prefix"/*) ;;
             *) fail "manifest entry outside the prefix: $f" ;;
         esac
     done <"$manifest"
+    ((failures)) && finish
+    traced_writes "$work/uninstall.log" "$work/uninstall.trace" sh -c 'xargs rm <"$1"' sh "$manifest" \
+        >"$work/uninstall.writes"
+    no_writes_outside "xargs rm" "$work/uninstall.writes"
     local left
     left=$(find "$prefix" ! -type d)
     [ -z "$left" ] || fail "left in the prefix after removing the manifest's files: $left"
