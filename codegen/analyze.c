@@ -118,6 +118,8 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
         diag_error(q->stmt->first.pos, "query %s must be SELECT, INSERT, UPDATE, DELETE, CALL or REFRESH MATERIALIZED VIEW", q->name);
         return false;
     }
+    if (an.ok && q->common && q->dialect == DIALECT_POSTGRES)
+        check_portable_grouping(&an, q->stmt);
     if (!an.ok)
         return false;
     q->columns = cols ? cols : ptrlist_new(arena);

@@ -110,6 +110,10 @@ PtrList *analyze_delete(Analyzer *an, Scope *parent, Stmt *stmt);
 PtrList *analyze_dml(Analyzer *an, Scope *parent, Stmt *stmt);
 PtrList *analyze_truncate(Analyzer *an, Stmt *stmt);
 
+/* analyze_grouping.c: a common query's PostgreSQL copy names no column
+ * that is neither grouped nor aggregated (SQLite allows it) */
+void check_portable_grouping(Analyzer *an, const Stmt *stmt);
+
 /* analyze_from_functions.c */
 Source *add_function_source(Analyzer *an, Scope *sc, SrcItem *it);
 
