@@ -52,7 +52,8 @@ static const Trap traps[] = {
     {{"->>"}, DIALECT_POSTGRES, false,
      "->> means different things: SQLite returns the SQL value, PostgreSQL always text: keep JSON access "
      "per dialect"},
-    {{"@>"}, DIALECT_SQLITE, false, "@> is PostgreSQL-only; SQLite has no containment operator"},
+    {{"@>"}, DIALECT_SQLITE, false,
+     "@> is PostgreSQL-only; SQLite has no containment operator: keep JSON and array containment per dialect"},
     {{"autoincrement"}, DIALECT_POSTGRES, false,
      "AUTOINCREMENT is SQLite-only; PostgreSQL refuses it: use ids the application makes (uuid TEXT)"},
     {{"serial"}, DIALECT_SQLITE, false,

@@ -233,6 +233,12 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
             type = TK_WITH_ORDINALITY; /* one token, so the grammar needs no second look ahead */
             i++;
         }
+        /* SQLite's REPLACE INTO is INSERT OR REPLACE INTO, which the tree
+         * does not tell apart from INSERT: at the start of a statement lemon
+         * would take REPLACE for the name CALL and REFRESH begin with (its
+         * fallback beats the empty WITH's default reduction) */
+        if (type == TK_REPLACE && i == 0 && v->n > 1 && v->items[1].type == TK_INTO)
+            type = TK_INSERT;
         KeelParser(parser, type, v->items[type == TK_WITH_ORDINALITY ? i - 1 : i], &p);
     }
     if (!p.failed)
