@@ -613,7 +613,26 @@ empty stderr
 check "first" grep -q 'GetItem' services/a/repository/repository.h
 check "second" grep -q 'CountItems' services/b/repository/repository.h
 check "apart" [ -z "$(grep CountItems services/a/repository/repository.h)" ]
-rm sqlc.yaml
+what='sqlc: one folder for schema and queries, files without NNNN_, in name order'
+mkdir -p shared && printf 'CREATE TABLE tags (id BIGSERIAL PRIMARY KEY, label TEXT NOT NULL);\n' >shared/a_tables.sql
+printf 'CREATE VIEW tag_labels AS SELECT label FROM tags;\n' >shared/b_views.sql
+printf -- '-- name: ListLabels :many\nSELECT label FROM tag_labels;\n' >shared/queries.sql
+printf 'version: "2"\nsql:\n  - engine: postgresql\n    schema: shared\n    queries: shared\n    gen:\n      go: {package: tags, out: gen}\n' >sqlc.yaml
+run 0 "$keel" generate
+empty stderr
+check "a_tables.sql is migration 1" grep -A1 -q '\.version = 1,' gen/tags_postgres.c
+check "b_views.sql is migration 2" grep -A1 -q '\.version = 2,' gen/tags_postgres.c
+check "no migration 3" [ -z "$(grep '\.version = 3,' gen/tags_postgres.c)" ]
+check "the query" grep -q 'ListLabels' gen/tags.h
+what='sqlc: a folder mixing NNNN_ files with others'
+mv shared/a_tables.sql shared/0001_tables.sql
+run 0 "$keel" check
+same stderr <<'EOF'
+shared/0001_tables.sql:1:1: warning: this folder mixes NNNN_ files with b_views.sql: its migrations are numbered 1, 2, ... in name order, as sqlc reads them, not by their NNNN
+ CREATE TABLE tags (id BIGSERIAL PRIMARY KEY, label TEXT NOT NULL);
+ ^
+EOF
+rm -rf sqlc.yaml shared gen
 
 # ---- keel.yaml with several repositories and per-dialect sources
 
