@@ -677,13 +677,13 @@ droptype(A) ::= IN typetoken.      { A = 1; }
 /* Two rules rather than an optional WITH: a select may start with `(`,
  * and an empty WITH would have to be reduced before it where `(` could
  * also start an expression. */
-select(A) ::= compound(C) orderby_opt(O) limit_opt(L) locking. {
+select(A) ::= compound(C) orderby_opt(O) select_tail(L). {
     A = C;
     A->order_by = O;
     A->limit = L.limit;
     A->offset = L.offset;
 }
-select(A) ::= wclause(W) compound(C) orderby_opt(O) limit_opt(L) locking. {
+select(A) ::= wclause(W) compound(C) orderby_opt(O) select_tail(L). {
     A = C;
     A->with = W;
     A->order_by = O;
@@ -695,7 +695,16 @@ select(A) ::= wclause(W) compound(C) orderby_opt(O) limit_opt(L) locking. {
  * FOR NO KEY UPDATE, FOR KEY SHARE. The words after the strength are left
  * to the engine check to judge. */
 locking ::= .
-locking ::= locking FOR lock_strength lock_words.
+locking ::= lock_list.
+lock_list ::= FOR lock_strength lock_words.
+lock_list ::= lock_list FOR lock_strength lock_words.
+/* LIMIT and the row locks come in either order, as PostgreSQL's grammar
+ * has them (`FOR UPDATE SKIP LOCKED LIMIT 1` is common in job queues) */
+%type select_tail {LimitClause}
+select_tail(A) ::= .                            { A.limit = NULL; A.offset = NULL; }
+select_tail(A) ::= limit_clause(L) locking.     { A = L; }
+select_tail(A) ::= lock_list.                   { A.limit = NULL; A.offset = NULL; }
+select_tail(A) ::= lock_list limit_clause(L).   { A = L; }
 lock_strength ::= UPDATE.
 lock_strength ::= NO KEY UPDATE.
 lock_strength ::= ID.
@@ -921,20 +930,19 @@ nulls ::= .
 nulls ::= NULLS FIRST.
 nulls ::= NULLS LAST.
 
-%type limit_opt {LimitClause}
-limit_opt(A) ::= .                           { A.limit = NULL; A.offset = NULL; }
-limit_opt(A) ::= LIMIT expr(X).              { A.limit = X; A.offset = NULL; }
-limit_opt(A) ::= LIMIT expr(X) OFFSET expr(Y). { A.limit = X; A.offset = Y; }
-limit_opt(A) ::= LIMIT expr(Y) COMMA expr(X).  { A.limit = X; A.offset = Y; }
-limit_opt(A) ::= OFFSET expr(Y).             { A.limit = NULL; A.offset = Y; }
-limit_opt(A) ::= OFFSET expr(Y) LIMIT expr(X). { A.limit = X; A.offset = Y; }
-limit_opt(A) ::= LIMIT ALL.                    { A.limit = NULL; A.offset = NULL; }
-limit_opt(A) ::= LIMIT ALL OFFSET expr(Y).     { A.limit = NULL; A.offset = Y; }
+%type limit_clause {LimitClause}
+limit_clause(A) ::= LIMIT expr(X).              { A.limit = X; A.offset = NULL; }
+limit_clause(A) ::= LIMIT expr(X) OFFSET expr(Y). { A.limit = X; A.offset = Y; }
+limit_clause(A) ::= LIMIT expr(Y) COMMA expr(X).  { A.limit = X; A.offset = Y; }
+limit_clause(A) ::= OFFSET expr(Y).             { A.limit = NULL; A.offset = Y; }
+limit_clause(A) ::= OFFSET expr(Y) LIMIT expr(X). { A.limit = X; A.offset = Y; }
+limit_clause(A) ::= LIMIT ALL.                    { A.limit = NULL; A.offset = NULL; }
+limit_clause(A) ::= LIMIT ALL OFFSET expr(Y).     { A.limit = NULL; A.offset = Y; }
 /* OFFSET n ROWS, FETCH FIRST n ROWS ONLY: the SQL standard's spelling */
-limit_opt(A) ::= OFFSET expr(Y) ID(R).         { A.limit = NULL; A.offset = Y; expect_rows(p, R); }
-limit_opt(A) ::= fetch_first(X).               { A.limit = X; A.offset = NULL; }
-limit_opt(A) ::= OFFSET expr(Y) ID(R) fetch_first(X). { A.limit = X; A.offset = Y; expect_rows(p, R); }
-limit_opt(A) ::= fetch_first(X) OFFSET expr(Y) ID(R). { A.limit = X; A.offset = Y; expect_rows(p, R); }
+limit_clause(A) ::= OFFSET expr(Y) ID(R).         { A.limit = NULL; A.offset = Y; expect_rows(p, R); }
+limit_clause(A) ::= fetch_first(X).               { A.limit = X; A.offset = NULL; }
+limit_clause(A) ::= OFFSET expr(Y) ID(R) fetch_first(X). { A.limit = X; A.offset = Y; expect_rows(p, R); }
+limit_clause(A) ::= fetch_first(X) OFFSET expr(Y) ID(R). { A.limit = X; A.offset = Y; expect_rows(p, R); }
 %type fetch_first {Expr *}
 fetch_first(A) ::= FETCH first_next expr(Z9) ID(R) ONLY. { A = Z9; expect_rows(p, R); }
 fetch_first(A) ::= FETCH first_next ID(R) ONLY.          { A = NULL; expect_rows(p, R); }
