@@ -299,6 +299,15 @@ defaultvalue(A) ::= ID(N).                     { A = mk_column(p, NULL, N); }
 defaultvalue(A) ::= ID(N) LP exprlist(L) RP.   { A = mk_func(p, NULL, N, L, false, false); }
 defaultvalue(A) ::= nm(S) DOT nm(N) LP exprlist(L) RP. { A = mk_func(p, &S, N, L, false, false); }
 defaultvalue(A) ::= defaultvalue(X) CAST_OP(O) casttype(T). { A = mk_cast(p, O, X, T); }
+/* PostgreSQL's DEFAULT takes a b_expr: operators, CAST, ARRAY[...] and
+ * typed literals without parentheses, but no NOT/IS/AND that would swallow
+ * the constraints after it (`DEFAULT now() + interval '1 day' NOT NULL`) */
+defaultvalue(A) ::= ID(T) STRING(S). { A = mk_cast(p, T, mk_expr(p, EX_STRING, S), mk_typename(p, T)); }
+defaultvalue(A) ::= CAST(O) LP expr(X) AS typetoken(T) RP.  { A = mk_cast(p, O, X, T); }
+defaultvalue(A) ::= ARRAY(N) LBRACKET exprlist(L) RBRACKET. { A = mk_func(p, NULL, N, L, false, false); }
+defaultvalue(A) ::= defaultvalue(X) PLUS|MINUS(O) defaultvalue(Y).     { A = mk_binary(p, O, X, Y); }
+defaultvalue(A) ::= defaultvalue(X) STAR|SLASH|REM(O) defaultvalue(Y). { A = mk_binary(p, O, X, Y); }
+defaultvalue(A) ::= defaultvalue(X) CONCAT|OP(O) defaultvalue(Y).      { A = mk_binary(p, O, X, Y); }
 
 %type autoinc {bool}
 autoinc(A) ::= .          { A = false; }
@@ -805,8 +814,15 @@ windefn_list(A) ::= windefn_list(A) COMMA windefn(X). { for (int i = 0; i < X->n
 windefn(A) ::= nm AS LP window(Z9) RP. { A = Z9; }
 
 %type rowlist {PtrList *}
-rowlist(A) ::= LP nexprlist(X) RP.               { A = list1(p, X); }
-rowlist(A) ::= rowlist(A) COMMA LP nexprlist(X) RP. { ptrlist_push(p->arena, A, X); }
+rowlist(A) ::= LP rowvals(X) RP.               { A = list1(p, X); }
+rowlist(A) ::= rowlist(A) COMMA LP rowvals(X) RP. { ptrlist_push(p->arena, A, X); }
+/* a VALUES row's items: expressions, or DEFAULT (the column's default) */
+%type rowvals {PtrList *}
+rowvals(A) ::= rowval(Y).                    { A = list1(p, Y); }
+rowvals(A) ::= rowvals(A) COMMA rowval(Y).   { ptrlist_push(p->arena, A, Y); }
+%type rowval {Expr *}
+rowval(A) ::= expr(A).
+rowval(A) ::= DEFAULT(T).                    { A = mk_expr(p, EX_DEFAULT, T); }
 
 %type distinct {bool}
 distinct(A) ::= DISTINCT. { A = true; }
@@ -1019,6 +1035,7 @@ setlist(A) ::= setitem(X).                 { A = list1(p, X); }
 setlist(A) ::= setlist(A) COMMA setitem(X). { ptrlist_push(p->arena, A, X); }
 %type setitem {ResultCol *}
 setitem(A) ::= nm(N) EQ expr(E).  { A = mk_resultcol(p, E); A->alias = N; }
+setitem(A) ::= nm(N) EQ DEFAULT(T). { A = mk_resultcol(p, mk_expr(p, EX_DEFAULT, T)); A->alias = N; }
 /* SET (a, b) = ($1, $2) and SET (a, b) = (SELECT x, y FROM ...) */
 setitem(A) ::= LP idlist(L) RP EQ expr(E). { A = mk_resultcol(p, E); A->alias = *(Token *)L->items[0]; A->columns = L; }
 
