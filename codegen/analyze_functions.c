@@ -46,19 +46,26 @@ static bool type_conditional(Analyzer *an, Expr *e, const char *name, int n, Typ
     }
     bool pg = an->cat->dialect == DIALECT_POSTGRES;
     if (strcmp(name, "coalesce") == 0 || (!pg && strcmp(name, "ifnull") == 0)) {
-        /* COALESCE(@x, col): the parameter takes the column's type */
+        /* COALESCE(@x, col): the parameter takes the column's type, an
+         * array's too (COALESCE(sqlc.narg(tags), tags) with tags text[]) */
+        TypeInfo hint = ti(known.t, true);
+        hint.list = known.list;
         for (int i = 0; i < n; i++)
-            hint_param(an, e->list->items[i], ti(known.t, true), NULL, true);
+            hint_param(an, e->list->items[i], hint, NULL, true);
         *out = ti(known.t, all_nullable);
         out->sqltype = known.sqltype;
+        out->list = known.list;
         return true;
     }
     if (pg && (strcmp(name, "greatest") == 0 || strcmp(name, "least") == 0)) {
+        TypeInfo hint = ti(known.t, false);
+        hint.list = known.list;
         for (int i = 0; i < n; i++)
-            hint_param(an, e->list->items[i], ti(known.t, false), NULL, false);
+            hint_param(an, e->list->items[i], hint, NULL, false);
         /* PostgreSQL ignores NULL arguments: NULL only when all are */
         *out = ti(known.t, all_nullable);
         out->sqltype = known.sqltype;
+        out->list = known.list;
         return true;
     }
     if (pg && strcmp(name, "grouping") == 0 && n > 0) {

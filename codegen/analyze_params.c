@@ -33,37 +33,46 @@ static bool word_is_tok(const Token *t, const char *w)
     return t->type != TK_STRING && str_ieq_n(t->z, (size_t)t->n, w);
 }
 
-static int named_slot(const PtrList *named, const char *name)
+static Param *named_param(const PtrList *named, const char *name)
 {
     for (int i = 0; i < named->n; i++) {
-        const Param *p = named->items[i];
+        Param *p = named->items[i];
         if (strcmp(p->name, name) == 0)
-            return p->slot;
+            return p;
     }
-    return 0;
+    return NULL;
 }
 
-/* sqlc's two parameter styles; one query uses one of them (@name and
- * sqlc.arg/narg/slice are one style: real queries mix @id with
- * sqlc.narg(filter), and sqlc accepts that). */
-typedef enum ParamStyle { STYLE_POSITIONAL, STYLE_NAMED, STYLE_COUNT } ParamStyle;
-
-static const char *const style_names[STYLE_COUNT] = {"positional parameters ($1, ?)",
-                                                     "named parameters (sqlc.arg or @name)"};
-
-/* As sqlc: "query mixes positional parameters ($1) and named parameters
- * (sqlc.arg or @arg)", at the first use of the second style. */
-static void check_style(Analyzer *an, ParamStyle style, const Token *t, Token *first_of, bool *reported)
+/* sqlc numbers a query's named parameters (@name, sqlc.arg/narg/slice)
+ * after its explicit positional ones ($N, ?N): each new name takes the
+ * lowest number no $N uses, in order of appearance, so `WHERE a =
+ * sqlc.narg(a) LIMIT $1 OFFSET $2` has a as its third parameter. A bare
+ * SQLite `?` takes "the largest number so far + 1", which names numbered
+ * after it would contradict: that mix stays an error. */
+static void check_bare_question(Analyzer *an, const Token *t, bool named, Token *first_bare, Token *first_named,
+                                bool *reported)
 {
-    if (!TOKEN_SET(first_of[style]))
-        first_of[style] = *t;
-    for (int other = 0; other < STYLE_COUNT && !*reported; other++) {
-        if (other == (int)style || !TOKEN_SET(first_of[other]))
-            continue;
-        error_at(an, t->pos, "query %s mixes %s and %s; use one style in a query", an->q->name,
-                 style_names[other], style_names[style]);
-        diag_note(first_of[other].pos, "its %s start here", style_names[other]);
-        *reported = true;
+    Token *mine = named ? first_named : first_bare, *other = named ? first_bare : first_named;
+    if (!TOKEN_SET(*mine))
+        *mine = *t;
+    if (*reported || !TOKEN_SET(*other))
+        return;
+    error_at(an, t->pos, "query %s mixes %s and %s; number the placeholders (?1, ?2, ...) or name them all",
+             an->q->name, named ? "\"?\" placeholders" : "named parameters (sqlc.arg or @name)",
+             named ? "named parameters (sqlc.arg or @name)" : "\"?\" placeholders");
+    diag_note(other->pos, "its %s start here", named ? "\"?\" placeholders" : "named parameters (sqlc.arg or @name)");
+    *reported = true;
+}
+
+/* Lowest slot that no positional parameter and no earlier name took. */
+static int free_slot(const PtrList *params)
+{
+    for (int slot = 1;; slot++) {
+        bool used = false;
+        for (int i = 0; i < params->n && !used; i++)
+            used = ((const Param *)params->items[i])->slot == slot;
+        if (!used)
+            return slot;
     }
 }
 
@@ -76,7 +85,7 @@ void number_params(Analyzer *an)
     int n_toks = 0;
     int max_slot = 0;
     PtrList *named = ptrlist_new(an->arena); /* Param* with a name, for reuse */
-    Token first_of[STYLE_COUNT] = {{0}};
+    Token first_bare = {0}, first_named = {0};
     bool mixed = false;
     bool more = true;
     while (more || n_toks > 0) {
@@ -127,10 +136,8 @@ void number_params(Analyzer *an)
                 error_at(an, toks[4].pos, "parameter name \"%s\" is not a C identifier", name);
                 goto next;
             }
-            slot = named_slot(named, name);
-            if (!slot)
-                slot = ++max_slot;
-            check_style(an, STYLE_NAMED, &t, first_of, &mixed);
+            /* slot 0: a name, numbered after the loop */
+            check_bare_question(an, &t, true, &first_bare, &first_named, &mixed);
         } else if (t.type != TK_VARIABLE) {
             goto next;
         } else if (t.z[0] == '?' && t.n == 1) {
@@ -139,7 +146,7 @@ void number_params(Analyzer *an)
                 goto next;
             }
             slot = ++max_slot;
-            check_style(an, STYLE_POSITIONAL, &t, first_of, &mixed);
+            check_bare_question(an, &t, false, &first_bare, &first_named, &mixed);
         } else if ((t.z[0] == '?' || t.z[0] == '$') && isdigit((unsigned char)t.z[1])) {
             if (t.z[0] == '?' && q->dialect == DIALECT_POSTGRES && !q->common) {
                 error_at(an, t.pos, "\"%.*s\" is SQLite syntax; PostgreSQL queries use $1, $2, ... or @name", t.n,
@@ -156,26 +163,22 @@ void number_params(Analyzer *an)
                 goto next;
             }
             slot = (int)n;
-            check_style(an, STYLE_POSITIONAL, &t, first_of, &mixed);
         } else {
             if (t.z[0] != '@' && q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "\"%.*s\" is not a PostgreSQL parameter; use $1, $2, ... or @name", t.n, t.z);
                 goto next;
             }
             name = arena_strndup(an->arena, t.z + 1, (size_t)t.n - 1);
-            slot = named_slot(named, name);
-            if (!slot)
-                slot = ++max_slot;
             if (!is_c_identifier(name)) {
                 error_at(an, t.pos, "parameter name \"%s\" is not a C identifier", name);
                 goto next;
             }
-            check_style(an, STYLE_NAMED, &t, first_of, &mixed);
+            check_bare_question(an, &t, true, &first_bare, &first_named, &mixed);
         }
         if (slot > max_slot)
             max_slot = slot;
-        Param *p = NULL;
-        for (int i = 0; i < q->params->n; i++)
+        Param *p = name ? named_param(named, name) : NULL;
+        for (int i = 0; i < q->params->n && slot; i++)
             if (((Param *)q->params->items[i])->slot == slot)
                 p = q->params->items[i];
         if (!p) {
@@ -200,6 +203,12 @@ void number_params(Analyzer *an)
     next:
         memmove(toks, toks + consumed, (size_t)(n_toks - consumed) * sizeof toks[0]);
         n_toks -= consumed;
+    }
+    /* the names, numbered after the positional parameters */
+    for (int i = 0; i < named->n; i++) {
+        Param *p = named->items[i];
+        if (p->slot == 0)
+            p->slot = free_slot(q->params);
     }
     /* slots in order; the engines number them 1..N without gaps */
     for (int i = 1; i < q->params->n; i++)

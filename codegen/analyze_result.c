@@ -336,8 +336,11 @@ static void embed_table(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
         OutColumn *o = arena_alloc(an->arena, sizeof *o);
         o->name = arena_printf(an->arena, "%s.%s", em->field, c_field_name(an, c->name));
         o->sql_name = c->name;
+        TypeInfo t = column_type(c, src); /* an array column stays a list */
         o->ctype = c->ctype;
         o->nullable = !c->not_null;
+        o->list = t.list;
+        o->sqltype = t.sqltype;
         o->pos = arg->tok.pos;
         o->origin = table->view ? NULL : c; /* a view's columns have no NOT NULL to check */
         o->embed = em;

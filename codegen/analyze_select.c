@@ -212,6 +212,10 @@ static PtrList *analyze_one_select(Analyzer *an, Scope *parent, Select *s)
             if (row->n != first->n)
                 error_at(an, ((Expr *)row->items[0])->tok.pos, "VALUES rows have different numbers of columns");
             for (int i = 0; i < row->n; i++) {
+                /* only an INSERT's own VALUES rows (analyze_dml.c) may say DEFAULT */
+                if (((Expr *)row->items[i])->kind == EX_DEFAULT)
+                    error_at(an, ((Expr *)row->items[i])->tok.pos,
+                             "DEFAULT is a value only in INSERT ... VALUES and UPDATE ... SET, not in this VALUES list");
                 TypeInfo t = type_expr(an, sc, row->items[i]);
                 if (r == 0)
                     push_out(an, out, arena_printf(an->arena, "column%d", i + 1), t, ((Expr *)row->items[i])->tok.pos);

@@ -1,6 +1,7 @@
 #include "cli_config.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ typedef struct Cfg {
     const SrcFile *file;
     const char *dir; /* the file's folder with a trailing '/'; "" for the current one */
     bool sqlc;
+    const char *engine_default; /* sqlc version 1: postgresql */
     bool ok;
     PtrList *pending; /* of Pending: reported in file order at the end */
 } Cfg;
@@ -229,9 +231,14 @@ static void missing_key(Cfg *c, yaml_node_t *map, const char *what, const char *
     cfg_error(c, node_pos(c, map), "%s has no \"%s\" (%s)", what, key, meaning);
 }
 
-/* A path from the file, relative to the file's folder. */
+/* A path from the file, relative to the file's folder. sqlc joins every
+ * path to the file's folder (Go's filepath.Join), so in an sqlc file a
+ * leading '/' does not make a path absolute. */
 static const char *config_path(Cfg *c, const char *p)
 {
+    if (c->sqlc)
+        while (p[0] == '/' && p[1])
+            p++;
     size_t n = strlen(p);
     while (n > 1 && p[n - 1] == '/')
         n--;
@@ -240,35 +247,65 @@ static const char *config_path(Cfg *c, const char *p)
     return arena_printf(c->arena, "%s%.*s", c->dir, (int)n, p);
 }
 
+static bool has_glob_chars(const char *p) { return strpbrk(p, "*?[") != NULL; }
+
+/* Appends to list the files a glob pattern in an sqlc path names, sorted,
+ * as sqlc reads them; a pattern matching nothing is an error at the value. */
+static bool expand_glob(Cfg *c, const Key *item, const char *pattern, PtrList *list)
+{
+    glob_t g;
+    int rc = glob(pattern, 0, NULL, &g);
+    if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
+        cfg_error(c, node_pos(c, item->value), "\"%s\": no file matches %s", item->name, pattern);
+        globfree(&g);
+        return false;
+    }
+    if (rc != 0) {
+        cfg_error(c, node_pos(c, item->value), "\"%s\": cannot expand %s", item->name, pattern);
+        return false;
+    }
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        ptrlist_push(c->arena, list, arena_strdup(c->arena, g.gl_pathv[i]));
+    globfree(&g);
+    return true;
+}
+
 static const char *path_value(Cfg *c, const Key *k)
 {
     const char *s = string_value(c, k);
     return s ? config_path(c, s) : NULL;
 }
 
-/* A path or a list of paths (sqlc allows both), NULL-terminated. */
+/* A path or a list of paths (sqlc allows both; in an sqlc file each may be
+ * a glob pattern), NULL-terminated. */
 static const char *const *path_list(Cfg *c, const Key *k)
 {
     if (!k->value)
         return NULL;
     yaml_node_t *v = k->value;
-    if (v->type == YAML_SCALAR_NODE) {
-        const char **list = arena_alloc(c->arena, 2 * sizeof *list);
-        list[0] = path_value(c, k);
-        return list[0] ? list : NULL;
-    }
-    int n = v->type == YAML_SEQUENCE_NODE ? (int)(v->data.sequence.items.top - v->data.sequence.items.start) : 0;
+    int n = v->type == YAML_SCALAR_NODE     ? 1
+            : v->type == YAML_SEQUENCE_NODE ? (int)(v->data.sequence.items.top - v->data.sequence.items.start)
+                                            : 0;
     if (n == 0) {
         cfg_error(c, node_pos(c, v), "\"%s\" must be a path or a list of paths", k->name);
         return NULL;
     }
-    const char **list = arena_alloc(c->arena, (size_t)(n + 1) * sizeof *list);
+    PtrList *paths = ptrlist_new(c->arena);
     for (int i = 0; i < n; i++) {
-        Key item = {k->name, k->key, node(c, v->data.sequence.items.start[i])};
-        list[i] = path_value(c, &item);
-        if (!list[i])
+        Key item = {k->name, k->key, v->type == YAML_SCALAR_NODE ? v : node(c, v->data.sequence.items.start[i])};
+        const char *p = path_value(c, &item);
+        if (!p)
             return NULL;
+        if (c->sqlc && has_glob_chars(p)) {
+            if (!expand_glob(c, &item, p, paths))
+                return NULL;
+        } else {
+            ptrlist_push(c->arena, paths, (void *)p);
+        }
     }
+    const char **list = arena_alloc(c->arena, (size_t)(paths->n + 1) * sizeof *list);
+    for (int i = 0; i < paths->n; i++)
+        list[i] = paths->items[i];
     return list;
 }
 
@@ -375,7 +412,7 @@ static void read_keel(Cfg *c, yaml_node_t *root, PtrList *targets)
     check_unique_names(c, targets);
 }
 
-/* ---- sqlc.yaml / sqlc.json, version 2 */
+/* ---- sqlc.yaml / sqlc.json, versions 2 and 1 */
 
 /* One entry of sqlc's `sql` list: one engine of one repository. */
 typedef struct SqlcEntry {
@@ -397,16 +434,15 @@ static void read_sqlc_gen(Cfg *c, const Key *gen, Key *package, Key *out)
     *out = go[1];
 }
 
-static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
+/* The engine, schema and queries of an sqlc entry (version 2's `sql` item
+ * or version 1's package; engine_default when the key is absent). */
+static bool read_sqlc_sources(Cfg *c, yaml_node_t *n, const char *what, const Key *engine_key, const Key *schema,
+                              const Key *queries, SqlcEntry *e)
 {
-    Key keys[] = {{.name = "engine"}, {.name = "schema"}, {.name = "queries"}, {.name = "gen"}, {.name = "keel"}};
-    e->pos = node_pos(c, n);
-    if (!read_keys(c, n, "an sql entry", keys, 5))
-        return false;
     bool ok = true;
-    const char *engine = string_value(c, &keys[0]);
-    if (!keys[0].value) {
-        missing_key(c, n, "an sql entry", "engine", "sqlite or postgresql");
+    const char *engine = engine_key->value ? string_value(c, engine_key) : c->engine_default;
+    if (!engine_key->value && !engine) {
+        missing_key(c, n, what, "engine", "sqlite or postgresql");
         ok = false;
     } else if (engine && strcmp(engine, "sqlite") == 0) {
         e->dialect = DIALECT_SQLITE;
@@ -414,28 +450,70 @@ static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
         e->dialect = DIALECT_POSTGRES;
     } else {
         if (engine)
-            cfg_error(c, node_pos(c, keys[0].value), "engine \"%s\" is not supported: keel reads sqlite and postgresql",
-                      engine);
+            cfg_error(c, node_pos(c, engine_key->value),
+                      "engine \"%s\" is not supported: keel reads sqlite and postgresql", engine);
         ok = false;
     }
-    if (!keys[1].value)
-        missing_key(c, n, "an sql entry", "schema", "its migrations: folders or files");
-    if (!keys[2].value)
-        missing_key(c, n, "an sql entry", "queries", "its query files: folders or files");
-    e->sources.schema = path_list(c, &keys[1]);
-    e->sources.queries = path_list(c, &keys[2]);
+    if (!schema->value)
+        missing_key(c, n, what, "schema", "its migrations: folders or files");
+    if (!queries->value)
+        missing_key(c, n, what, "queries", "its query files: folders or files");
+    e->sources.schema = path_list(c, schema);
+    e->sources.queries = path_list(c, queries);
+    return ok;
+}
+
+/* sqlc names a package without a name after its out folder
+ * (filepath.Base(out)); keel names the repository the same way. */
+static const char *name_from_out(Cfg *c, const Key *out, const char *name_key)
+{
+    const char *path = string_value(c, out);
+    if (!path)
+        return NULL;
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    const char *base = path + len;
+    while (base > path && base[-1] != '/')
+        base--;
+    char *s = arena_strndup(c->arena, base, (size_t)(path + len - base));
+    for (char *p = s; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    if (!cli_valid_repo_name(s)) {
+        cfg_error(c, node_pos(c, out->value),
+                  "the repository is named after this folder, as sqlc names the package, but \"%s\" is not a "
+                  "lower-case C identifier: set %s",
+                  s, name_key);
+        return NULL;
+    }
+    return s;
+}
+
+static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
+{
+    Key keys[] = {{.name = "engine"}, {.name = "schema"}, {.name = "queries"}, {.name = "gen"}, {.name = "keel"}};
+    e->pos = node_pos(c, n);
+    if (!read_keys(c, n, "an sql entry", keys, 5))
+        return false;
+    bool ok = read_sqlc_sources(c, n, "an sql entry", &keys[0], &keys[1], &keys[2], e);
     Key package = {.name = "package"}, go_out = {.name = "out"};
     read_sqlc_gen(c, &keys[3], &package, &go_out);
     Key own[] = {{.name = "name"}, {.name = "out"}, {.name = "postgres_dsn_env"}};
     if (keys[4].value)
         read_keys(c, keys[4].value, "\"keel\"", own, 3);
     const Key *name = own[0].value ? &own[0] : &package;
-    if (!name->value) {
+    if (!name->value && !go_out.value) {
         cfg_error(c, e->pos, "an sql entry without a repository name: set gen.go.package (or keel.name)");
         return false;
     }
-    e->name = repo_name(c, name, true);
-    e->name_pos = node_pos(c, name->value);
+    if (name->value) {
+        e->name = repo_name(c, name, true);
+        e->name_pos = node_pos(c, name->value);
+    } else {
+        e->name = name_from_out(c, &go_out, "gen.go.package");
+        e->name_pos = node_pos(c, go_out.value);
+    }
     const Key *out = own[1].value ? &own[1] : &go_out;
     e->out = path_value(c, out);
     if (out->value)
@@ -486,68 +564,121 @@ static void map_onto_keel_layout(Arena *arena, CliTarget *t)
     memset(t->sources, 0, sizeof t->sources);
 }
 
+/* sqlc's version 1: `packages:`, each with name (default: the folder's
+ * name), path (the out folder), schema, queries and engine (default
+ * postgresql). */
+static bool read_sqlc_package(Cfg *c, yaml_node_t *n, SqlcEntry *e)
+{
+    Key keys[] = {{.name = "engine"}, {.name = "schema"}, {.name = "queries"},
+                  {.name = "name"},   {.name = "path"},   {.name = "keel"}};
+    e->pos = node_pos(c, n);
+    if (!read_keys(c, n, "a package", keys, 6))
+        return false;
+    bool ok = read_sqlc_sources(c, n, "a package", &keys[0], &keys[1], &keys[2], e);
+    Key own[] = {{.name = "name"}, {.name = "out"}, {.name = "postgres_dsn_env"}};
+    if (keys[5].value)
+        read_keys(c, keys[5].value, "\"keel\"", own, 3);
+    const Key *name = own[0].value ? &own[0] : &keys[3];
+    const Key *out = own[1].value ? &own[1] : &keys[4];
+    if (!name->value && !out->value) {
+        missing_key(c, n, "a package", "path", "the folder of the generated code");
+        return false;
+    }
+    if (name->value) {
+        e->name = repo_name(c, name, true);
+        e->name_pos = node_pos(c, name->value);
+    } else {
+        e->name = name_from_out(c, out, "the package's name");
+        e->name_pos = node_pos(c, out->value);
+    }
+    e->out = path_value(c, out);
+    if (out->value)
+        e->out_pos = node_pos(c, out->value);
+    e->dsn_env = string_value(c, &own[2]);
+    return ok && e->name && e->sources.schema && e->sources.queries && c->ok;
+}
+
+/* Adds one entry to its repository: entries with one name and out folder
+ * are one repository, one entry per engine; sqlc writes each entry to its
+ * own out folder, so one name in two folders is two repositories. */
+static void add_sqlc_entry(Cfg *c, PtrList *targets, PtrList *firsts, const SqlcEntry *e)
+{
+    int index = -1;
+    for (int i = 0; i < targets->n && index < 0; i++) {
+        CliTarget *t = targets->items[i];
+        SrcPos *seen = (SrcPos *)firsts->items[i] + e->dialect;
+        if (strcmp(t->repo.name, e->name) == 0 && (!seen->file || !e->out || same(t->repo.out_dir, e->out)))
+            index = i;
+    }
+    if (index < 0) {
+        CliTarget *t = arena_alloc(c->arena, sizeof *t);
+        t->repo.name = e->name;
+        t->pos = e->name_pos;
+        ptrlist_push(c->arena, targets, t);
+        ptrlist_push(c->arena, firsts, arena_alloc(c->arena, DIALECT_COUNT * sizeof(SrcPos)));
+        index = targets->n - 1;
+    }
+    CliTarget *t = targets->items[index];
+    SrcPos *seen = (SrcPos *)firsts->items[index] + e->dialect;
+    if (seen->file) {
+        cfg_error(c, e->pos, "a second %s entry for repository \"%s\" in the same folder", dialect_name(e->dialect),
+                  e->name);
+        cfg_note(c, *seen, "the first one");
+        return;
+    }
+    *seen = e->pos;
+    t->sources[e->dialect] = e->sources;
+    /* sqlc writes each engine's package to its own folder; keel writes
+     * one repository, both dialects, to one */
+    if (e->out && t->repo.out_dir && strcmp(e->out, t->repo.out_dir) != 0)
+        cfg_warning(c, e->out_pos, "keel writes repository \"%s\", both dialects, to %s, not to %s", e->name,
+                    t->repo.out_dir, e->out);
+    else if (e->out)
+        t->repo.out_dir = e->out;
+    if (e->dsn_env || !t->repo.postgres_dsn)
+        t->repo.postgres_dsn = dsn_from_env(e->dsn_env);
+}
+
 static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
 {
     Key keys[] = {{.name = "version"}, {.name = "sql"}, {.name = "packages"}};
     if (!read_keys(c, root, "the configuration", keys, 3))
         return;
     if (!keys[0].value) {
-        missing_key(c, root, "the sqlc configuration", "version", "keel reads version \"2\"");
+        missing_key(c, root, "the sqlc configuration", "version", "version \"2\" (sql: [...]) or \"1\" (packages: [...])");
         return;
     }
-    if (!is_scalar(keys[0].value, "2")) {
+    bool v1 = is_scalar(keys[0].value, "1");
+    if (!v1 && !is_scalar(keys[0].value, "2")) {
         cfg_error(c, node_pos(c, keys[0].value),
-                  "sqlc configuration version %s%s%s is not supported: keel reads version \"2\" (sql: [...])",
+                  "sqlc configuration version %s%s%s is not supported: keel reads version \"2\" (sql: [...]) and "
+                  "\"1\" (packages: [...])",
                   keys[0].value->type == YAML_SCALAR_NODE ? "\"" : "",
                   keys[0].value->type == YAML_SCALAR_NODE ? (const char *)keys[0].value->data.scalar.value : "",
                   keys[0].value->type == YAML_SCALAR_NODE ? "\"" : "");
         return;
     }
-    if (keys[2].value)
-        cfg_warning(c, node_pos(c, keys[2].key), "\"packages\" is not used by keel (it belongs to version \"1\")");
-    yaml_node_t *list = keys[1].value;
+    const Key *list_key = v1 ? &keys[2] : &keys[1], *other = v1 ? &keys[1] : &keys[2];
+    if (other->value)
+        cfg_warning(c, node_pos(c, other->key), "\"%s\" is not used by keel (it belongs to version \"%s\")",
+                    other->name, v1 ? "2" : "1");
+    yaml_node_t *list = list_key->value;
     if (!list) {
-        missing_key(c, root, "the sqlc configuration", "sql", "a list of engines with their schema and queries");
+        missing_key(c, root, "the sqlc configuration", list_key->name,
+                    "a list of engines with their schema and queries");
         return;
     }
     if (list->type != YAML_SEQUENCE_NODE || list->data.sequence.items.top == list->data.sequence.items.start) {
-        cfg_error(c, node_pos(c, list), "\"sql\" must be a list with at least one entry");
+        cfg_error(c, node_pos(c, list), "\"%s\" must be a list with at least one entry", list_key->name);
         return;
     }
-    /* entries with one name are one repository, one entry per engine */
+    c->engine_default = v1 ? "postgresql" : NULL;
     PtrList *firsts = ptrlist_new(c->arena); /* of SrcPos[DIALECT_COUNT], by target */
     for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
         SqlcEntry e = {0};
-        if (!read_sqlc_entry(c, node(c, *it), &e))
+        if (!(v1 ? read_sqlc_package(c, node(c, *it), &e) : read_sqlc_entry(c, node(c, *it), &e)))
             continue;
-        int index = 0;
-        while (index < targets->n && strcmp(((CliTarget *)targets->items[index])->repo.name, e.name) != 0)
-            index++;
-        if (index == targets->n) {
-            CliTarget *t = arena_alloc(c->arena, sizeof *t);
-            t->repo.name = e.name;
-            t->pos = e.name_pos;
-            ptrlist_push(c->arena, targets, t);
-            ptrlist_push(c->arena, firsts, arena_alloc(c->arena, DIALECT_COUNT * sizeof(SrcPos)));
-        }
-        CliTarget *t = targets->items[index];
-        SrcPos *seen = (SrcPos *)firsts->items[index] + e.dialect;
-        if (seen->file) {
-            cfg_error(c, e.pos, "a second %s entry for repository \"%s\"", dialect_name(e.dialect), e.name);
-            cfg_note(c, *seen, "the first one");
-            continue;
-        }
-        *seen = e.pos;
-        t->sources[e.dialect] = e.sources;
-        /* sqlc writes each engine's package to its own folder; keel writes
-         * one repository, both dialects, to one */
-        if (e.out && t->repo.out_dir && strcmp(e.out, t->repo.out_dir) != 0)
-            cfg_warning(c, e.out_pos, "keel writes repository \"%s\", both dialects, to %s, not to %s", e.name,
-                        t->repo.out_dir, e.out);
-        else if (e.out)
-            t->repo.out_dir = e.out;
-        if (e.dsn_env || !t->repo.postgres_dsn)
-            t->repo.postgres_dsn = dsn_from_env(e.dsn_env);
+        add_sqlc_entry(c, targets, firsts, &e);
     }
     for (int i = 0; i < targets->n; i++)
         map_onto_keel_layout(c->arena, targets->items[i]);

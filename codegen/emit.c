@@ -674,8 +674,8 @@ static char *emit_impl(Arena *arena, const char *repo, DialectRepo repos[DIALECT
         any_many |= aq->cmd == CMD_MANY;
         for (int k = 0; k < aq->columns->n; k++) {
             const ApiColumn *c = aq->columns->items[k];
-            any_text |= c->ctype == CT_TEXT;
-            any_blob |= c->ctype == CT_BLOB;
+            any_text |= c->ctype == CT_TEXT && !c->list; /* a list has its own reader */
+            any_blob |= c->ctype == CT_BLOB && !c->list;
         }
     }
     sb_printf(&b, GENERATED_BANNER, repo);

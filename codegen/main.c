@@ -276,21 +276,22 @@ static int resolve_targets(Arena *arena, const Verb *v, const Args *a, CliConfig
         cfg->targets[0].repo.postgres_dsn = dsn && *dsn ? dsn : NULL;
     }
     if (a->repo) {
-        int found = -1;
+        /* every repository of that name: an sqlc file may give one package
+         * name to entries with different out folders */
+        int found = 0;
         StrBuf names = {0};
         for (int i = 0; i < cfg->n; i++) {
             if (strcmp(cfg->targets[i].repo.name, a->repo) == 0)
-                found = i;
+                cfg->targets[found++] = cfg->targets[i];
             sb_printf(&names, "%s%s", i ? ", " : "", cfg->targets[i].repo.name);
         }
-        if (found < 0) {
+        if (found == 0) {
             int status = usage_error(v, "%s has no repository \"%s\" (it has %s)", path, a->repo, names.s);
             sb_free(&names);
             return status;
         }
         sb_free(&names);
-        cfg->targets += found;
-        cfg->n = 1;
+        cfg->n = found;
     }
     if (cfg->n > 1 && (repo_flags || a->out))
         return usage_error(v, "%s names %d repositories: pick one with --repo to override its paths", path, cfg->n);

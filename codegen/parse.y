@@ -299,6 +299,15 @@ defaultvalue(A) ::= ID(N).                     { A = mk_column(p, NULL, N); }
 defaultvalue(A) ::= ID(N) LP exprlist(L) RP.   { A = mk_func(p, NULL, N, L, false, false); }
 defaultvalue(A) ::= nm(S) DOT nm(N) LP exprlist(L) RP. { A = mk_func(p, &S, N, L, false, false); }
 defaultvalue(A) ::= defaultvalue(X) CAST_OP(O) casttype(T). { A = mk_cast(p, O, X, T); }
+/* PostgreSQL's DEFAULT takes a b_expr: operators, CAST, ARRAY[...] and
+ * typed literals without parentheses, but no NOT/IS/AND that would swallow
+ * the constraints after it (`DEFAULT now() + interval '1 day' NOT NULL`) */
+defaultvalue(A) ::= ID(T) STRING(S). { A = mk_cast(p, T, mk_expr(p, EX_STRING, S), mk_typename(p, T)); }
+defaultvalue(A) ::= CAST(O) LP expr(X) AS typetoken(T) RP.  { A = mk_cast(p, O, X, T); }
+defaultvalue(A) ::= ARRAY(N) LBRACKET exprlist(L) RBRACKET. { A = mk_func(p, NULL, N, L, false, false); }
+defaultvalue(A) ::= defaultvalue(X) PLUS|MINUS(O) defaultvalue(Y).     { A = mk_binary(p, O, X, Y); }
+defaultvalue(A) ::= defaultvalue(X) STAR|SLASH|REM(O) defaultvalue(Y). { A = mk_binary(p, O, X, Y); }
+defaultvalue(A) ::= defaultvalue(X) CONCAT|OP(O) defaultvalue(Y).      { A = mk_binary(p, O, X, Y); }
 
 %type autoinc {bool}
 autoinc(A) ::= .          { A = false; }
@@ -677,13 +686,13 @@ droptype(A) ::= IN typetoken.      { A = 1; }
 /* Two rules rather than an optional WITH: a select may start with `(`,
  * and an empty WITH would have to be reduced before it where `(` could
  * also start an expression. */
-select(A) ::= compound(C) orderby_opt(O) limit_opt(L) locking. {
+select(A) ::= compound(C) orderby_opt(O) select_tail(L). {
     A = C;
     A->order_by = O;
     A->limit = L.limit;
     A->offset = L.offset;
 }
-select(A) ::= wclause(W) compound(C) orderby_opt(O) limit_opt(L) locking. {
+select(A) ::= wclause(W) compound(C) orderby_opt(O) select_tail(L). {
     A = C;
     A->with = W;
     A->order_by = O;
@@ -695,7 +704,16 @@ select(A) ::= wclause(W) compound(C) orderby_opt(O) limit_opt(L) locking. {
  * FOR NO KEY UPDATE, FOR KEY SHARE. The words after the strength are left
  * to the engine check to judge. */
 locking ::= .
-locking ::= locking FOR lock_strength lock_words.
+locking ::= lock_list.
+lock_list ::= FOR lock_strength lock_words.
+lock_list ::= lock_list FOR lock_strength lock_words.
+/* LIMIT and the row locks come in either order, as PostgreSQL's grammar
+ * has them (`FOR UPDATE SKIP LOCKED LIMIT 1` is common in job queues) */
+%type select_tail {LimitClause}
+select_tail(A) ::= .                            { A.limit = NULL; A.offset = NULL; }
+select_tail(A) ::= limit_clause(L) locking.     { A = L; }
+select_tail(A) ::= lock_list.                   { A.limit = NULL; A.offset = NULL; }
+select_tail(A) ::= lock_list limit_clause(L).   { A = L; }
 lock_strength ::= UPDATE.
 lock_strength ::= NO KEY UPDATE.
 lock_strength ::= ID.
@@ -796,8 +814,15 @@ windefn_list(A) ::= windefn_list(A) COMMA windefn(X). { for (int i = 0; i < X->n
 windefn(A) ::= nm AS LP window(Z9) RP. { A = Z9; }
 
 %type rowlist {PtrList *}
-rowlist(A) ::= LP nexprlist(X) RP.               { A = list1(p, X); }
-rowlist(A) ::= rowlist(A) COMMA LP nexprlist(X) RP. { ptrlist_push(p->arena, A, X); }
+rowlist(A) ::= LP rowvals(X) RP.               { A = list1(p, X); }
+rowlist(A) ::= rowlist(A) COMMA LP rowvals(X) RP. { ptrlist_push(p->arena, A, X); }
+/* a VALUES row's items: expressions, or DEFAULT (the column's default) */
+%type rowvals {PtrList *}
+rowvals(A) ::= rowval(Y).                    { A = list1(p, Y); }
+rowvals(A) ::= rowvals(A) COMMA rowval(Y).   { ptrlist_push(p->arena, A, Y); }
+%type rowval {Expr *}
+rowval(A) ::= expr(A).
+rowval(A) ::= DEFAULT(T).                    { A = mk_expr(p, EX_DEFAULT, T); }
 
 %type distinct {bool}
 distinct(A) ::= DISTINCT. { A = true; }
@@ -921,20 +946,19 @@ nulls ::= .
 nulls ::= NULLS FIRST.
 nulls ::= NULLS LAST.
 
-%type limit_opt {LimitClause}
-limit_opt(A) ::= .                           { A.limit = NULL; A.offset = NULL; }
-limit_opt(A) ::= LIMIT expr(X).              { A.limit = X; A.offset = NULL; }
-limit_opt(A) ::= LIMIT expr(X) OFFSET expr(Y). { A.limit = X; A.offset = Y; }
-limit_opt(A) ::= LIMIT expr(Y) COMMA expr(X).  { A.limit = X; A.offset = Y; }
-limit_opt(A) ::= OFFSET expr(Y).             { A.limit = NULL; A.offset = Y; }
-limit_opt(A) ::= OFFSET expr(Y) LIMIT expr(X). { A.limit = X; A.offset = Y; }
-limit_opt(A) ::= LIMIT ALL.                    { A.limit = NULL; A.offset = NULL; }
-limit_opt(A) ::= LIMIT ALL OFFSET expr(Y).     { A.limit = NULL; A.offset = Y; }
+%type limit_clause {LimitClause}
+limit_clause(A) ::= LIMIT expr(X).              { A.limit = X; A.offset = NULL; }
+limit_clause(A) ::= LIMIT expr(X) OFFSET expr(Y). { A.limit = X; A.offset = Y; }
+limit_clause(A) ::= LIMIT expr(Y) COMMA expr(X).  { A.limit = X; A.offset = Y; }
+limit_clause(A) ::= OFFSET expr(Y).             { A.limit = NULL; A.offset = Y; }
+limit_clause(A) ::= OFFSET expr(Y) LIMIT expr(X). { A.limit = X; A.offset = Y; }
+limit_clause(A) ::= LIMIT ALL.                    { A.limit = NULL; A.offset = NULL; }
+limit_clause(A) ::= LIMIT ALL OFFSET expr(Y).     { A.limit = NULL; A.offset = Y; }
 /* OFFSET n ROWS, FETCH FIRST n ROWS ONLY: the SQL standard's spelling */
-limit_opt(A) ::= OFFSET expr(Y) ID(R).         { A.limit = NULL; A.offset = Y; expect_rows(p, R); }
-limit_opt(A) ::= fetch_first(X).               { A.limit = X; A.offset = NULL; }
-limit_opt(A) ::= OFFSET expr(Y) ID(R) fetch_first(X). { A.limit = X; A.offset = Y; expect_rows(p, R); }
-limit_opt(A) ::= fetch_first(X) OFFSET expr(Y) ID(R). { A.limit = X; A.offset = Y; expect_rows(p, R); }
+limit_clause(A) ::= OFFSET expr(Y) ID(R).         { A.limit = NULL; A.offset = Y; expect_rows(p, R); }
+limit_clause(A) ::= fetch_first(X).               { A.limit = X; A.offset = NULL; }
+limit_clause(A) ::= OFFSET expr(Y) ID(R) fetch_first(X). { A.limit = X; A.offset = Y; expect_rows(p, R); }
+limit_clause(A) ::= fetch_first(X) OFFSET expr(Y) ID(R). { A.limit = X; A.offset = Y; expect_rows(p, R); }
 %type fetch_first {Expr *}
 fetch_first(A) ::= FETCH first_next expr(Z9) ID(R) ONLY. { A = Z9; expect_rows(p, R); }
 fetch_first(A) ::= FETCH first_next ID(R) ONLY.          { A = NULL; expect_rows(p, R); }
@@ -1011,6 +1035,7 @@ setlist(A) ::= setitem(X).                 { A = list1(p, X); }
 setlist(A) ::= setlist(A) COMMA setitem(X). { ptrlist_push(p->arena, A, X); }
 %type setitem {ResultCol *}
 setitem(A) ::= nm(N) EQ expr(E).  { A = mk_resultcol(p, E); A->alias = N; }
+setitem(A) ::= nm(N) EQ DEFAULT(T). { A = mk_resultcol(p, mk_expr(p, EX_DEFAULT, T)); A->alias = N; }
 /* SET (a, b) = ($1, $2) and SET (a, b) = (SELECT x, y FROM ...) */
 setitem(A) ::= LP idlist(L) RP EQ expr(E). { A = mk_resultcol(p, E); A->alias = *(Token *)L->items[0]; A->columns = L; }
 

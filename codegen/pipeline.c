@@ -140,8 +140,9 @@ static char *named_display(Arena *arena, const char *path, const SrcFile *file)
     return arena_printf(arena, "%s/%s", base_name(path, buf, sizeof buf), leaf);
 }
 
-/* Reads a dialect whose sources are named path by path. A migration file
- * named without a NNNN_ prefix takes its place in the list as version. */
+/* Reads a dialect whose sources are named path by path (sqlc's files). A
+ * migration file named without a NNNN_ prefix takes its place in the list
+ * as version. */
 static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSources *s)
 {
     r->present = true;
@@ -149,7 +150,7 @@ static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSou
     long long place = 0;
     for (const char *const *path = s->schema; *path; path++) {
         int before = r->migrations->n;
-        ok = source_add_migrations(arena, r, *path, ++place) && ok;
+        ok = source_add_schema_path(arena, r, *path, &place, s->queries) && ok;
         for (int i = before; i < r->migrations->n; i++) {
             Migration *m = r->migrations->items[i];
             ((SrcFile *)m->file)->display = named_display(arena, *path, m->file);
@@ -158,7 +159,7 @@ static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSou
     ok = source_sort_migrations(r) && ok;
     for (const char *const *path = s->queries; path && *path; path++) {
         int before = r->queries->n;
-        ok = source_load_queries(arena, r, *path) && ok;
+        ok = source_load_query_path(arena, r, *path, s->schema) && ok;
         for (int i = before; i < r->queries->n; i++) {
             Query *q = r->queries->items[i];
             ((SrcFile *)q->file)->display = named_display(arena, *path, q->file);

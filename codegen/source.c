@@ -234,22 +234,30 @@ static int compare_migrations(const void *a, const void *b)
     return x->version < y->version ? -1 : x->version > y->version;
 }
 
-static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path, const char *name,
-                               long long unnumbered_version)
+/* NNNN_name.sql (up to 18 digits) */
+static bool numbered_name(const char *name)
+{
+    const char *p = name;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return p != name && *p == '_' && p[1] != 0 && strcmp(p + 1, ".sql") != 0 && p - name <= 18;
+}
+
+/* A numbered file takes its number as version, unless by_place: then, as
+ * an unnumbered one, it takes `place` (0: the number is required). */
+static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path, const char *name, long long place,
+                               bool by_place)
 {
     SrcFile *f = source_read(arena, path);
     if (!f)
         return false;
-    const char *p = name;
-    while (isdigit((unsigned char)*p))
-        p++;
-    bool numbered = p != name && *p == '_' && p[1] != 0 && strcmp(p + 1, ".sql") != 0 && p - name <= 18;
-    if (!numbered && unnumbered_version <= 0) {
+    bool numbered = numbered_name(name) && !by_place;
+    if (!numbered && place <= 0) {
         diag_error((SrcPos){f, 1, 1}, "migration file name must look like NNNN_name.sql");
         return false;
     }
     Migration *m = arena_alloc(arena, sizeof *m);
-    m->version = numbered ? strtoll(name, NULL, 10) : unnumbered_version;
+    m->version = numbered ? strtoll(name, NULL, 10) : place;
     m->name = arena_strdup(arena, name);
     m->file = f;
     if (!find_up_section(m))
@@ -265,7 +273,7 @@ bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, lo
 {
     if (!dir_exists(path)) {
         const char *slash = strrchr(path, '/');
-        return add_migration_file(arena, repo, path, slash ? slash + 1 : path, unnumbered_version);
+        return add_migration_file(arena, repo, path, slash ? slash + 1 : path, unnumbered_version, false);
     }
     PtrList *names = list_sql_files(arena, path);
     if (!names)
@@ -274,7 +282,83 @@ bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, lo
     for (int i = 0; i < names->n; i++) {
         const char *name = names->items[i];
         if (!ends_with(name, ".down.sql"))
-            ok = add_migration_file(arena, repo, arena_printf(arena, "%s/%s", path, name), name, 0) && ok;
+            ok = add_migration_file(arena, repo, arena_printf(arena, "%s/%s", path, name), name, 0, false) && ok;
+    }
+    return ok;
+}
+
+/* Whether a file holds "-- name: X :cmd" (or block-comment) annotations. */
+static bool holds_annotated_queries(Arena *arena, const char *path)
+{
+    SrcFile *f = source_read(arena, path);
+    if (!f)
+        return false;
+    for (size_t i = 0; i < f->len;) {
+        const char *p = f->text + i, *end = f->text + f->len;
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (end - p > 2 && (strncmp(p, "--", 2) == 0 || strncmp(p, "/*", 2) == 0)) {
+            p += 2;
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+            if (end - p > 5 && strncmp(p, "name:", 5) == 0)
+                return true;
+        }
+        const char *nl = memchr(f->text + i, '\n', f->len - i);
+        i = nl ? (size_t)(nl - f->text) + 1 : f->len;
+    }
+    return false;
+}
+
+/* Whether the queries paths name file: itself or its folder. */
+static bool named_by(const char *const *queries, const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    size_t dir_len = slash ? (size_t)(slash - file) : 0;
+    for (const char *const *q = queries; q && *q; q++)
+        if (strcmp(*q, file) == 0 || (slash && strlen(*q) == dir_len && strncmp(*q, file, dir_len) == 0))
+            return true;
+    return false;
+}
+
+bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, long long *place,
+                            const char *const *queries)
+{
+    if (!dir_exists(path)) {
+        const char *slash = strrchr(path, '/');
+        return add_migration_file(arena, repo, path, slash ? slash + 1 : path, ++*place, false);
+    }
+    PtrList *names = list_sql_files(arena, path), *files = ptrlist_new(arena);
+    if (!names)
+        return false;
+    bool all_numbered = true;
+    const char *first_unnumbered = NULL;
+    for (int i = 0; i < names->n; i++) {
+        const char *name = names->items[i], *file = arena_printf(arena, "%s/%s", path, name);
+        if (ends_with(name, ".down.sql"))
+            continue;
+        /* sqlc reads a folder that is both schema and queries twice; the
+         * queries' file holds no schema */
+        if (named_by(queries, file) && holds_annotated_queries(arena, file))
+            continue;
+        ptrlist_push(arena, files, (void *)file);
+        if (!numbered_name(name) && !first_unnumbered)
+            first_unnumbered = file;
+        all_numbered &= numbered_name(name);
+    }
+    bool ok = true;
+    for (int i = 0; i < files->n; i++) {
+        const char *file = files->items[i], *slash = strrchr(file, '/');
+        int before = repo->migrations->n;
+        ok = add_migration_file(arena, repo, file, slash + 1, all_numbered ? 0 : ++*place, !all_numbered) && ok;
+        if (!all_numbered && numbered_name(slash + 1) && first_unnumbered && repo->migrations->n > before) {
+            Migration *m = repo->migrations->items[before];
+            diag_warning((SrcPos){m->file, 1, 1},
+                         "this folder mixes NNNN_ files with %s: its migrations are numbered 1, 2, ... in name order, "
+                         "as sqlc reads them, not by their NNNN",
+                         strrchr(first_unnumbered, '/') + 1);
+            first_unnumbered = NULL; /* once */
+        }
     }
     return ok;
 }
@@ -554,6 +638,11 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
 
 bool source_load_queries(Arena *arena, DialectRepo *repo, const char *dir)
 {
+    return source_load_query_path(arena, repo, dir, NULL);
+}
+
+bool source_load_query_path(Arena *arena, DialectRepo *repo, const char *dir, const char *const *schema)
+{
     if (!dir_exists(dir)) {
         SrcFile *f = source_read(arena, dir);
         return f && load_query_file(arena, repo, f);
@@ -563,7 +652,12 @@ bool source_load_queries(Arena *arena, DialectRepo *repo, const char *dir)
         return false;
     bool ok = true;
     for (int i = 0; i < names->n; i++) {
-        SrcFile *f = source_read(arena, arena_printf(arena, "%s/%s", dir, (char *)names->items[i]));
+        const char *path = arena_printf(arena, "%s/%s", dir, (char *)names->items[i]);
+        /* the schema's file in a folder that is both (sqlc skips its
+         * statements: none has a name) */
+        if (schema && named_by(schema, path) && !holds_annotated_queries(arena, path))
+            continue;
+        SrcFile *f = source_read(arena, path);
         if (!f) {
             ok = false;
             continue;

@@ -22,12 +22,26 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir);
  */
 bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long unnumbered_version);
 
+/*
+ * sqlc's `schema:` entry path: a file, or every .sql file of a folder in
+ * name order (.down.sql ignored, and a file of annotated queries when the
+ * queries name it too: sqlc reads such a folder twice). A file without the
+ * NNNN_ prefix, and every file of a folder where one lacks it, takes the
+ * next *place as version, so the order is sqlc's.
+ */
+bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, long long *place,
+                            const char *const *queries);
+
 /* Sorts repo->migrations by version; reports a version used twice. */
 bool source_sort_migrations(DialectRepo *repo);
 
 /* Adds the blocks of every *.sql file in path (sorted by name) to
  * repo->queries; path may also be a single query file. */
 bool source_load_queries(Arena *arena, DialectRepo *repo, const char *path);
+
+/* The same for sqlc's `queries:` entry: a folder's file of schema without
+ * a single annotation is left out when the schema paths name it too. */
+bool source_load_query_path(Arena *arena, DialectRepo *repo, const char *path, const char *const *schema);
 
 bool dir_exists(const char *path);
 

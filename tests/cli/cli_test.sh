@@ -416,13 +416,21 @@ keel.yaml:2:5: note: the first one
      ^
 EOF
 rm keel.yaml
-what='sqlc version 1'
-printf 'version: "1"\npackages:\n  - name: db\n    path: db\n' >sqlc.yaml
+what='sqlc version keel does not read'
+printf 'version: "3"\nsql: []\n' >sqlc.yaml
 run 1 "$keel" check
 same stderr <<'EOF'
-sqlc.yaml:1:10: error: sqlc configuration version "1" is not supported: keel reads version "2" (sql: [...])
- version: "1"
+sqlc.yaml:1:10: error: sqlc configuration version "3" is not supported: keel reads version "2" (sql: [...]) and "1" (packages: [...])
+ version: "3"
           ^
+EOF
+what='sqlc version 1 package without a path or a name'
+printf 'version: "1"\npackages:\n  - schema: s.sql\n    queries: q.sql\n' >sqlc.yaml
+run 1 "$keel" check
+same stderr <<'EOF'
+sqlc.yaml:3:5: error: a package has no "path" (the folder of the generated code)
+   - schema: s.sql
+     ^
 EOF
 what='sqlc engine keel does not read'
 printf 'version: "2"\nsql:\n  - engine: mysql\n    schema: schema.sql\n    queries: query.sql\n    gen:\n      go: {package: db, out: db}\n' >sqlc.yaml
@@ -575,6 +583,108 @@ run 0 "$keel" describe --repo notes
 check "described" grep -q '^ListNotes :many$' "$work/stdout"
 run 2 "$keel" describe --repo nope
 check "message first" diff <(echo 'keel: sqlc.yml has no repository "nope" (it has notes)') <(head -1 "$work/stderr")
+
+# ---- sqlc configurations written as real projects write them
+
+mkdir -p "$work/sqlcforms/db/migrations" "$work/sqlcforms/db/queries" && cd "$work/sqlcforms" || exit 1
+printf 'CREATE TABLE items (id BIGSERIAL PRIMARY KEY, title TEXT NOT NULL);\n' >db/migrations/0001_items.sql
+printf -- '-- name: GetItem :one\nSELECT id, title FROM items WHERE id = $1;\n' >db/queries/query.items.sql
+printf -- '-- name: CountItems :one\nSELECT count(*) FROM items;\n' >db/queries/query.count.sql
+printf -- '-- not a query file: the pattern below leaves it out\n' >db/queries/notes.sql
+what='sqlc version 1: packages, engine postgresql by default, name from the path'
+cat >sqlc.json <<'EOF'
+{
+  "version": "1",
+  "packages": [{"path": "internal/store", "schema": "db/migrations", "queries": "db/queries/query.*.sql",
+                "emit_json_tags": true}],
+  "overrides": [{"db_type": "uuid", "go_type": "string"}]
+}
+EOF
+run 0 "$keel" generate
+same stderr <<'EOF'
+sqlc.json:4:17: warning: "emit_json_tags" is not used by keel
+                 "emit_json_tags": true}],
+                 ^
+sqlc.json:5:3: warning: "overrides" is not used by keel
+   "overrides": [{"db_type": "uuid", "go_type": "string"}]
+   ^
+EOF
+check "repository named after its folder" [ -f internal/store/store_postgres.c ]
+check "both query files of the pattern" grep -q 'query.count.sql:1' internal/store/store_postgres.c
+rm -rf internal sqlc.json
+what='sqlc version 2: no gen.go.package, paths with a leading slash, a glob'
+cat >sqlc.yaml <<'EOF'
+version: "2"
+sql:
+  - engine: postgresql
+    schema: /db/migrations
+    queries: ["/db/queries/query.i*.sql"]
+    gen:
+      go: {out: ../sqlcforms/internal/Items}
+EOF
+run 0 "$keel" describe
+same stdout <<'EOF'
+GetItem :one
+  param id int64
+  column id int64
+  column title text
+EOF
+what='sqlc version 2: a glob that matches nothing'
+sed -i 's/query.i\*/nothing*/' sqlc.yaml
+run 1 "$keel" check
+same stderr <<'EOF'
+sqlc.yaml:5:15: error: "queries": no file matches db/queries/nothing*.sql
+     queries: ["/db/queries/nothing*.sql"]
+               ^
+EOF
+what='sqlc version 2: a package named after an out folder that is no C name'
+printf 'version: "2"\nsql:\n  - engine: postgresql\n    schema: db/migrations\n    queries: db/queries\n    gen:\n      go: {out: .}\n' >sqlc.yaml
+run 1 "$keel" check
+same stderr <<'EOF'
+sqlc.yaml:7:17: error: the repository is named after this folder, as sqlc names the package, but "." is not a lower-case C identifier: set gen.go.package
+       go: {out: .}
+                 ^
+EOF
+what='sqlc version 2: one package name, two out folders, two repositories'
+cat >sqlc.yaml <<'EOF'
+version: "2"
+sql:
+  - engine: postgresql
+    schema: db/migrations
+    queries: db/queries/query.items.sql
+    gen:
+      go: {package: repository, out: services/a/repository}
+  - engine: postgresql
+    schema: db/migrations
+    queries: db/queries/query.count.sql
+    gen:
+      go: {package: repository, out: services/b/repository}
+EOF
+run 0 "$keel" generate
+empty stderr
+check "first" grep -q 'GetItem' services/a/repository/repository.h
+check "second" grep -q 'CountItems' services/b/repository/repository.h
+check "apart" [ -z "$(grep CountItems services/a/repository/repository.h)" ]
+what='sqlc: one folder for schema and queries, files without NNNN_, in name order'
+mkdir -p shared && printf 'CREATE TABLE tags (id BIGSERIAL PRIMARY KEY, label TEXT NOT NULL);\n' >shared/a_tables.sql
+printf 'CREATE VIEW tag_labels AS SELECT label FROM tags;\n' >shared/b_views.sql
+printf -- '-- name: ListLabels :many\nSELECT label FROM tag_labels;\n' >shared/queries.sql
+printf 'version: "2"\nsql:\n  - engine: postgresql\n    schema: shared\n    queries: shared\n    gen:\n      go: {package: tags, out: gen}\n' >sqlc.yaml
+run 0 "$keel" generate
+empty stderr
+check "a_tables.sql is migration 1" grep -A1 -q '\.version = 1,' gen/tags_postgres.c
+check "b_views.sql is migration 2" grep -A1 -q '\.version = 2,' gen/tags_postgres.c
+check "no migration 3" [ -z "$(grep '\.version = 3,' gen/tags_postgres.c)" ]
+check "the query" grep -q 'ListLabels' gen/tags.h
+what='sqlc: a folder mixing NNNN_ files with others'
+mv shared/a_tables.sql shared/0001_tables.sql
+run 0 "$keel" check
+same stderr <<'EOF'
+shared/0001_tables.sql:1:1: warning: this folder mixes NNNN_ files with b_views.sql: its migrations are numbered 1, 2, ... in name order, as sqlc reads them, not by their NNNN
+ CREATE TABLE tags (id BIGSERIAL PRIMARY KEY, label TEXT NOT NULL);
+ ^
+EOF
+rm -rf sqlc.yaml shared gen
 
 # ---- keel.yaml with several repositories and per-dialect sources
 
