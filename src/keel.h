@@ -487,9 +487,12 @@ int keel_batch_run(keel_db *db, const keel_batch *b, int64_t *rows_affected, siz
  * ... FROM STDIN of b->copy, binary when every column has a type keel
  * writes in binary (bool, integers, float8, bytea, text types), text
  * otherwise; SQLite: the INSERT stepped per item, as a batch. *rows (may be
- * NULL) is the rows inserted. failed_index as for batches; PostgreSQL checks
- * foreign keys at the end of the COPY, so a foreign key violation there
- * belongs to no item (n), where SQLite names the item.
+ * NULL) is the rows inserted. failed_index as for batches, with two
+ * PostgreSQL differences: it checks a COPY's foreign keys after the last
+ * row, so a foreign key violation belongs to no item there (n) where SQLite
+ * names the item; and it checks unique keys a group of rows at a time after
+ * their other constraints, so when several rows fail it may name a later
+ * one than SQLite (which names the first).
  */
 int keel_copy_from(keel_db *db, const keel_batch *b, int64_t *rows, size_t *failed_index);
 

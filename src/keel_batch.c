@@ -66,15 +66,17 @@ static int batch_sqlite(keel_batch_call *call, keel_stmt *st)
         /* keel_stmt_step: bind errors, interrupts, the statement timeout and error mapping as for any call. */
         while ((rc = keel_stmt_step(st)) == KEEL_ROW) {
             got_row = true;
-            if (b->row != NULL && (rc = keel_batch_row(call, st, true, i)) != 0)
-                return rc;
+            int stop = b->row != NULL ? keel_batch_row(call, st, true, i) : 0;
+            if (stop != 0)
+                return stop;
             if (b->one)
                 break; /* as :one: the first row */
         }
         if (rc != KEEL_ROW && rc != KEEL_DONE)
             return keel_batch_item_failed(call, st, i, rc);
-        if (b->one && !got_row && b->row != NULL && (rc = keel_batch_row(call, st, false, i)) != 0)
-            return rc;
+        int stop = b->one && !got_row && b->row != NULL ? keel_batch_row(call, st, false, i) : 0;
+        if (stop != 0)
+            return stop;
         if (b->row == NULL)
             call->rows += sqlite3_changes64(st->conn->sqlite);
     }
