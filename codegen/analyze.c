@@ -132,7 +132,7 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
      * SELECT does not have */
     if (q->cmd == CMD_EXEC && q->stmt->kind == STMT_SELECT)
         diag_warning(q->pos, "query %s is :exec but is a SELECT; its rows are read and dropped", q->name);
-    else if (!query_cmd_returns_rows(q->cmd) && q->stmt->kind == STMT_SELECT)
+    else if (!query_cmd_returns_rows(q->cmd) && q->cmd != CMD_COPYFROM && q->stmt->kind == STMT_SELECT)
         error_at(&an, q->pos, "query %s is %s but is a SELECT; use %s", q->name, query_cmd_name(q->cmd),
                  query_cmd_is_batch(q->cmd) ? ":batchone or :batchmany" : ":one or :many");
     else if (q->cmd == CMD_EXECLASTID && q->dialect == DIALECT_POSTGRES &&
