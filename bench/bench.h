@@ -99,4 +99,8 @@ long hand_pg_run(bench_env *env, const char *workload, bool binary, long ops);
 /* Which of n keys/images the i-th call of a workload uses: spread, not sequential. */
 static inline int bench_pick(long i, int n) { return (int)(((uint64_t)i * 7919u) % (uint64_t)n); }
 
+/* batch_bench.c: :batchexec and :copyfrom against one call per item, on a
+ * fresh database behind dsn (the batch fixture's schema). */
+void bench_batches(const char *dsn, const char *engine, bool quick, int rounds);
+
 #endif /* KEEL_BENCH_H */

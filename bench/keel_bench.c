@@ -219,7 +219,7 @@ static keel_db *open_seeded(bench_env *env, const char *dsn, bool kv, bool keep)
 }
 
 /* ---------------------------------------------------------------- databases */
-enum { PG_SLOTS = 5 };
+enum { PG_SLOTS = 6 };
 static char pg_names[PG_SLOTS][64];
 static PGconn *pg_admin;
 
@@ -555,6 +555,18 @@ static void run_engine(const options *o, bench_engine engine)
     }
     hand_arena_free(&env.rows_arena);
     free_data(&env);
+    if (o->only == NULL || strstr("batch", o->only) != NULL) {
+        char dsn[8192];
+        if (engine == ENGINE_POSTGRES)
+            pg_fresh_db(o, 5, "b", dsn, sizeof dsn);
+        else if (engine == ENGINE_SQLITE_FILE)
+            snprintf(dsn, sizeof dsn, "%s/keel_bench_b_%ld.db", o->tmpdir, (long)getpid());
+        else
+            snprintf(dsn, sizeof dsn, ":memory:");
+        bench_batches(dsn, engine_names[engine], o->quick, o->rounds);
+        if (engine == ENGINE_SQLITE_FILE)
+            remove_sqlite(dsn);
+    }
     if (engine != ENGINE_SQLITE_MEMORY && !o->no_peak)
         peak_memory(o, engine);
     if (engine == ENGINE_POSTGRES)

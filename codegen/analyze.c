@@ -125,21 +125,25 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
     q->columns = cols ? cols : ptrlist_new(arena);
     name_params(&an);
     bool returns_rows = q->columns->n > 0;
-    if ((q->cmd == CMD_ONE || q->cmd == CMD_MANY) && !returns_rows)
-        error_at(&an, q->pos, "query %s is %s but returns no columns; use :exec or :execrows, or add RETURNING",
-                 q->name, query_cmd_name(q->cmd));
+    if (query_cmd_returns_rows(q->cmd) && !returns_rows)
+        error_at(&an, q->pos, "query %s is %s but returns no columns; use %s, or add RETURNING",
+                 q->name, query_cmd_name(q->cmd),
+                 query_cmd_is_batch(q->cmd) ? ":batchexec" : ":exec or :execrows");
     /* sqlc runs an :exec SELECT and drops its rows (SELECT 1 placeholders,
      * SELECT pg_advisory_lock(...)); the other commands report what a
      * SELECT does not have */
     if (q->cmd == CMD_EXEC && q->stmt->kind == STMT_SELECT)
         diag_warning(q->pos, "query %s is :exec but is a SELECT; its rows are read and dropped", q->name);
-    else if (q->cmd != CMD_ONE && q->cmd != CMD_MANY && q->stmt->kind == STMT_SELECT)
-        error_at(&an, q->pos, "query %s is %s but is a SELECT; use :one or :many", q->name, query_cmd_name(q->cmd));
+    else if (!query_cmd_returns_rows(q->cmd) && q->cmd != CMD_COPYFROM && q->stmt->kind == STMT_SELECT)
+        error_at(&an, q->pos, "query %s is %s but is a SELECT; use %s", q->name, query_cmd_name(q->cmd),
+                 query_cmd_is_batch(q->cmd) ? ":batchone or :batchmany" : ":one or :many");
     else if (q->cmd == CMD_EXECLASTID && q->dialect == DIALECT_POSTGRES &&
              (q->columns->n != 1 || ((OutColumn *)q->columns->items[0])->ctype != CT_INT64))
         error_at(&an, q->pos,
                  "query %s is :execlastid, and PostgreSQL has no last insert id: end it with RETURNING and one "
                  "integer column, e.g. RETURNING id",
                  q->name);
+    if (an.ok && query_cmd_is_batch(q->cmd))
+        check_batch(&an);
     return an.ok;
 }

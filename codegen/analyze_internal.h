@@ -59,6 +59,9 @@ static inline const char *column_name_of(const TypeInfo *t) { return t->col ? t-
 
 void error_at(Analyzer *an, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* analyze_batch.c: what :batch* and :copyfrom need of the statement (after typing). */
+void check_batch(Analyzer *an);
+
 /* analyze_params.c */
 bool is_c_identifier(const char *s);
 void number_params(Analyzer *an);

@@ -1,4 +1,5 @@
 #include "emit.h"
+#include "emit_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -166,7 +167,7 @@ char *emit_migration_checksum(Arena *arena, const Migration *m)
 
 /* --------------------------------------------------------- C types */
 
-static const char *param_ctype(const ApiParam *p)
+const char *param_ctype(const ApiParam *p)
 {
     if (p->list)
         return p->ctype == CT_INT64    ? "keel_int64_list "
@@ -189,7 +190,7 @@ static const char *column_ctype(const ApiColumn *c)
     return param_ctype(&p);
 }
 
-static bool has_varlen(const ApiQuery *aq)
+bool has_varlen(const ApiQuery *aq)
 {
     for (int i = 0; i < aq->columns->n; i++) {
         const ApiColumn *c = aq->columns->items[i];
@@ -199,17 +200,7 @@ static bool has_varlen(const ApiQuery *aq)
     return false;
 }
 
-typedef struct Names {
-    const char *repo;       /* diun */
-    const char *fn;         /* diun_get_updates */
-    const char *row;        /* diun_get_updates_row */
-    const char *params;     /* diun_get_updates_params */
-    const char *index;      /* DIUN__GET_UPDATES */
-    const char *reader;     /* diun__read_get_updates */
-    const char *opener;     /* diun__open_get_updates */
-} Names;
-
-static Names names_for(Arena *arena, const char *repo, const ApiQuery *aq)
+Names names_for(Arena *arena, const char *repo, const ApiQuery *aq)
 {
     char *snake = snake_case(arena, aq->name);
     Names n;
@@ -224,7 +215,7 @@ static Names names_for(Arena *arena, const char *repo, const ApiQuery *aq)
 }
 
 /* "keel_db *db, const diun_x_params *params" etc. */
-static void put_param_args(StrBuf *b, const ApiQuery *aq, const Names *n)
+void put_param_args(StrBuf *b, const ApiQuery *aq, const Names *n)
 {
     sb_puts(b, "keel_db *db");
     if (aq->params->n == 1) {
@@ -237,6 +228,10 @@ static void put_param_args(StrBuf *b, const ApiQuery *aq, const Names *n)
 
 static void put_signature(StrBuf *b, const ApiQuery *aq, const Names *n, bool each)
 {
+    if (query_cmd_is_batch(aq->cmd)) {
+        emit_batch_signature(b, aq, n);
+        return;
+    }
     sb_printf(b, "int %s%s(", n->fn, each ? "_each" : "");
     put_param_args(b, aq, n);
     if (each) {
@@ -254,6 +249,7 @@ static void put_signature(StrBuf *b, const ApiQuery *aq, const Names *n, bool ea
     case CMD_EXECROWS: sb_puts(b, ", int64_t *rows_affected)"); break;
     case CMD_EXECLASTID: sb_puts(b, ", int64_t *last_id)"); break;
     case CMD_EXECRESULT: sb_puts(b, ", keel_exec_result *result)"); break;
+    default: break; /* the batch commands: emit_batch_signature */
     }
 }
 
@@ -305,7 +301,7 @@ bool emit_check_names(Arena *arena, const char *repo, PtrList *api)
 
 /* ------------------------------------------------------------ header */
 
-static const Query *first_impl(const ApiQuery *aq)
+const Query *first_impl(const ApiQuery *aq)
 {
     return aq->impl[DIALECT_SQLITE] ? aq->impl[DIALECT_SQLITE] : aq->impl[DIALECT_POSTGRES];
 }
@@ -379,6 +375,8 @@ static char *emit_header(Arena *arena, const char *repo, PtrList *api)
         }
         char *sql = dialect_sql(arena, aq, q);
         put_comment_text(&b, sql, strlen(sql), " *   ");
+        if (query_cmd_is_batch(aq->cmd))
+            emit_batch_doc(&b, aq);
         sb_puts(&b, " */\n");
         if (aq->params->n > 1) {
             sb_puts(&b, "typedef struct ");
@@ -428,7 +426,7 @@ static const char *list_fn(CType t)
     return t == CT_INT64 ? "int64" : t == CT_DOUBLE ? "double" : t == CT_BOOL ? "bool" : "text";
 }
 
-static bool has_list(const ApiQuery *aq)
+bool has_list(const ApiQuery *aq)
 {
     for (int i = 0; i < aq->columns->n; i++)
         if (((const ApiColumn *)aq->columns->items[i])->list)
@@ -436,7 +434,7 @@ static bool has_list(const ApiQuery *aq)
     return false;
 }
 
-static void put_binds(StrBuf *b, const ApiQuery *aq)
+void put_binds(StrBuf *b, const ApiQuery *aq)
 {
     for (int i = 0; i < aq->params->n; i++) {
         const ApiParam *p = aq->params->items[i];
@@ -494,7 +492,7 @@ static void put_embed_valid(StrBuf *b, const ApiQuery *aq, int first)
     sb_puts(b, ";\n");
 }
 
-static void put_reader(StrBuf *b, const ApiQuery *aq, const Names *n, const char *repo)
+void put_reader(StrBuf *b, const ApiQuery *aq, const Names *n, const char *repo)
 {
     sb_printf(b, "\nstatic int %s(keel_stmt *st, keel_arena *arena, %s *row)\n{\n", n->reader, n->row);
     if (!has_varlen(aq))
@@ -583,8 +581,14 @@ static void put_open_call(StrBuf *b, const ApiQuery *aq, const Names *n, const c
     sb_puts(b, ", &st)) != KEEL_OK)\n        return rc;\n");
 }
 
-static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const char *repo)
+static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const char *repo, const char *pg_copy)
 {
+    if (query_cmd_is_batch(aq->cmd)) {
+        if (aq->columns->n > 0)
+            put_reader(b, aq, n, repo);
+        emit_batch_function(b, aq, n, repo, pg_copy);
+        return;
+    }
     if (aq->columns->n > 0)
         put_reader(b, aq, n, repo);
     if (aq->cmd == CMD_MANY)
@@ -662,6 +666,7 @@ static void put_function(StrBuf *b, const ApiQuery *aq, const Names *n, const ch
                       first_impl(aq)->stmt->kind == STMT_INSERT ? "true" : "false");
         sb_puts(b, "    keel_stmt_close(st);\n    return rc == KEEL_DONE ? KEEL_OK : rc;\n}\n");
         break;
+    default: break; /* the batch commands: emit_batch_function */
     }
 }
 
@@ -696,6 +701,9 @@ static char *emit_impl(Arena *arena, const char *repo, DialectRepo repos[DIALECT
         if (repos[d].migrations->n > 0)
             sb_printf(&b, "extern const keel_migration %s__%s_migrations[%d];\n", repo, dn, repos[d].migrations->n);
     }
+    for (int i = 0; repos[DIALECT_POSTGRES].present && i < api->n; i++)
+        if (((const ApiQuery *)api->items[i])->cmd == CMD_COPYFROM)
+            sb_printf(&b, "extern const char %s[];\n", emit_copy_name(arena, repo, api->items[i]));
     sb_printf(&b, "\nconst keel_schema %s_schema = {\n    .name = \"%s\",\n", repo, repo);
     for (int d = 0; d < DIALECT_COUNT; d++) {
         const char *dn = dialect_name((Dialect)d);
@@ -764,7 +772,8 @@ static char *emit_impl(Arena *arena, const char *repo, DialectRepo repos[DIALECT
     for (int i = 0; i < api->n; i++) {
         const ApiQuery *aq = api->items[i];
         Names n = names_for(arena, repo, aq);
-        put_function(&b, aq, &n, repo);
+        bool pg_copy = repos[DIALECT_POSTGRES].present && aq->cmd == CMD_COPYFROM;
+        put_function(&b, aq, &n, repo, pg_copy ? emit_copy_name(arena, repo, aq) : NULL);
     }
     return sb_take(&b);
 }
@@ -811,6 +820,17 @@ static char *emit_dialect(Arena *arena, const char *repo, const DialectRepo *r, 
             sb_puts(&b, ",\n    },\n");
         }
         sb_puts(&b, "};\n");
+    }
+    for (int i = 0; r->dialect == DIALECT_POSTGRES && i < api->n; i++) {
+        const ApiQuery *aq = api->items[i];
+        if (aq->cmd != CMD_COPYFROM)
+            continue;
+        const char *name = emit_copy_name(arena, repo, aq);
+        char *copy = emit_copy_sql(arena, aq, aq->impl[DIALECT_POSTGRES]);
+        sb_printf(&b, "\n/* %s (:copyfrom) as COPY: its columns in the API's parameter order. */\n", aq->name);
+        sb_printf(&b, "extern const char %s[];\nconst char %s[] = ", name, name);
+        put_c_string(&b, copy, strlen(copy), "    ");
+        sb_puts(&b, ";\n");
     }
     return sb_take(&b);
 }

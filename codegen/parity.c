@@ -52,9 +52,9 @@ static ApiQuery *api_from(Arena *arena, Query *q)
         ap->list = p->list;
         ptrlist_push(arena, aq->params, ap);
     }
-    /* Only :one and :many return rows to the caller; RETURNING under :exec
+    /* Only :one, :many and their batch forms return rows to the caller; RETURNING under :exec
      * or :execlastid (PostgreSQL's last id) is the dialect's business. */
-    bool returns_rows = q->cmd == CMD_ONE || q->cmd == CMD_MANY;
+    bool returns_rows = query_cmd_returns_rows(q->cmd);
     for (int i = 0; returns_rows && i < q->columns->n; i++) {
         OutColumn *c = q->columns->items[i];
         ApiColumn *ac = arena_alloc(arena, sizeof *ac);
@@ -117,7 +117,7 @@ static bool merge(ApiQuery *aq, Query *other, const Query *first)
             ok = false;
         }
     }
-    if (other->cmd != CMD_ONE && other->cmd != CMD_MANY)
+    if (!query_cmd_returns_rows(other->cmd) || other->cmd != aq->cmd)
         return ok;
     if (other->columns->n != aq->columns->n) {
         diag_error(other->pos, "query %s returns %d columns in %s but %d in %s", aq->name, other->columns->n, d2,

@@ -10,8 +10,16 @@
 #include "ast.h"
 #include "catalog.h"
 
-typedef enum QueryCmd { CMD_ONE, CMD_MANY, CMD_EXEC, CMD_EXECROWS, CMD_EXECLASTID, CMD_EXECRESULT } QueryCmd;
+typedef enum QueryCmd {
+    CMD_ONE, CMD_MANY, CMD_EXEC, CMD_EXECROWS, CMD_EXECLASTID, CMD_EXECRESULT,
+    /* once per item of an array, in one transaction (keel_batch_run, keel_copy_from) */
+    CMD_BATCHEXEC, CMD_BATCHONE, CMD_BATCHMANY, CMD_COPYFROM
+} QueryCmd;
 const char *query_cmd_name(QueryCmd c); /* ":one" ... */
+/* The commands whose rows reach the caller: :one, :many, :batchone, :batchmany. */
+bool query_cmd_returns_rows(QueryCmd c);
+/* :batchexec, :batchone, :batchmany and :copyfrom: called with an array of items. */
+bool query_cmd_is_batch(QueryCmd c);
 
 typedef struct Param {
     char *name;
@@ -67,6 +75,7 @@ typedef struct Query {
     PtrList *columns;     /* of OutColumn* */
     PtrList *uses;        /* of ParamUse*, in text order */
     bool common;          /* from queries/common/: compiled for every dialect */
+    PtrList *copy_values; /* :copyfrom: the Param* of each VALUES position, in column order */
 } Query;
 
 typedef struct Migration {

@@ -387,13 +387,24 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
 
 const char *query_cmd_name(QueryCmd c)
 {
-    static const char *const names[] = {":one", ":many", ":exec", ":execrows", ":execlastid", ":execresult"};
+    static const char *const names[] = {":one",       ":many",      ":exec",      ":execrows", ":execlastid",
+                                        ":execresult", ":batchexec", ":batchone", ":batchmany", ":copyfrom"};
     return names[c];
+}
+
+bool query_cmd_returns_rows(QueryCmd c)
+{
+    return c == CMD_ONE || c == CMD_MANY || c == CMD_BATCHONE || c == CMD_BATCHMANY;
+}
+
+bool query_cmd_is_batch(QueryCmd c)
+{
+    return c == CMD_BATCHEXEC || c == CMD_BATCHONE || c == CMD_BATCHMANY || c == CMD_COPYFROM;
 }
 
 static bool parse_cmd(const char *z, size_t n, QueryCmd *out)
 {
-    for (QueryCmd c = CMD_ONE; c <= CMD_EXECRESULT; c++)
+    for (QueryCmd c = CMD_ONE; c <= CMD_COPYFROM; c++)
         if (strlen(query_cmd_name(c)) == n && memcmp(query_cmd_name(c), z, n) == 0) {
             *out = c;
             return true;
@@ -453,7 +464,8 @@ static int parse_annotation(Arena *arena, const SrcFile *f, const Line *ln, Quer
     p = skip_space(p + 2, end);
     if (end - p < 5 || strncmp(p, "name:", 5) != 0)
         return 0;
-    const char *expect = "expected \"-- name: QueryName :one|:many|:exec|:execrows|:execresult|:execlastid\"";
+    const char *expect = "expected \"-- name: QueryName :one|:many|:exec|:execrows|:execresult|:execlastid|"
+                         ":batchexec|:batchone|:batchmany|:copyfrom\"";
     if (block) {
         /* the comment closes on its line; the annotation is what it holds */
         const char *close = NULL;
@@ -497,13 +509,6 @@ static int parse_annotation(Arena *arena, const SrcFile *f, const Line *ln, Quer
         diag_error(cmd_pos, "query %.*s has no command; %s", (int)(p - name), name, expect);
         return -1;
     }
-    static const char *const sqlc_only[] = {":copyfrom", ":batchexec", ":batchmany", ":batchone"};
-    for (size_t i = 0; i < sizeof sqlc_only / sizeof sqlc_only[0]; i++)
-        if ((size_t)(cmd_end - cmd) == strlen(sqlc_only[i]) && memcmp(cmd, sqlc_only[i], strlen(sqlc_only[i])) == 0) {
-            diag_error(cmd_pos, "keel does not support sqlc's %s (pgx batches and COPY); use :exec and call it in a "
-                       "loop inside keel_update()", sqlc_only[i]);
-            return -1;
-        }
     if (!parse_cmd(cmd, (size_t)(cmd_end - cmd), &q->cmd)) {
         diag_error(cmd_pos, "unknown query command \"%.*s\"; %s", (int)(cmd_end - cmd), cmd, expect);
         return -1;

@@ -439,6 +439,63 @@ keel_exec_result keel_stmt_exec_result(keel_stmt *st, bool inserts);
 /* Releases the statement (and its connection); returns KEEL_OK. */
 int keel_stmt_close(keel_stmt *st);
 
+/* ---------------------------------------------------------------------------
+ * For generated code: batches and bulk load (keel_batch.c, keel_batch_pg.c),
+ * behind :batchexec, :batchone, :batchmany and :copyfrom.
+ *
+ * A batch runs one query once per item, all in one transaction: outside a
+ * transaction its own (all items or none: any failure rolls everything
+ * back), inside keel_update/keel_view's fn the caller's (a failed batch
+ * fails that transaction, as a failed statement does). PostgreSQL sends the
+ * items in pipeline mode (libpq), so a batch costs about one round trip, not
+ * one per item; SQLite steps the connection's cached statement per item.
+ * The prepared statement and its buffers are the connection's cached ones:
+ * after the first use nothing is allocated per item in keel.
+ *
+ * The first failing item ends the batch: the code is that item's (the same
+ * keel_code on both engines), keel_errmsg says "Query: item <i>: <engine
+ * message>", and *failed_index (may be NULL) is i. On success, or when the
+ * failure belongs to no item (no connection, the commit), *failed_index is
+ * n. n == 0 does nothing and returns KEEL_OK.
+ *
+ * row, when set, is called for each result row of item i with st on that
+ * row (read it with keel_column_*; borrowed until the callback returns),
+ * in item order; with `one` only for an item's first row, and once with st
+ * NULL for an item that returned no row. A non-zero return stops the batch
+ * (a failure at item i, rolled back like any) and is returned. Callbacks
+ * must not run statements: KEEL_MISUSE (the connection is mid-pipeline).
+ * ------------------------------------------------------------------------- */
+typedef struct keel_batch {
+    const keel_query *query;
+    const void *items;  /* passed to bind */
+    size_t n;
+    /* Binds item i's parameters with keel_bind_* (errors surface as item i's). */
+    void (*bind)(keel_stmt *st, const void *items, size_t i);
+    int (*row)(keel_stmt *st, size_t i, void *ctx);
+    void *ctx;
+    bool one; /* :batchone */
+    /* keel_copy_from on PostgreSQL: "COPY t (a, b) FROM STDIN", the
+     * columns in parameter order. Unused elsewhere. */
+    const char *copy;
+} keel_batch;
+
+/* Runs the batch; *rows_affected (may be NULL) is the sum over the items. */
+int keel_batch_run(keel_db *db, const keel_batch *b, int64_t *rows_affected, size_t *failed_index);
+
+/*
+ * :copyfrom: inserts every item (b->row must be NULL). PostgreSQL: one COPY
+ * ... FROM STDIN of b->copy, binary when every column has a type keel
+ * writes in binary (bool, integers, float8, bytea, text types), text
+ * otherwise; SQLite: the INSERT stepped per item, as a batch. *rows (may be
+ * NULL) is the rows inserted. failed_index as for batches, with two
+ * PostgreSQL differences: it checks a COPY's foreign keys after the last
+ * row, so a foreign key violation belongs to no item there (n) where SQLite
+ * names the item; and it checks unique keys a group of rows at a time after
+ * their other constraints, so when several rows fail it may name a later
+ * one than SQLite (which names the first).
+ */
+int keel_copy_from(keel_db *db, const keel_batch *b, int64_t *rows, size_t *failed_index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -169,6 +169,9 @@ struct keel_conn {
     /* PostgreSQL: the statement whose rows are being streamed (single-row
      * mode), which owns the connection's input until keel_pg_settle. */
     keel_stmt *pg_streaming;
+    /* A batch's row callback is running (keel_batch.c): keel_stmt_open
+     * refuses, since a PostgreSQL pipeline owns the connection. */
+    bool batch_running;
 
     keel_db tx; /* the transaction handle lent to keel_update/keel_view's fn */
 };

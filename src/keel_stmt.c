@@ -457,6 +457,10 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
         keel_conn_release(db, c);
         rc = keel_conn_acquire(db, name, KEEL_ACQUIRE_WRITE, &c);
     }
+    if (rc == KEEL_OK && c->batch_running) {
+        keel_conn_release(db, c);
+        rc = keel_err_set(db, KEEL_MISUSE, "%s: a batch's callback must not run statements", name);
+    }
     if (rc != KEEL_OK) {
         if (started != 0)
             trace(db, q, started, 0, rc);

@@ -1,0 +1,38 @@
+/*
+ * keel_batch.h — between the engine-neutral part of batches (keel_batch.c:
+ * the transaction, error reporting, the SQLite loop) and the PostgreSQL
+ * part (keel_batch_pg.c: pipeline mode, COPY). Runtime-internal.
+ */
+#ifndef KEEL_BATCH_H
+#define KEEL_BATCH_H
+
+#include "keel_internal.h"
+
+/* One keel_batch_run / keel_copy_from call, as the transaction callback sees it. */
+typedef struct keel_batch_call {
+    const keel_batch *b;
+    bool copy;
+    int64_t rows;        /* affected / inserted, summed */
+    size_t failed_index; /* b->n until an item fails */
+} keel_batch_call;
+
+/*
+ * Records the failure of item i (code) for st's handle: the message the
+ * failing step or bind left, prefixed with the item's index, and the
+ * transaction marked failed. Returns code.
+ */
+int keel_batch_item_failed(keel_batch_call *call, keel_stmt *st, size_t i, int code);
+
+/*
+ * Calls the batch's row callback for item i, with st on a row or, for an
+ * item without one (:batchone), NULL; statements are refused meanwhile. A
+ * non-zero return is recorded as item i's failure and returned.
+ */
+int keel_batch_row(keel_batch_call *call, keel_stmt *st, bool has_row, size_t i);
+
+/* PostgreSQL: the batch in pipeline mode on st's connection (st open, prepared). */
+int keel_batch_pg(keel_batch_call *call, keel_stmt *st);
+/* PostgreSQL: COPY ... FROM STDIN of the items. */
+int keel_copy_pg(keel_batch_call *call, keel_stmt *st);
+
+#endif /* KEEL_BATCH_H */

@@ -1,0 +1,6 @@
+CREATE TABLE tags (
+    id    BIGINT PRIMARY KEY,
+    label TEXT NOT NULL UNIQUE,
+    icon  BYTEA,
+    hot   BOOLEAN NOT NULL DEFAULT false
+);

@@ -1,0 +1,6 @@
+CREATE TABLE tags (
+    id    INTEGER PRIMARY KEY,
+    label TEXT NOT NULL UNIQUE,
+    icon  BLOB,
+    hot   BOOLEAN NOT NULL DEFAULT 0
+);
