@@ -140,8 +140,8 @@ static char *named_display(Arena *arena, const char *path, const SrcFile *file)
     return arena_printf(arena, "%s/%s", base_name(path, buf, sizeof buf), leaf);
 }
 
-/* Reads a dialect whose sources are named path by path. A migration file
- * named without a NNNN_ prefix takes its place in the list as version. */
+/* Reads a dialect whose sources are named path by path (sqlc's
+ * configuration), read as sqlc reads them (source_add_migrations). */
 static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSources *s)
 {
     r->present = true;
@@ -149,7 +149,7 @@ static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSou
     long long place = 0;
     for (const char *const *path = s->schema; *path; path++) {
         int before = r->migrations->n;
-        ok = source_add_migrations(arena, r, *path, ++place) && ok;
+        ok = source_add_migrations(arena, r, *path, &place) && ok;
         for (int i = before; i < r->migrations->n; i++) {
             Migration *m = r->migrations->items[i];
             ((SrcFile *)m->file)->display = named_display(arena, *path, m->file);

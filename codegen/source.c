@@ -182,9 +182,19 @@ static bool word_at(const char *p, const char *end, const char *word)
     return true;
 }
 
+/* tern's one-line separator: what is above it is the up migration. */
+static bool tern_separator(const char *line, const char *end)
+{
+    static const char sep[] = "---- create above / drop below ----";
+    size_t n = sizeof sep - 1;
+    return (size_t)(end - line) >= n && strncasecmp(line, sep, n) == 0;
+}
+
 /* The part of a migration that is applied: the whole file, or for goose
- * ("-- +goose Up" / "-- +goose Down") and dbmate ("-- migrate:up" /
- * "-- migrate:down") files the text between the up and down markers. */
+ * ("-- +goose Up" / "-- +goose Down"), sql-migrate ("-- +migrate Up" /
+ * "-- +migrate Down") and dbmate ("-- migrate:up" / "-- migrate:down")
+ * files the text between the up and down markers; for tern files what is
+ * above "---- create above / drop below ----" (the markers sqlc knows). */
 static bool find_up_section(Migration *m)
 {
     const SrcFile *f = m->file;
@@ -199,9 +209,18 @@ static bool find_up_section(Migration *m)
         const char *end = nl ? nl : f->text + f->len;
         size_t next = nl ? (size_t)(nl - f->text) + 1 : f->len;
         const char *goose = marker(z, end, "+goose");
+        const char *sql_migrate = marker(z, end, "+migrate");
         const char *dbmate = marker(z, end, "migrate:");
-        bool up = (goose && word_at(goose, end, "up")) || (dbmate && word_at(dbmate, end, "up"));
-        bool down = (goose && word_at(goose, end, "down")) || (dbmate && word_at(dbmate, end, "down"));
+        bool up = (goose && word_at(goose, end, "up")) || (dbmate && word_at(dbmate, end, "up")) ||
+                  (sql_migrate &&
+                   (word_at(sql_migrate, end, "up") || word_at(sql_migrate, end, "up notransaction")));
+        bool down = (goose && word_at(goose, end, "down")) || (dbmate && word_at(dbmate, end, "down")) ||
+                    (sql_migrate &&
+                     (word_at(sql_migrate, end, "down") || word_at(sql_migrate, end, "down notransaction")));
+        if (tern_separator(z, end)) {
+            m->up_end = pos;
+            return true;
+        }
         if (up) {
             if (seen_up) {
                 diag_error((SrcPos){f, line, 1}, "a second up marker in one migration");
@@ -222,6 +241,10 @@ static bool find_up_section(Migration *m)
                    !word_at(goose, end, "envsub off")) {
             diag_error((SrcPos){f, line, (int)(goose - z) - 5}, "unknown goose annotation");
             return false;
+        } else if (sql_migrate && !word_at(sql_migrate, end, "statementbegin") &&
+                   !word_at(sql_migrate, end, "statementend")) {
+            diag_error((SrcPos){f, line, (int)(sql_migrate - z) - 7}, "unknown sql-migrate annotation");
+            return false;
         }
         pos = next;
     }
@@ -234,8 +257,19 @@ static int compare_migrations(const void *a, const void *b)
     return x->version < y->version ? -1 : x->version > y->version;
 }
 
+/* The version a sqlc-style migration file name carries: its leading
+ * digits, whatever follows them ("0001.sql", "0001-init.up.sql",
+ * "20240915191717-create table.sql", "01_init.sql"); -1 when it has none. */
+static long long leading_version(const char *name)
+{
+    const char *p = name;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return p != name && p - name <= 18 ? strtoll(name, NULL, 10) : -1;
+}
+
 static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path, const char *name,
-                               long long unnumbered_version)
+                               long long version)
 {
     SrcFile *f = source_read(arena, path);
     if (!f)
@@ -244,12 +278,12 @@ static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path
     while (isdigit((unsigned char)*p))
         p++;
     bool numbered = p != name && *p == '_' && p[1] != 0 && strcmp(p + 1, ".sql") != 0 && p - name <= 18;
-    if (!numbered && unnumbered_version <= 0) {
+    if (!numbered && version <= 0) {
         diag_error((SrcPos){f, 1, 1}, "migration file name must look like NNNN_name.sql");
         return false;
     }
     Migration *m = arena_alloc(arena, sizeof *m);
-    m->version = numbered ? strtoll(name, NULL, 10) : unnumbered_version;
+    m->version = version > 0 ? version : strtoll(name, NULL, 10);
     m->name = arena_strdup(arena, name);
     m->file = f;
     if (!find_up_section(m))
@@ -261,21 +295,50 @@ static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path
     return true;
 }
 
-bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long unnumbered_version)
+/* A folder sqlc's configuration names: sqlc applies its *.sql files in
+ * name order, whatever they are called. When every name starts with a
+ * number, that number is the version (golang-migrate, goose, dbmate,
+ * sql-migrate, atlas); otherwise the files are numbered in name order,
+ * each taking the next place. */
+static bool add_sqlc_folder(Arena *arena, DialectRepo *repo, const char *path, PtrList *names, long long *place)
+{
+    bool all_numbered = true;
+    for (int i = 0; i < names->n; i++)
+        if (leading_version(names->items[i]) <= 0)
+            all_numbered = false;
+    bool ok = true;
+    for (int i = 0; i < names->n; i++) {
+        const char *name = names->items[i];
+        long long version = all_numbered ? leading_version(name) : ++*place;
+        ok = add_migration_file(arena, repo, arena_printf(arena, "%s/%s", path, name), name, version) && ok;
+    }
+    return ok;
+}
+
+bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long *place)
 {
     if (!dir_exists(path)) {
         const char *slash = strrchr(path, '/');
-        return add_migration_file(arena, repo, path, slash ? slash + 1 : path, unnumbered_version);
+        const char *name = slash ? slash + 1 : path;
+        long long version = 0;
+        if (place)
+            version = leading_version(name) > 0 ? leading_version(name) : ++*place;
+        return add_migration_file(arena, repo, path, name, version);
     }
     PtrList *names = list_sql_files(arena, path);
     if (!names)
         return false;
+    PtrList *up = ptrlist_new(arena);
+    for (int i = 0; i < names->n; i++)
+        if (!ends_with(names->items[i], ".down.sql"))
+            ptrlist_push(arena, up, names->items[i]);
+    if (place)
+        return add_sqlc_folder(arena, repo, path, up, place);
     bool ok = true;
-    for (int i = 0; i < names->n; i++) {
-        const char *name = names->items[i];
-        if (!ends_with(name, ".down.sql"))
-            ok = add_migration_file(arena, repo, arena_printf(arena, "%s/%s", path, name), name, 0) && ok;
-    }
+    for (int i = 0; i < up->n; i++)
+        ok = add_migration_file(arena, repo, arena_printf(arena, "%s/%s", path, (char *)up->items[i]),
+                                up->items[i], 0) &&
+             ok;
     return ok;
 }
 
@@ -297,7 +360,7 @@ bool source_sort_migrations(DialectRepo *repo)
 
 bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
 {
-    bool ok = source_add_migrations(arena, repo, dir, 0);
+    bool ok = source_add_migrations(arena, repo, dir, NULL);
     return source_sort_migrations(repo) && ok;
 }
 

@@ -16,11 +16,13 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir);
 
 /*
  * Adds the migrations at path to repo->migrations, unsorted: every
- * NNNN_name.sql of a folder, or one file. A file named on its own (sqlc's
- * `schema: schema.sql`) may lack the NNNN_ prefix; it then gets version
- * `unnumbered_version` (0: the prefix is required).
+ * NNNN_name.sql of a folder, or one file (place NULL: keel's own layout,
+ * the prefix is required). With place, path comes from sqlc's
+ * configuration and is read as sqlc reads it: any *.sql name (skipping
+ * *.down.sql); a name's leading number is its version, and a file or
+ * folder without one is numbered in order from *place (which advances).
  */
-bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long unnumbered_version);
+bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long *place);
 
 /* Sorts repo->migrations by version; reports a version used twice. */
 bool source_sort_migrations(DialectRepo *repo);
