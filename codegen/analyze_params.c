@@ -43,9 +43,12 @@ static int named_slot(const PtrList *named, const char *name)
     return 0;
 }
 
-/* sqlc's two parameter styles; one query uses one of them (@name and
- * sqlc.arg/narg/slice are one style: real queries mix @id with
- * sqlc.narg(filter), and sqlc accepts that). */
+/* sqlc's two parameter styles; a PostgreSQL query uses one of them
+ * (@name and sqlc.arg/narg/slice are one style: real queries mix @id with
+ * sqlc.narg(filter), and sqlc accepts that). A SQLite query may mix them:
+ * sqlc numbers ?, ?NNN and the named ones together as SQLite does (the
+ * next free number at each first use), and real repositories rely on it
+ * (`SET at = @reset_time WHERE id = ?`, `id = ?1 ... LIMIT @size`). */
 typedef enum ParamStyle { STYLE_POSITIONAL, STYLE_NAMED, STYLE_COUNT } ParamStyle;
 
 static const char *const style_names[STYLE_COUNT] = {"positional parameters ($1, ?)",
@@ -55,6 +58,8 @@ static const char *const style_names[STYLE_COUNT] = {"positional parameters ($1,
  * (sqlc.arg or @arg)", at the first use of the second style. */
 static void check_style(Analyzer *an, ParamStyle style, const Token *t, Token *first_of, bool *reported)
 {
+    if (an->q->dialect == DIALECT_SQLITE)
+        return;
     if (!TOKEN_SET(first_of[style]))
         first_of[style] = *t;
     for (int other = 0; other < STYLE_COUNT && !*reported; other++) {
@@ -78,6 +83,10 @@ void number_params(Analyzer *an)
     PtrList *named = ptrlist_new(an->arena); /* Param* with a name, for reuse */
     Token first_of[STYLE_COUNT] = {{0}};
     bool mixed = false;
+    /* sqlc refuses "?" next to "?1" in one query ("can not mix $1 format
+     * with ? format"), though SQLite would number them */
+    Token first_bare = {0}, first_numbered = {0};
+    bool bare_mixed = false;
     bool more = true;
     while (more || n_toks > 0) {
         /* a window of six tokens: enough to see sqlc.arg(name) whole */
@@ -140,6 +149,14 @@ void number_params(Analyzer *an)
             }
             slot = ++max_slot;
             check_style(an, STYLE_POSITIONAL, &t, first_of, &mixed);
+            if (!TOKEN_SET(first_bare))
+                first_bare = t;
+            if (TOKEN_SET(first_numbered) && !bare_mixed) {
+                error_at(an, t.pos, "query %s mixes \"?\" with numbered placeholders (\"%.*s\"); use one form, as sqlc requires",
+                         q->name, first_numbered.n, first_numbered.z);
+                diag_note(first_numbered.pos, "the first numbered placeholder");
+                bare_mixed = true;
+            }
         } else if ((t.z[0] == '?' || t.z[0] == '$') && isdigit((unsigned char)t.z[1])) {
             if (t.z[0] == '?' && q->dialect == DIALECT_POSTGRES && !q->common) {
                 error_at(an, t.pos, "\"%.*s\" is SQLite syntax; PostgreSQL queries use $1, $2, ... or @name", t.n,
@@ -157,6 +174,14 @@ void number_params(Analyzer *an)
             }
             slot = (int)n;
             check_style(an, STYLE_POSITIONAL, &t, first_of, &mixed);
+            if (!TOKEN_SET(first_numbered))
+                first_numbered = t;
+            if (TOKEN_SET(first_bare) && !bare_mixed) {
+                error_at(an, t.pos, "query %s mixes numbered placeholders (\"%.*s\") with \"?\"; use one form, as sqlc requires",
+                         q->name, t.n, t.z);
+                diag_note(first_bare.pos, "the first \"?\"");
+                bare_mixed = true;
+            }
         } else {
             if (t.z[0] != '@' && q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "\"%.*s\" is not a PostgreSQL parameter; use $1, $2, ... or @name", t.n, t.z);
@@ -208,7 +233,7 @@ void number_params(Analyzer *an)
             q->params->items[j] = q->params->items[j - 1];
             q->params->items[j - 1] = tmp;
         }
-    for (int i = 0; i < q->params->n; i++) {
+    for (int i = 0; i < q->params->n && !bare_mixed; i++) { /* a mix leaves gaps of its own */
         Param *p = q->params->items[i];
         if (p->slot != i + 1) {
             error_at(an, p->pos, "parameter %d is never used (parameters are numbered 1..N without gaps)", i + 1);
