@@ -29,6 +29,7 @@ typedef struct Source {
     bool has_rowid;
     PtrList *hidden;    /* of char*: columns a USING / NATURAL join merged into an earlier source's */
     PtrList *invisible; /* of char*: SQLite's HIDDEN columns: found by name, left out of * and t.* */
+    bool qualified_only; /* SQLite's upsert `excluded`: only excluded.x names it */
 } Source;
 
 typedef struct Scope {

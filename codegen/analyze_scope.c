@@ -208,7 +208,7 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
         for (int i = 0; i < s->sources->n; i++) {
             Source *src = s->sources->items[i];
             Column *c = source_column(src, name);
-            if (!c || source_hides(src, name))
+            if (!c || source_hides(src, name) || src->qualified_only)
                 continue;
             if (found) {
                 error_at(an, e->tok.pos, "column \"%s\" is ambiguous: it is in \"%s\" and \"%s\"; qualify it", name,
