@@ -246,6 +246,20 @@ static const char *path_value(Cfg *c, const Key *k)
     return s ? config_path(c, s) : NULL;
 }
 
+/* A schema or queries path: it must exist (reported at its place in the
+ * file, as sqlc refuses a path that does not). */
+static const char *source_path_value(Cfg *c, const Key *k)
+{
+    const char *path = path_value(c, k);
+    struct stat st;
+    if (path && stat(path, &st) != 0) {
+        cfg_error(c, node_pos(c, k->value), "%s \"%s\" does not exist", k->name,
+                  (const char *)k->value->data.scalar.value);
+        return NULL;
+    }
+    return path;
+}
+
 /* A path or a list of paths (sqlc allows both), NULL-terminated. */
 static const char *const *path_list(Cfg *c, const Key *k)
 {
@@ -254,7 +268,7 @@ static const char *const *path_list(Cfg *c, const Key *k)
     yaml_node_t *v = k->value;
     if (v->type == YAML_SCALAR_NODE) {
         const char **list = arena_alloc(c->arena, 2 * sizeof *list);
-        list[0] = path_value(c, k);
+        list[0] = source_path_value(c, k);
         return list[0] ? list : NULL;
     }
     int n = v->type == YAML_SEQUENCE_NODE ? (int)(v->data.sequence.items.top - v->data.sequence.items.start) : 0;
@@ -265,7 +279,7 @@ static const char *const *path_list(Cfg *c, const Key *k)
     const char **list = arena_alloc(c->arena, (size_t)(n + 1) * sizeof *list);
     for (int i = 0; i < n; i++) {
         Key item = {k->name, k->key, node(c, v->data.sequence.items.start[i])};
-        list[i] = path_value(c, &item);
+        list[i] = source_path_value(c, &item);
         if (!list[i])
             return NULL;
     }
@@ -280,20 +294,24 @@ static const char *dsn_from_env(const char *var)
     return dsn && *dsn ? dsn : NULL;
 }
 
-static const char *repo_name(Cfg *c, const Key *k, bool lower)
+/* A repository name from the file's text at pos, lower-cased when asked. */
+static const char *repo_name_text(Cfg *c, const char *name, SrcPos pos, bool lower)
 {
-    const char *name = string_value(c, k);
-    if (!name)
-        return NULL;
     char *s = arena_strdup(c->arena, name);
     for (char *p = s; lower && *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
     if (!cli_valid_repo_name(s)) {
-        cfg_error(c, node_pos(c, k->value), "repository name \"%s\" must be a lower-case C identifier", s);
+        cfg_error(c, pos, "repository name \"%s\" must be a lower-case C identifier", s);
         return NULL;
     }
     return s;
+}
+
+static const char *repo_name(Cfg *c, const Key *k, bool lower)
+{
+    const char *name = string_value(c, k);
+    return name ? repo_name_text(c, name, node_pos(c, k->value), lower) : NULL;
 }
 
 /* ---- keel.yaml */
@@ -377,24 +395,85 @@ static void read_keel(Cfg *c, yaml_node_t *root, PtrList *targets)
 
 /* ---- sqlc.yaml / sqlc.json, version 2 */
 
-/* One entry of sqlc's `sql` list: one engine of one repository. */
+/* One entry of sqlc's `sql` list (or version 1's `packages`): one engine
+ * of one repository. */
 typedef struct SqlcEntry {
     const char *name, *out, *dsn_env;
     Dialect dialect;
+    bool skipped; /* an engine keel does not have (mysql): warned, left out */
     PipelineSources sources;
     SrcPos pos, name_pos, out_pos;
 } SqlcEntry;
 
+/* gen.go's package and out; without gen.go, the first other generator's
+ * (gen.python, gen.kotlin), whose package also names sqlc's output. */
 static void read_sqlc_gen(Cfg *c, const Key *gen, Key *package, Key *out)
 {
-    Key langs[] = {{.name = "go"}};
-    if (!gen->value || !read_keys(c, gen->value, "\"gen\"", langs, 1) || !langs[0].value)
+    Key langs[] = {{.name = "go"}, {.name = "python"}, {.name = "kotlin"}};
+    if (!gen->value || !read_keys(c, gen->value, "\"gen\"", langs, 3))
         return;
-    Key go[] = {{.name = "package"}, {.name = "out"}};
-    if (!read_keys(c, langs[0].value, "\"gen.go\"", go, 2))
+    for (int i = 0; i < 3; i++) {
+        if (!langs[i].value)
+            continue;
+        Key keys[] = {{.name = "package"}, {.name = "out"}};
+        const char *what = arena_printf(c->arena, "\"gen.%s\"", langs[i].name);
+        if (!read_keys(c, langs[i].value, what, keys, 2))
+            return;
+        *package = keys[0];
+        *out = keys[1];
         return;
-    *package = go[0];
-    *out = go[1];
+    }
+}
+
+/* The engine's dialect; false (and skipped set) for an engine sqlc has and
+ * keel does not, false with an error for any other value. */
+static bool read_engine(Cfg *c, yaml_node_t *entry, const char *what, const Key *k, SqlcEntry *e)
+{
+    const char *engine = string_value(c, k);
+    if (!k->value) {
+        missing_key(c, entry, what, "engine", "sqlite or postgresql");
+    } else if (engine && strcmp(engine, "sqlite") == 0) {
+        e->dialect = DIALECT_SQLITE;
+        return true;
+    } else if (engine && strcmp(engine, "postgresql") == 0) {
+        e->dialect = DIALECT_POSTGRES;
+        return true;
+    } else if (engine && strcmp(engine, "mysql") == 0) {
+        cfg_warning(c, node_pos(c, k->value), "engine \"mysql\" is not supported by keel; this entry is left out");
+        e->skipped = true;
+    } else if (engine) {
+        cfg_error(c, node_pos(c, k->value), "engine \"%s\" is not supported: keel reads sqlite and postgresql",
+                  engine);
+    }
+    return false;
+}
+
+/* The repository name: keel.name, else gen.go.package, else (as sqlc
+ * names the Go package) the last folder of gen.go.out. */
+static bool entry_name(Cfg *c, SqlcEntry *e, const Key *own_name, const Key *package, const Key *out)
+{
+    const Key *name = own_name->value ? own_name : package;
+    if (name->value) {
+        e->name = repo_name(c, name, true);
+        e->name_pos = node_pos(c, name->value);
+        return e->name != NULL;
+    }
+    const char *dir = string_value(c, out);
+    if (dir) {
+        size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/')
+            n--;
+        const char *leaf = dir + n;
+        while (leaf > dir && leaf[-1] != '/')
+            leaf--;
+        if (strcmp(leaf, ".") != 0 && strcmp(leaf, "..") != 0) {
+            e->name_pos = node_pos(c, out->value);
+            e->name = repo_name_text(c, arena_strndup(c->arena, leaf, (size_t)(dir + n - leaf)), e->name_pos, true);
+            return e->name != NULL;
+        }
+    }
+    cfg_error(c, e->pos, "an sql entry without a repository name: set gen.go.package (or keel.name)");
+    return false;
 }
 
 static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
@@ -403,21 +482,9 @@ static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
     e->pos = node_pos(c, n);
     if (!read_keys(c, n, "an sql entry", keys, 5))
         return false;
-    bool ok = true;
-    const char *engine = string_value(c, &keys[0]);
-    if (!keys[0].value) {
-        missing_key(c, n, "an sql entry", "engine", "sqlite or postgresql");
-        ok = false;
-    } else if (engine && strcmp(engine, "sqlite") == 0) {
-        e->dialect = DIALECT_SQLITE;
-    } else if (engine && strcmp(engine, "postgresql") == 0) {
-        e->dialect = DIALECT_POSTGRES;
-    } else {
-        if (engine)
-            cfg_error(c, node_pos(c, keys[0].value), "engine \"%s\" is not supported: keel reads sqlite and postgresql",
-                      engine);
-        ok = false;
-    }
+    bool ok = read_engine(c, n, "an sql entry", &keys[0], e);
+    if (e->skipped)
+        return false;
     if (!keys[1].value)
         missing_key(c, n, "an sql entry", "schema", "its migrations: folders or files");
     if (!keys[2].value)
@@ -429,19 +496,40 @@ static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
     Key own[] = {{.name = "name"}, {.name = "out"}, {.name = "postgres_dsn_env"}};
     if (keys[4].value)
         read_keys(c, keys[4].value, "\"keel\"", own, 3);
-    const Key *name = own[0].value ? &own[0] : &package;
-    if (!name->value) {
-        cfg_error(c, e->pos, "an sql entry without a repository name: set gen.go.package (or keel.name)");
+    if (!entry_name(c, e, &own[0], &package, &go_out))
         return false;
-    }
-    e->name = repo_name(c, name, true);
-    e->name_pos = node_pos(c, name->value);
     const Key *out = own[1].value ? &own[1] : &go_out;
     e->out = path_value(c, out);
     if (out->value)
         e->out_pos = node_pos(c, out->value);
     e->dsn_env = string_value(c, &own[2]);
     return ok && e->name && e->sources.schema && e->sources.queries && c->ok;
+}
+
+/* A version 1 package: name (the Go package), path (its folder), engine,
+ * schema, queries; the rest are sqlc's Go options. */
+static bool read_sqlc_package(Cfg *c, yaml_node_t *n, SqlcEntry *e)
+{
+    Key keys[] = {{.name = "name"}, {.name = "path"}, {.name = "engine"}, {.name = "schema"}, {.name = "queries"}};
+    e->pos = node_pos(c, n);
+    if (!read_keys(c, n, "a package", keys, 5))
+        return false;
+    bool ok = read_engine(c, n, "a package", &keys[2], e);
+    if (e->skipped)
+        return false;
+    if (!keys[3].value)
+        missing_key(c, n, "a package", "schema", "its migrations: folders or files");
+    if (!keys[4].value)
+        missing_key(c, n, "a package", "queries", "its query files: folders or files");
+    e->sources.schema = path_list(c, &keys[3]);
+    e->sources.queries = path_list(c, &keys[4]);
+    Key none = {.name = "name"};
+    if (!entry_name(c, e, &none, &keys[0], &keys[1]))
+        return false;
+    e->out = path_value(c, &keys[1]);
+    if (keys[1].value)
+        e->out_pos = node_pos(c, keys[1].value);
+    return ok && e->sources.schema && e->sources.queries && c->ok;
 }
 
 /* "a/b/sqlite" -> "a/b" when the path is a folder named after the dialect
@@ -492,33 +580,37 @@ static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
     if (!read_keys(c, root, "the configuration", keys, 3))
         return;
     if (!keys[0].value) {
-        missing_key(c, root, "the sqlc configuration", "version", "keel reads version \"2\"");
+        missing_key(c, root, "the sqlc configuration", "version", "keel reads version \"2\" or \"1\"");
         return;
     }
-    if (!is_scalar(keys[0].value, "2")) {
+    bool v1 = is_scalar(keys[0].value, "1");
+    if (!v1 && !is_scalar(keys[0].value, "2")) {
         cfg_error(c, node_pos(c, keys[0].value),
-                  "sqlc configuration version %s%s%s is not supported: keel reads version \"2\" (sql: [...])",
+                  "sqlc configuration version %s%s%s is not supported: keel reads version \"2\" (sql: [...]) and "
+                  "\"1\" (packages: [...])",
                   keys[0].value->type == YAML_SCALAR_NODE ? "\"" : "",
                   keys[0].value->type == YAML_SCALAR_NODE ? (const char *)keys[0].value->data.scalar.value : "",
                   keys[0].value->type == YAML_SCALAR_NODE ? "\"" : "");
         return;
     }
-    if (keys[2].value)
-        cfg_warning(c, node_pos(c, keys[2].key), "\"packages\" is not used by keel (it belongs to version \"1\")");
-    yaml_node_t *list = keys[1].value;
+    const Key *used = &keys[v1 ? 2 : 1], *other = &keys[v1 ? 1 : 2];
+    if (other->value)
+        cfg_warning(c, node_pos(c, other->key), "\"%s\" is not used by keel (it belongs to version \"%s\")",
+                    other->name, v1 ? "2" : "1");
+    yaml_node_t *list = used->value;
     if (!list) {
-        missing_key(c, root, "the sqlc configuration", "sql", "a list of engines with their schema and queries");
+        missing_key(c, root, "the sqlc configuration", used->name, "a list of engines with their schema and queries");
         return;
     }
     if (list->type != YAML_SEQUENCE_NODE || list->data.sequence.items.top == list->data.sequence.items.start) {
-        cfg_error(c, node_pos(c, list), "\"sql\" must be a list with at least one entry");
+        cfg_error(c, node_pos(c, list), "\"%s\" must be a list with at least one entry", used->name);
         return;
     }
     /* entries with one name are one repository, one entry per engine */
     PtrList *firsts = ptrlist_new(c->arena); /* of SrcPos[DIALECT_COUNT], by target */
     for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
         SqlcEntry e = {0};
-        if (!read_sqlc_entry(c, node(c, *it), &e))
+        if (!(v1 ? read_sqlc_package(c, node(c, *it), &e) : read_sqlc_entry(c, node(c, *it), &e)))
             continue;
         int index = 0;
         while (index < targets->n && strcmp(((CliTarget *)targets->items[index])->repo.name, e.name) != 0)
@@ -549,6 +641,9 @@ static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
         if (e.dsn_env || !t->repo.postgres_dsn)
             t->repo.postgres_dsn = dsn_from_env(e.dsn_env);
     }
+    if (targets->n == 0 && c->ok)
+        cfg_error(c, node_pos(c, list), "\"%s\" has no sqlite or postgresql entry: nothing for keel to read",
+                  used->name);
     for (int i = 0; i < targets->n; i++)
         map_onto_keel_layout(c->arena, targets->items[i]);
 }
