@@ -87,6 +87,7 @@ void number_params(Analyzer *an)
      * with ? format"), though SQLite would number them */
     Token first_bare = {0}, first_numbered = {0};
     bool bare_mixed = false;
+    int prev_type = 0; /* the token before toks[0] */
     bool more = true;
     while (more || n_toks > 0) {
         /* a window of six tokens: enough to see sqlc.arg(name) whole */
@@ -221,8 +222,10 @@ void number_params(Analyzer *an)
         u->offset = token_offset(&t);
         u->len = span;
         u->param = p;
+        u->parens = is_list && prev_type == TK_IN;
         ptrlist_push(an->arena, q->uses, u);
     next:
+        prev_type = toks[consumed - 1].type;
         memmove(toks, toks + consumed, (size_t)(n_toks - consumed) * sizeof toks[0]);
         n_toks -= consumed;
     }

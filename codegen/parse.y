@@ -1267,6 +1267,16 @@ expr(A) ::= expr(X) in_op(N) LP exprlist(L) RP. [IN] {
     A->list = L;
     A->negated = N;
 }
+/* sqlc accepts `x IN sqlc.slice(ids)` without parentheses (and writes
+ * them); no other placeholder stands for a list */
+expr(A) ::= expr(X) in_op(N) VARIABLE(V). [IN] {
+    if (!(V.n > 10 && str_ieq_n(V.z, 10, "sqlc.slice")))
+        build_error(p, V, "IN takes a parenthesised list: write IN (%.*s)", V.n, V.z);
+    A = mk_expr(p, EX_IN_LIST, X->tok);
+    A->lhs = X;
+    A->list = list1(p, mk_expr(p, EX_PARAM, V));
+    A->negated = N;
+}
 expr(A) ::= expr(X) in_op(N) LP select(S) RP. [IN] {
     A = mk_expr(p, EX_IN_SELECT, X->tok);
     A->lhs = X;
