@@ -512,7 +512,7 @@ static bool line_is_comment(const Line *ln)
 }
 
 static void finish_block(Arena *arena, DialectRepo *repo, Query *q, const Line *lines, int first, int last,
-                         bool *ok)
+                         int n_lines, bool *ok)
 {
     StrBuf doc = {0};
     int i = first;
@@ -537,6 +537,12 @@ static void finish_block(Arena *arena, DialectRepo *repo, Query *q, const Line *
     int sql_last = last;
     while (sql_last > sql_first && !lines[sql_last - 1].sql)
         sql_last--;
+    if (sql_first >= sql_last && last == n_lines) {
+        /* the file's last annotation, its SQL commented out: sqlc finds no
+         * statement for it and leaves it out */
+        diag_warning(q->pos, "query %s has no SQL; it is left out, as sqlc leaves it out", q->name);
+        return;
+    }
     if (sql_first >= sql_last) {
         diag_error(q->pos, "query %s has no SQL", q->name);
         *ok = false;
@@ -579,7 +585,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
         if (r < 0) {
             /* the block's SQL belongs to the broken annotation: one error */
             if (current)
-                finish_block(arena, repo, current, lines, block_first, i, &ok);
+                finish_block(arena, repo, current, lines, block_first, i, n_lines, &ok);
             current = NULL;
             skipping = true;
             ok = false;
@@ -588,7 +594,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
         if (r == 1) {
             saw_annotation = true;
             if (current)
-                finish_block(arena, repo, current, lines, block_first, i, &ok);
+                finish_block(arena, repo, current, lines, block_first, i, n_lines, &ok);
             current = arena_alloc(arena, sizeof *current);
             *current = q;
             block_first = i + 1;
@@ -606,7 +612,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
         }
     }
     if (current)
-        finish_block(arena, repo, current, lines, block_first, n_lines, &ok);
+        finish_block(arena, repo, current, lines, block_first, n_lines, n_lines, &ok);
     if (ok && !saw_annotation) {
         diag_error((SrcPos){f, 1, 1}, "no queries in this file; start each with \"-- name: QueryName :cmd\"");
         ok = false;
