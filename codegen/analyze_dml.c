@@ -173,7 +173,10 @@ static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
         if (strcmp(target->name, target->table_name) != 0) {
             /* the table's own name stays usable beside its alias in DO UPDATE */
         }
-        add_source(an, us, "excluded", "excluded", target->columns);
+        /* SQLite resolves a bare name in DO UPDATE to the table; PostgreSQL
+         * calls it ambiguous */
+        add_source(an, us, "excluded", "excluded", target->columns)->qualified_only =
+            an->q->dialect == DIALECT_SQLITE;
         for (int i = 0; i < PTRLIST_LEN(ins->upsert->set); i++)
             assign(an, us, target, ins->upsert->set->items[i]);
         if (ins->upsert->where)

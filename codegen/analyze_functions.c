@@ -249,5 +249,8 @@ TypeInfo type_function(Analyzer *an, Scope *sc, Expr *e)
             r.sqltype = "uuid";
             return r;
         }
+    if (an->cat->dialect == DIALECT_SQLITE && !TOKEN_SET(e->table) && !an->missing_function &&
+        !builtin_sqlite_has(name))
+        an->missing_function = e; /* a result column it leaves untyped says so */
     return ti(CT_UNKNOWN, true);
 }

@@ -29,6 +29,7 @@ typedef struct Source {
     bool has_rowid;
     PtrList *hidden;    /* of char*: columns a USING / NATURAL join merged into an earlier source's */
     PtrList *invisible; /* of char*: SQLite's HIDDEN columns: found by name, left out of * and t.* */
+    bool qualified_only; /* SQLite's upsert `excluded`: only excluded.x names it */
 } Source;
 
 typedef struct Scope {
@@ -48,6 +49,7 @@ typedef struct Analyzer {
     bool in_list_item;  /* typing the sole item of an IN list */
     bool list_context;  /* typing the argument of ANY()/ALL() */
     bool lenient_types; /* result columns of an INSERT's SELECT: any type will do */
+    const Expr *missing_function; /* the first call of a function the linked SQLite lacks */
 } Analyzer;
 
 static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL, NULL, false}; }

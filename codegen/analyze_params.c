@@ -44,25 +44,13 @@ static Param *named_param(const PtrList *named, const char *name)
 }
 
 /* sqlc numbers a query's named parameters (@name, sqlc.arg/narg/slice)
- * after its explicit positional ones ($N, ?N): each new name takes the
- * lowest number no $N uses, in order of appearance, so `WHERE a =
- * sqlc.narg(a) LIMIT $1 OFFSET $2` has a as its third parameter. A bare
- * SQLite `?` takes "the largest number so far + 1", which names numbered
- * after it would contradict: that mix stays an error. */
-static void check_bare_question(Analyzer *an, const Token *t, bool named, Token *first_bare, Token *first_named,
-                                bool *reported)
-{
-    Token *mine = named ? first_named : first_bare, *other = named ? first_bare : first_named;
-    if (!TOKEN_SET(*mine))
-        *mine = *t;
-    if (*reported || !TOKEN_SET(*other))
-        return;
-    error_at(an, t->pos, "query %s mixes %s and %s; number the placeholders (?1, ?2, ...) or name them all",
-             an->q->name, named ? "\"?\" placeholders" : "named parameters (sqlc.arg or @name)",
-             named ? "named parameters (sqlc.arg or @name)" : "\"?\" placeholders");
-    diag_note(other->pos, "its %s start here", named ? "\"?\" placeholders" : "named parameters (sqlc.arg or @name)");
-    *reported = true;
-}
+ * after its explicit positional ones ($N, ?N, ?), in both dialects
+ * (sqlc's ParamSet): each new name takes the lowest number no positional
+ * parameter uses, in order of appearance, so `WHERE a = sqlc.narg(a)
+ * LIMIT $1 OFFSET $2` has a as its third parameter. A SQLite query may mix
+ * ? and names, as real repositories do (`SET at = @reset_time WHERE id =
+ * ?`): the generated SQL numbers every use (?N), so the engine binds what
+ * the signature says whichever order the numbers take. */
 
 /* Lowest slot that no positional parameter and no earlier name took. */
 static int free_slot(const PtrList *params)
@@ -85,8 +73,11 @@ void number_params(Analyzer *an)
     int n_toks = 0;
     int max_slot = 0;
     PtrList *named = ptrlist_new(an->arena); /* Param* with a name, for reuse */
-    Token first_bare = {0}, first_named = {0};
-    bool mixed = false;
+    /* sqlc refuses "?" next to "?1" in one query ("can not mix $1 format
+     * with ? format"), though SQLite would number them */
+    Token first_bare = {0}, first_numbered = {0};
+    bool bare_mixed = false;
+    int prev_type = 0; /* the token before toks[0] */
     bool more = true;
     while (more || n_toks > 0) {
         /* a window of six tokens: enough to see sqlc.arg(name) whole */
@@ -137,7 +128,6 @@ void number_params(Analyzer *an)
                 goto next;
             }
             /* slot 0: a name, numbered after the loop */
-            check_bare_question(an, &t, true, &first_bare, &first_named, &mixed);
         } else if (t.type != TK_VARIABLE) {
             goto next;
         } else if (t.z[0] == '?' && t.n == 1) {
@@ -146,7 +136,14 @@ void number_params(Analyzer *an)
                 goto next;
             }
             slot = ++max_slot;
-            check_bare_question(an, &t, false, &first_bare, &first_named, &mixed);
+            if (!TOKEN_SET(first_bare))
+                first_bare = t;
+            if (TOKEN_SET(first_numbered) && !bare_mixed) {
+                error_at(an, t.pos, "query %s mixes \"?\" with numbered placeholders (\"%.*s\"); use one form, as sqlc requires",
+                         q->name, first_numbered.n, first_numbered.z);
+                diag_note(first_numbered.pos, "the first numbered placeholder");
+                bare_mixed = true;
+            }
         } else if ((t.z[0] == '?' || t.z[0] == '$') && isdigit((unsigned char)t.z[1])) {
             if (t.z[0] == '?' && q->dialect == DIALECT_POSTGRES && !q->common) {
                 error_at(an, t.pos, "\"%.*s\" is SQLite syntax; PostgreSQL queries use $1, $2, ... or @name", t.n,
@@ -163,6 +160,14 @@ void number_params(Analyzer *an)
                 goto next;
             }
             slot = (int)n;
+            if (!TOKEN_SET(first_numbered))
+                first_numbered = t;
+            if (TOKEN_SET(first_bare) && !bare_mixed) {
+                error_at(an, t.pos, "query %s mixes numbered placeholders (\"%.*s\") with \"?\"; use one form, as sqlc requires",
+                         q->name, t.n, t.z);
+                diag_note(first_bare.pos, "the first \"?\"");
+                bare_mixed = true;
+            }
         } else {
             if (t.z[0] != '@' && q->dialect == DIALECT_POSTGRES) {
                 error_at(an, t.pos, "\"%.*s\" is not a PostgreSQL parameter; use $1, $2, ... or @name", t.n, t.z);
@@ -173,7 +178,6 @@ void number_params(Analyzer *an)
                 error_at(an, t.pos, "parameter name \"%s\" is not a C identifier", name);
                 goto next;
             }
-            check_bare_question(an, &t, true, &first_bare, &first_named, &mixed);
         }
         if (slot > max_slot)
             max_slot = slot;
@@ -199,8 +203,10 @@ void number_params(Analyzer *an)
         u->offset = token_offset(&t);
         u->len = span;
         u->param = p;
+        u->parens = is_list && prev_type == TK_IN;
         ptrlist_push(an->arena, q->uses, u);
     next:
+        prev_type = toks[consumed - 1].type;
         memmove(toks, toks + consumed, (size_t)(n_toks - consumed) * sizeof toks[0]);
         n_toks -= consumed;
     }
@@ -217,7 +223,7 @@ void number_params(Analyzer *an)
             q->params->items[j] = q->params->items[j - 1];
             q->params->items[j - 1] = tmp;
         }
-    for (int i = 0; i < q->params->n; i++) {
+    for (int i = 0; i < q->params->n && !bare_mixed; i++) { /* a mix leaves gaps of its own */
         Param *p = q->params->items[i];
         if (p->slot != i + 1) {
             error_at(an, p->pos, "parameter %d is never used (parameters are numbered 1..N without gaps)", i + 1);

@@ -4,6 +4,7 @@
  */
 #include "analyze_internal.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 #include "sqlparse.h"
@@ -386,6 +387,11 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
             else if (t.col)
                 error_at(an, pos, "column \"%s\" has type \"%s\", which keel cannot map to a C type; CAST it, e.g. CAST(%s AS TEXT)",
                          t.col->name, t.col->decl_type, t.col->name);
+            else if (an->missing_function)
+                /* newer SQLite functions (concat, 3.44) are missing from an older library */
+                error_at(an, an->missing_function->tok.pos,
+                         "SQLite %s, the library keel checks queries with and links, has no function %.*s()",
+                         sqlite3_libversion(), an->missing_function->tok.n, an->missing_function->tok.z);
             else if (strip(rc->expr)->kind == EX_FUNC)
                 error_at(an, pos, "keel does not know what %.*s() returns; give result column \"%s\" a type with CAST(... AS type)",
                          strip(rc->expr)->tok.n, strip(rc->expr)->tok.z, name);

@@ -208,7 +208,7 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
         for (int i = 0; i < s->sources->n; i++) {
             Source *src = s->sources->items[i];
             Column *c = source_column(src, name);
-            if (!c || source_hides(src, name))
+            if (!c || source_hides(src, name) || src->qualified_only)
                 continue;
             if (found) {
                 error_at(an, e->tok.pos, "column \"%s\" is ambiguous: it is in \"%s\" and \"%s\"; qualify it", name,
@@ -234,6 +234,13 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
             an->ok = false;
             return ti(CT_UNKNOWN, true);
         }
+    /* SQLite reads a double-quoted name that no column has as a string
+     * literal (its "double-quoted string" quirk), and queries rely on it */
+    if (an->q->dialect == DIALECT_SQLITE && e->tok.n >= 2 && e->tok.z[0] == '"') {
+        diag_warning(e->tok.pos, "no column is called %.*s: SQLite reads it as the string '%s'; write it in single quotes",
+                     e->tok.n, e->tok.z, name);
+        return ti(CT_TEXT, false);
+    }
     const Source *sole = sc && sc->sources->n == 1 ? sc->sources->items[0] : NULL;
     if (sole)
         error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name, sole->table_name);

@@ -5,6 +5,7 @@
 #include "analyze_internal.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "sqlparse.h"
 #include "tokenize.h"
@@ -120,6 +121,21 @@ void add_from(Analyzer *an, Scope *sc, Scope *outer, PtrList *from)
     }
 }
 
+/* Does an arm after the first read the CTE `name` in its FROM clause?
+ * SQLite makes such a CTE recursive with or without RECURSIVE (the
+ * reference must be in a top-level FROM of a later arm). */
+static bool reads_itself(Analyzer *an, const Select *s, const char *name)
+{
+    for (; s && s->prior; s = s->prior)
+        for (int i = 0; i < PTRLIST_LEN(s->from); i++) {
+            const SrcItem *it = s->from->items[i];
+            if (!TOKEN_SET(it->schema) && TOKEN_SET(it->name) && !it->subquery && !it->func &&
+                strcasecmp(token_name(an->arena, &it->name), name) == 0)
+                return true;
+        }
+    return false;
+}
+
 void add_ctes(Analyzer *an, Scope *sc, With *with)
 {
     if (!with)
@@ -130,7 +146,8 @@ void add_ctes(Analyzer *an, Scope *sc, With *with)
         Table *t = arena_alloc(an->arena, sizeof *t);
         t->name = token_name(an->arena, &cte->name);
         t->pos = cte->name.pos;
-        if (with->recursive && cte->select && cte->select->prior) {
+        bool recursive = with->recursive || (an->q->dialect == DIALECT_SQLITE && reads_itself(an, cte->select, t->name));
+        if (recursive && cte->select && cte->select->prior) {
             /* the anchor (first arm) types the CTE the recursive arm reads */
             Select *anchor = cte->select;
             while (anchor->prior)

@@ -415,6 +415,12 @@ static int sqlite_func_cmp(const void *key, const void *elem)
     return strcmp(key, ((const SqliteFunc *)elem)->name);
 }
 
+bool builtin_sqlite_has(const char *name)
+{
+    size_t count = sizeof sqlite_functions / sizeof sqlite_functions[0];
+    return bsearch(name, sqlite_functions, count, sizeof sqlite_functions[0], sqlite_func_cmp) != NULL;
+}
+
 static bool sqlite_function(const char *name, int n, const BuiltinArg *args, BuiltinCall *out)
 {
     size_t count = sizeof sqlite_functions / sizeof sqlite_functions[0];

@@ -52,6 +52,9 @@ bool builtin_function(Dialect d, const char *name, int nargs, const BuiltinArg *
  * into buf; false when PostgreSQL has no function of that name. */
 bool builtin_pg_signatures(const char *name, char *buf, size_t size);
 
+/* Does the linked SQLite have a function of this name (any arity)? */
+bool builtin_sqlite_has(const char *name);
+
 /* Resolves a PostgreSQL operator: a binary one, or a prefix one with
  * left NULL. Same result as builtin_function. */
 bool builtin_pg_operator(const char *op, const BuiltinArg *left, const BuiltinArg *right, BuiltinCall *out);

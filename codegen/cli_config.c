@@ -276,6 +276,18 @@ static const char *path_value(Cfg *c, const Key *k)
     return s ? config_path(c, s) : NULL;
 }
 
+/* A schema or queries path (not a glob) must exist: reported at its place
+ * in the file, as sqlc refuses a path that does not. */
+static bool source_path_exists(Cfg *c, const Key *k, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return true;
+    cfg_error(c, node_pos(c, k->value), "%s \"%s\" does not exist", k->name,
+              (const char *)k->value->data.scalar.value);
+    return false;
+}
+
 /* A path or a list of paths (sqlc allows both; in an sqlc file each may be
  * a glob pattern), NULL-terminated. */
 static const char *const *path_list(Cfg *c, const Key *k)
@@ -300,6 +312,8 @@ static const char *const *path_list(Cfg *c, const Key *k)
             if (!expand_glob(c, &item, p, paths))
                 return NULL;
         } else {
+            if (!source_path_exists(c, &item, p))
+                return NULL;
             ptrlist_push(c->arena, paths, (void *)p);
         }
     }
@@ -317,20 +331,24 @@ static const char *dsn_from_env(const char *var)
     return dsn && *dsn ? dsn : NULL;
 }
 
-static const char *repo_name(Cfg *c, const Key *k, bool lower)
+/* A repository name from the file's text at pos, lower-cased when asked. */
+static const char *repo_name_text(Cfg *c, const char *name, SrcPos pos, bool lower)
 {
-    const char *name = string_value(c, k);
-    if (!name)
-        return NULL;
     char *s = arena_strdup(c->arena, name);
     for (char *p = s; lower && *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
     if (!cli_valid_repo_name(s)) {
-        cfg_error(c, node_pos(c, k->value), "repository name \"%s\" must be a lower-case C identifier", s);
+        cfg_error(c, pos, "repository name \"%s\" must be a lower-case C identifier", s);
         return NULL;
     }
     return s;
+}
+
+static const char *repo_name(Cfg *c, const Key *k, bool lower)
+{
+    const char *name = string_value(c, k);
+    return name ? repo_name_text(c, name, node_pos(c, k->value), lower) : NULL;
 }
 
 /* ---- keel.yaml */
@@ -414,24 +432,34 @@ static void read_keel(Cfg *c, yaml_node_t *root, PtrList *targets)
 
 /* ---- sqlc.yaml / sqlc.json, versions 2 and 1 */
 
-/* One entry of sqlc's `sql` list: one engine of one repository. */
+/* One entry of sqlc's `sql` list (or version 1's `packages`): one engine
+ * of one repository. */
 typedef struct SqlcEntry {
     const char *name, *out, *dsn_env;
     Dialect dialect;
+    bool skipped; /* an engine keel does not have (mysql): warned, left out */
     PipelineSources sources;
     SrcPos pos, name_pos, out_pos;
 } SqlcEntry;
 
+/* gen.go's package and out; without gen.go, the first other generator's
+ * (gen.python, gen.kotlin), whose package also names sqlc's output. */
 static void read_sqlc_gen(Cfg *c, const Key *gen, Key *package, Key *out)
 {
-    Key langs[] = {{.name = "go"}};
-    if (!gen->value || !read_keys(c, gen->value, "\"gen\"", langs, 1) || !langs[0].value)
+    Key langs[] = {{.name = "go"}, {.name = "python"}, {.name = "kotlin"}};
+    if (!gen->value || !read_keys(c, gen->value, "\"gen\"", langs, 3))
         return;
-    Key go[] = {{.name = "package"}, {.name = "out"}};
-    if (!read_keys(c, langs[0].value, "\"gen.go\"", go, 2))
+    for (int i = 0; i < 3; i++) {
+        if (!langs[i].value)
+            continue;
+        Key keys[] = {{.name = "package"}, {.name = "out"}};
+        const char *what = arena_printf(c->arena, "\"gen.%s\"", langs[i].name);
+        if (!read_keys(c, langs[i].value, what, keys, 2))
+            return;
+        *package = keys[0];
+        *out = keys[1];
         return;
-    *package = go[0];
-    *out = go[1];
+    }
 }
 
 /* The engine, schema and queries of an sqlc entry (version 2's `sql` item
@@ -448,6 +476,11 @@ static bool read_sqlc_sources(Cfg *c, yaml_node_t *n, const char *what, const Ke
         e->dialect = DIALECT_SQLITE;
     } else if (engine && strcmp(engine, "postgresql") == 0) {
         e->dialect = DIALECT_POSTGRES;
+    } else if (engine && strcmp(engine, "mysql") == 0) {
+        /* real configurations list mysql next to the engines keel reads */
+        cfg_warning(c, node_pos(c, engine_key->value), "engine \"mysql\" is not supported by keel; this entry is left out");
+        e->skipped = true;
+        return false;
     } else {
         if (engine)
             cfg_error(c, node_pos(c, engine_key->value),
@@ -497,6 +530,8 @@ static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
     if (!read_keys(c, n, "an sql entry", keys, 5))
         return false;
     bool ok = read_sqlc_sources(c, n, "an sql entry", &keys[0], &keys[1], &keys[2], e);
+    if (e->skipped)
+        return false;
     Key package = {.name = "package"}, go_out = {.name = "out"};
     read_sqlc_gen(c, &keys[3], &package, &go_out);
     Key own[] = {{.name = "name"}, {.name = "out"}, {.name = "postgres_dsn_env"}};
@@ -575,6 +610,8 @@ static bool read_sqlc_package(Cfg *c, yaml_node_t *n, SqlcEntry *e)
     if (!read_keys(c, n, "a package", keys, 6))
         return false;
     bool ok = read_sqlc_sources(c, n, "a package", &keys[0], &keys[1], &keys[2], e);
+    if (e->skipped)
+        return false;
     Key own[] = {{.name = "name"}, {.name = "out"}, {.name = "postgres_dsn_env"}};
     if (keys[5].value)
         read_keys(c, keys[5].value, "\"keel\"", own, 3);
@@ -680,6 +717,9 @@ static void read_sqlc(Cfg *c, yaml_node_t *root, PtrList *targets)
             continue;
         add_sqlc_entry(c, targets, firsts, &e);
     }
+    if (targets->n == 0 && c->ok)
+        cfg_error(c, node_pos(c, list), "\"%s\" has no sqlite or postgresql entry: nothing for keel to read",
+                  list_key->name);
     for (int i = 0; i < targets->n; i++)
         map_onto_keel_layout(c->arena, targets->items[i]);
 }

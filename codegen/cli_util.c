@@ -74,9 +74,9 @@ bool cli_load_migrations(Arena *arena, const CliRepo *repo, keel_dialect dialect
                    out->dir);
         return false;
     }
-    if (has_own && !source_add_migrations(arena, &out->repo, out->dir, 0))
+    if (has_own && !source_add_migrations(arena, &out->repo, out->dir))
         return false;
-    if (has_common && !source_add_migrations(arena, &out->repo, common, 0))
+    if (has_common && !source_add_migrations(arena, &out->repo, common))
         return false;
     if (!source_sort_migrations(&out->repo))
         return false;

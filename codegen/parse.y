@@ -59,6 +59,7 @@
   NOTHING NULLS OVER PARTITION RECURSIVE RENAME REPLACE RESTRICT ROLLBACK
   ROWID STORED STRICT TEMP VIRTUAL WITHOUT ZONE
   AT GROUPING LATERAL OVERLAPS SIMILAR SYMMETRIC TRUNCATE WITHIN
+  DO END MATCH OFFSET
   .
 
 %right NAMEARG.
@@ -970,11 +971,11 @@ first_next ::= ID(N).  { expect_word(p, N, "next"); }
 /* INSERT, UPDATE and DELETE are statements and the bodies of data-modifying CTEs. */
 %type dml {Stmt *}
 cmd ::= dml.
-dml(A) ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) insert_cols(C) select(S) upsert(U) returning(R). {
+dml(A) ::= insert_head(W) INTO xfullname(T) insert_alias(AL) insert_cols(C) select(S) upsert(U) returning(R). {
     A = mk_insert(p, W, T, AL, C, S, U, R);
 }
 /* without a column list, so `INSERT INTO t (SELECT ...) UNION (...)` needs no lookahead past `(` */
-dml(A) ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) select(S) upsert(U) returning(R). {
+dml(A) ::= insert_head(W) INTO xfullname(T) insert_alias(AL) select(S) upsert(U) returning(R). {
     A = mk_insert(p, W, T, AL, NULL, S, U, R);
 }
 %type insert_cols {PtrList *}
@@ -988,7 +989,7 @@ overriding ::= ID(O) ID(S) ID(V). {
         expect_word(p, S, "system");
     expect_word(p, V, "value");
 }
-dml(A) ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) DEFAULT VALUES returning(R). {
+dml(A) ::= insert_head(W) INTO xfullname(T) insert_alias(AL) idlist_opt(C) DEFAULT VALUES returning(R). {
     Stmt *s = mk_stmt(p, STMT_INSERT);
     Insert *ins = arena_alloc(p->arena, sizeof *ins);
     ins->schema = T->schema;
@@ -1001,6 +1002,13 @@ dml(A) ::= with(W) insert_kw INTO xfullname(T) insert_alias(AL) idlist_opt(C) DE
     s->u.insert = ins;
     A = s;
 }
+/* The WITH clause is part of the head, not an empty `with` first: at a
+ * statement's start REPLACE must be shifted as itself, and an empty `with`
+ * reduction would leave it to the fallback (ID, which CALL and REFRESH
+ * begin with). */
+%type insert_head {With *}
+insert_head(A) ::= insert_kw.             { A = NULL; }
+insert_head(A) ::= wclause(A) insert_kw.
 insert_kw ::= INSERT.
 insert_kw ::= REPLACE.
 insert_kw ::= INSERT OR resolvetype.
@@ -1282,6 +1290,16 @@ expr(A) ::= expr(X) in_op(N) LP exprlist(L) RP. [IN] {
     A = mk_expr(p, EX_IN_LIST, X->tok);
     A->lhs = X;
     A->list = L;
+    A->negated = N;
+}
+/* sqlc accepts `x IN sqlc.slice(ids)` without parentheses (and writes
+ * them); no other placeholder stands for a list */
+expr(A) ::= expr(X) in_op(N) VARIABLE(V). [IN] {
+    if (!(V.n > 10 && str_ieq_n(V.z, 10, "sqlc.slice")))
+        build_error(p, V, "IN takes a parenthesised list: write IN (%.*s)", V.n, V.z);
+    A = mk_expr(p, EX_IN_LIST, X->tok);
+    A->lhs = X;
+    A->list = list1(p, mk_expr(p, EX_PARAM, V));
     A->negated = N;
 }
 expr(A) ::= expr(X) in_op(N) LP select(S) RP. [IN] {

@@ -140,9 +140,10 @@ static char *named_display(Arena *arena, const char *path, const SrcFile *file)
     return arena_printf(arena, "%s/%s", base_name(path, buf, sizeof buf), leaf);
 }
 
-/* Reads a dialect whose sources are named path by path (sqlc's files). A
- * migration file named without a NNNN_ prefix takes its place in the list
- * as version. */
+/* Reads a dialect whose sources are named path by path (sqlc's
+ * configuration), read as sqlc reads them (source_add_schema_path): a
+ * migration file without a version in its name takes its place in the
+ * list as version. */
 static bool read_dialect_sources(Arena *arena, DialectRepo *r, const PipelineSources *s)
 {
     r->present = true;

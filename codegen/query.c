@@ -12,7 +12,7 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
     size_t cap = end - start + 1;
     for (int i = 0; i < q->uses->n; i++) {
         const ParamUse *u = q->uses->items[i];
-        cap += u->param ? 64 : strlen(u->replacement); /* json_each(?N) */
+        cap += u->param ? 66 : strlen(u->replacement) + 2; /* (json_each(?N)) */
     }
     size_t *map = source_offsets ? xmalloc(cap * sizeof *map) : NULL;
     size_t at = start;
@@ -32,11 +32,15 @@ char *query_sql(Arena *arena, const Query *q, QueryParamNumber number, const voi
         size_t before = b.len;
         /* SQLite has no arrays: IN (sqlc.slice(x)) reads a JSON array */
         bool json_list = u->param && u->param->list && !u->param->array_value && q->dialect == DIALECT_SQLITE;
+        if (u->parens)
+            sb_putc(&b, '(');
         if (!u->param)
             sb_puts(&b, u->replacement);
         else
             sb_printf(&b, q->dialect == DIALECT_POSTGRES ? "$%d" : json_list ? "SELECT value FROM json_each(?%d)" : "?%d",
                       number(u->param, ctx));
+        if (u->parens)
+            sb_putc(&b, ')');
         if (map)
             for (size_t k = before; k < b.len; k++)
                 map[k] = u->offset;

@@ -59,6 +59,7 @@ typedef struct ParamUse {
     size_t offset, len;  /* in the file */
     Param *param;
     char *replacement;   /* with param NULL: text that replaces the span (sqlc.embed's columns) */
+    bool parens;         /* `IN sqlc.slice(x)` written without its parentheses: the SQL adds them */
 } ParamUse;
 
 typedef struct Query {

@@ -182,9 +182,19 @@ static bool word_at(const char *p, const char *end, const char *word)
     return true;
 }
 
+/* tern's one-line separator: what is above it is the up migration. */
+static bool tern_separator(const char *line, const char *end)
+{
+    static const char sep[] = "---- create above / drop below ----";
+    size_t n = sizeof sep - 1;
+    return (size_t)(end - line) >= n && strncasecmp(line, sep, n) == 0;
+}
+
 /* The part of a migration that is applied: the whole file, or for goose
- * ("-- +goose Up" / "-- +goose Down") and dbmate ("-- migrate:up" /
- * "-- migrate:down") files the text between the up and down markers. */
+ * ("-- +goose Up" / "-- +goose Down"), sql-migrate ("-- +migrate Up" /
+ * "-- +migrate Down") and dbmate ("-- migrate:up" / "-- migrate:down")
+ * files the text between the up and down markers; for tern files what is
+ * above "---- create above / drop below ----" (the markers sqlc knows). */
 static bool find_up_section(Migration *m)
 {
     const SrcFile *f = m->file;
@@ -199,9 +209,18 @@ static bool find_up_section(Migration *m)
         const char *end = nl ? nl : f->text + f->len;
         size_t next = nl ? (size_t)(nl - f->text) + 1 : f->len;
         const char *goose = marker(z, end, "+goose");
+        const char *sql_migrate = marker(z, end, "+migrate");
         const char *dbmate = marker(z, end, "migrate:");
-        bool up = (goose && word_at(goose, end, "up")) || (dbmate && word_at(dbmate, end, "up"));
-        bool down = (goose && word_at(goose, end, "down")) || (dbmate && word_at(dbmate, end, "down"));
+        bool up = (goose && word_at(goose, end, "up")) || (dbmate && word_at(dbmate, end, "up")) ||
+                  (sql_migrate &&
+                   (word_at(sql_migrate, end, "up") || word_at(sql_migrate, end, "up notransaction")));
+        bool down = (goose && word_at(goose, end, "down")) || (dbmate && word_at(dbmate, end, "down")) ||
+                    (sql_migrate &&
+                     (word_at(sql_migrate, end, "down") || word_at(sql_migrate, end, "down notransaction")));
+        if (tern_separator(z, end)) {
+            m->up_end = pos;
+            return true;
+        }
         if (up) {
             if (seen_up) {
                 diag_error((SrcPos){f, line, 1}, "a second up marker in one migration");
@@ -222,6 +241,10 @@ static bool find_up_section(Migration *m)
                    !word_at(goose, end, "envsub off")) {
             diag_error((SrcPos){f, line, (int)(goose - z) - 5}, "unknown goose annotation");
             return false;
+        } else if (sql_migrate && !word_at(sql_migrate, end, "statementbegin") &&
+                   !word_at(sql_migrate, end, "statementend")) {
+            diag_error((SrcPos){f, line, (int)(sql_migrate - z) - 7}, "unknown sql-migrate annotation");
+            return false;
         }
         pos = next;
     }
@@ -234,7 +257,18 @@ static int compare_migrations(const void *a, const void *b)
     return x->version < y->version ? -1 : x->version > y->version;
 }
 
-/* NNNN_name.sql (up to 18 digits) */
+/* The version a sqlc-style migration file name carries: its leading
+ * digits, whatever follows them ("0001.sql", "0001-init.up.sql",
+ * "20240915191717-create table.sql", "01_init.sql"); -1 when it has none. */
+static long long leading_version(const char *name)
+{
+    const char *p = name;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return p != name && p - name <= 18 ? strtoll(name, NULL, 10) : -1;
+}
+
+/* NNNN_name.sql (up to 18 digits): keel's own layout requires it */
 static bool numbered_name(const char *name)
 {
     const char *p = name;
@@ -243,21 +277,20 @@ static bool numbered_name(const char *name)
     return p != name && *p == '_' && p[1] != 0 && strcmp(p + 1, ".sql") != 0 && p - name <= 18;
 }
 
-/* A numbered file takes its number as version, unless by_place: then, as
- * an unnumbered one, it takes `place` (0: the number is required). */
-static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path, const char *name, long long place,
-                               bool by_place)
+/* version > 0: the version sqlc's reading gave the file; 0: its NNNN_
+ * prefix is required and is the version. */
+static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path, const char *name,
+                               long long version)
 {
     SrcFile *f = source_read(arena, path);
     if (!f)
         return false;
-    bool numbered = numbered_name(name) && !by_place;
-    if (!numbered && place <= 0) {
+    if (version <= 0 && !numbered_name(name)) {
         diag_error((SrcPos){f, 1, 1}, "migration file name must look like NNNN_name.sql");
         return false;
     }
     Migration *m = arena_alloc(arena, sizeof *m);
-    m->version = numbered ? strtoll(name, NULL, 10) : place;
+    m->version = version > 0 ? version : strtoll(name, NULL, 10);
     m->name = arena_strdup(arena, name);
     m->file = f;
     if (!find_up_section(m))
@@ -269,11 +302,11 @@ static bool add_migration_file(Arena *arena, DialectRepo *repo, const char *path
     return true;
 }
 
-bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long unnumbered_version)
+bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path)
 {
     if (!dir_exists(path)) {
         const char *slash = strrchr(path, '/');
-        return add_migration_file(arena, repo, path, slash ? slash + 1 : path, unnumbered_version, false);
+        return add_migration_file(arena, repo, path, slash ? slash + 1 : path, 0);
     }
     PtrList *names = list_sql_files(arena, path);
     if (!names)
@@ -282,7 +315,7 @@ bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, lo
     for (int i = 0; i < names->n; i++) {
         const char *name = names->items[i];
         if (!ends_with(name, ".down.sql"))
-            ok = add_migration_file(arena, repo, arena_printf(arena, "%s/%s", path, name), name, 0, false) && ok;
+            ok = add_migration_file(arena, repo, arena_printf(arena, "%s/%s", path, name), name, 0) && ok;
     }
     return ok;
 }
@@ -325,12 +358,19 @@ bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, l
                             const char *const *queries)
 {
     if (!dir_exists(path)) {
-        const char *slash = strrchr(path, '/');
-        return add_migration_file(arena, repo, path, slash ? slash + 1 : path, ++*place, false);
+        /* a file named on its own takes its place in the list, or the
+         * version its name starts with (0001.sql, 20240915191717-x.sql) */
+        const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+        long long at = ++*place;
+        return add_migration_file(arena, repo, path, name, leading_version(name) > 0 ? leading_version(name) : at);
     }
     PtrList *names = list_sql_files(arena, path), *files = ptrlist_new(arena);
     if (!names)
         return false;
+    /* sqlc applies a folder's *.sql files in name order, whatever they are
+     * called. When every name starts with a number, that number is the
+     * version (golang-migrate, goose, dbmate, sql-migrate, atlas);
+     * otherwise the files are numbered in name order from *place. */
     bool all_numbered = true;
     const char *first_unnumbered = NULL;
     for (int i = 0; i < names->n; i++) {
@@ -342,16 +382,16 @@ bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, l
         if (named_by(queries, file) && holds_annotated_queries(arena, file))
             continue;
         ptrlist_push(arena, files, (void *)file);
-        if (!numbered_name(name) && !first_unnumbered)
+        if (leading_version(name) <= 0 && !first_unnumbered)
             first_unnumbered = file;
-        all_numbered &= numbered_name(name);
+        all_numbered &= leading_version(name) > 0;
     }
     bool ok = true;
     for (int i = 0; i < files->n; i++) {
-        const char *file = files->items[i], *slash = strrchr(file, '/');
+        const char *file = files->items[i], *name = strrchr(file, '/') + 1;
         int before = repo->migrations->n;
-        ok = add_migration_file(arena, repo, file, slash + 1, all_numbered ? 0 : ++*place, !all_numbered) && ok;
-        if (!all_numbered && numbered_name(slash + 1) && first_unnumbered && repo->migrations->n > before) {
+        ok = add_migration_file(arena, repo, file, name, all_numbered ? leading_version(name) : ++*place) && ok;
+        if (!all_numbered && leading_version(name) > 0 && first_unnumbered && repo->migrations->n > before) {
             Migration *m = repo->migrations->items[before];
             diag_warning((SrcPos){m->file, 1, 1},
                          "this folder mixes NNNN_ files with %s: its migrations are numbered 1, 2, ... in name order, "
@@ -381,7 +421,7 @@ bool source_sort_migrations(DialectRepo *repo)
 
 bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir)
 {
-    bool ok = source_add_migrations(arena, repo, dir, 0);
+    bool ok = source_add_migrations(arena, repo, dir);
     return source_sort_migrations(repo) && ok;
 }
 
@@ -538,7 +578,7 @@ static bool line_is_comment(const Line *ln)
 }
 
 static void finish_block(Arena *arena, DialectRepo *repo, Query *q, const Line *lines, int first, int last,
-                         bool *ok)
+                         int n_lines, bool *ok)
 {
     StrBuf doc = {0};
     int i = first;
@@ -563,6 +603,12 @@ static void finish_block(Arena *arena, DialectRepo *repo, Query *q, const Line *
     int sql_last = last;
     while (sql_last > sql_first && !lines[sql_last - 1].sql)
         sql_last--;
+    if (sql_first >= sql_last && last == n_lines) {
+        /* the file's last annotation, its SQL commented out: sqlc finds no
+         * statement for it and leaves it out */
+        diag_warning(q->pos, "query %s has no SQL; it is left out, as sqlc leaves it out", q->name);
+        return;
+    }
     if (sql_first >= sql_last) {
         diag_error(q->pos, "query %s has no SQL", q->name);
         *ok = false;
@@ -605,7 +651,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
         if (r < 0) {
             /* the block's SQL belongs to the broken annotation: one error */
             if (current)
-                finish_block(arena, repo, current, lines, block_first, i, &ok);
+                finish_block(arena, repo, current, lines, block_first, i, n_lines, &ok);
             current = NULL;
             skipping = true;
             ok = false;
@@ -614,7 +660,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
         if (r == 1) {
             saw_annotation = true;
             if (current)
-                finish_block(arena, repo, current, lines, block_first, i, &ok);
+                finish_block(arena, repo, current, lines, block_first, i, n_lines, &ok);
             current = arena_alloc(arena, sizeof *current);
             *current = q;
             block_first = i + 1;
@@ -632,7 +678,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
         }
     }
     if (current)
-        finish_block(arena, repo, current, lines, block_first, n_lines, &ok);
+        finish_block(arena, repo, current, lines, block_first, n_lines, n_lines, &ok);
     if (ok && !saw_annotation) {
         diag_error((SrcPos){f, 1, 1}, "no queries in this file; start each with \"-- name: QueryName :cmd\"");
         ok = false;

@@ -16,18 +16,19 @@ bool source_load_migrations(Arena *arena, DialectRepo *repo, const char *dir);
 
 /*
  * Adds the migrations at path to repo->migrations, unsorted: every
- * NNNN_name.sql of a folder, or one file. A file named on its own (sqlc's
- * `schema: schema.sql`) may lack the NNNN_ prefix; it then gets version
- * `unnumbered_version` (0: the prefix is required).
+ * NNNN_name.sql of a folder, or one file (keel's own layout: the NNNN_
+ * prefix is required and is the version).
  */
-bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path, long long unnumbered_version);
+bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path);
 
 /*
- * sqlc's `schema:` entry path: a file, or every .sql file of a folder in
- * name order (.down.sql ignored, and a file of annotated queries when the
- * queries name it too: sqlc reads such a folder twice). A file without the
- * NNNN_ prefix, and every file of a folder where one lacks it, takes the
- * next *place as version, so the order is sqlc's.
+ * sqlc's `schema:` entry path, read as sqlc reads it: a file, or every
+ * *.sql file of a folder in name order (*.down.sql ignored, and a file of
+ * annotated queries when the queries name it too: sqlc reads such a
+ * folder twice). A file named on its own takes the version its name starts
+ * with (0001.sql, 20240915191717-x.sql), else the next *place. A folder
+ * whose names all start with a number takes those numbers as versions;
+ * otherwise each of its files takes the next *place, so the order is sqlc's.
  */
 bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, long long *place,
                             const char *const *queries);

@@ -87,6 +87,21 @@ static bool is_arg_name(const Token *t)
     return t->n > 0 && (isalpha(c) || c == '_' || c == '"' || c == '`' || t->type == TK_STRING);
 }
 
+/* WINDOW and INDEXED are keywords only where SQLite reads them as such,
+ * so tables may have columns called "window" or "indexed" as SQLite
+ * allows: WINDOW before `name AS` (a window definition, as SQLite's own
+ * tokenizer decides), INDEXED in `INDEXED BY` and `NOT INDEXED`. */
+static int contextual_keyword(const TokenVec *v, int i)
+{
+    int type = v->items[i].type;
+    if (type == TK_WINDOW && !(i + 2 < v->n && v->items[i + 1].type == TK_ID && v->items[i + 2].type == TK_AS))
+        return TK_ID;
+    if (type == TK_INDEXED && !(i + 1 < v->n && v->items[i + 1].type == TK_BY) &&
+        !(i > 0 && v->items[i - 1].type == TK_NOT))
+        return TK_ID;
+    return type;
+}
+
 /* sqlc.arg(x), sqlc.narg(x) and sqlc.slice(x) are placeholders: the last
  * six tokens become one parameter token spanning them, so the grammar
  * takes them wherever it takes $1 (casts, LIMIT, VALUES, function
@@ -228,7 +243,7 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
     }
     void *parser = KeelParserAlloc(malloc);
     for (int i = 0; i < v->n && !p.failed; i++) {
-        int type = v->items[i].type;
+        int type = contextual_keyword(v, i);
         if (type == TK_WITH && i + 1 < v->n && v->items[i + 1].type == TK_ID && word_is(&v->items[i + 1], "ordinality")) {
             type = TK_WITH_ORDINALITY; /* one token, so the grammar needs no second look ahead */
             i++;

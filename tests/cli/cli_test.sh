@@ -426,17 +426,24 @@ sqlc.yaml:1:10: error: sqlc configuration version "3" is not supported: keel rea
 EOF
 what='sqlc version 1 package without a path or a name'
 printf 'version: "1"\npackages:\n  - schema: s.sql\n    queries: q.sql\n' >sqlc.yaml
+: >s.sql
+: >q.sql
+: >schema.sql
+: >query.sql
 run 1 "$keel" check
 same stderr <<'EOF'
 sqlc.yaml:3:5: error: a package has no "path" (the folder of the generated code)
    - schema: s.sql
      ^
 EOF
-what='sqlc engine keel does not read'
+what='sqlc with only an engine keel does not read'
 printf 'version: "2"\nsql:\n  - engine: mysql\n    schema: schema.sql\n    queries: query.sql\n    gen:\n      go: {package: db, out: db}\n' >sqlc.yaml
 run 1 "$keel" check
 same stderr <<'EOF'
-sqlc.yaml:3:13: error: engine "mysql" is not supported: keel reads sqlite and postgresql
+sqlc.yaml:3:3: error: "sql" has no sqlite or postgresql entry: nothing for keel to read
+   - engine: mysql
+   ^
+sqlc.yaml:3:13: warning: engine "mysql" is not supported by keel; this entry is left out
    - engine: mysql
              ^
 EOF
@@ -448,6 +455,30 @@ sqlc.yaml:3:5: error: an sql entry without a repository name: set gen.go.package
    - engine: sqlite
      ^
 EOF
+what='sqlc schema path that does not exist'
+printf 'version: "2"\nsql:\n  - engine: sqlite\n    schema: [schema.sql, migrations/]\n    queries: query.sql\n    gen:\n      go: {out: internal/db}\n' >sqlc.yaml
+run 1 "$keel" check
+same stderr <<'EOF'
+sqlc.yaml:4:26: error: schema "migrations/" does not exist
+     schema: [schema.sql, migrations/]
+                          ^
+EOF
+printf 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n' >schema.sql
+printf -- '-- name: CountNotes :one\nSELECT count(*) FROM notes;\n' >query.sql
+what='sqlc entry named after its gen.go.out folder, as sqlc names the Go package'
+printf 'version: "2"\nsql:\n  - engine: sqlite\n    schema: schema.sql\n    queries: query.sql\n    gen:\n      go: {out: internal/notesdb}\n' >sqlc.yaml
+run 0 "$keel" generate
+check "named notesdb" [ -f internal/notesdb/notesdb.h -a -f internal/notesdb/notesdb_sqlite.c ]
+what='sqlc version 1: a package is a repository, path its folder'
+printf 'version: "1"\npackages:\n  - name: "Notes"\n    path: "gen/notes"\n    engine: "sqlite"\n    schema: "schema.sql"\n    queries: "query.sql"\n    emit_json_tags: true\n' >sqlc.yaml
+run 0 "$keel" generate
+same stderr <<'EOF'
+sqlc.yaml:8:5: warning: "emit_json_tags" is not used by keel
+     emit_json_tags: true
+     ^
+EOF
+check "named notes" [ -f gen/notes/notes.h -a -f gen/notes/notes_sqlite.c ]
+rm -r schema.sql query.sql internal gen
 rm sqlc.yaml
 
 # ---- sqlc projects

@@ -11,6 +11,10 @@
 #   --- warnings                          optional: the exact stderr of a
 #   ...                                     successful run (warnings)
 #
+# A case with a sqlc.yaml, sqlc.yml or sqlc.json section at its top is a
+# repository as sqlc lays it out: keel runs without layout options and
+# reads the configuration (whose gen.go.out should be "out").
+#
 # The case passes when the generator's stdout (success) or stderr (failure)
 # equals the expect section. A section header ending in " (escaped)" has
 # \xNN escapes decoded, for NUL bytes and invalid UTF-8. With
@@ -58,9 +62,13 @@ for case_file in "$corpus"/*.case; do
         failed=$((failed + 1))
         continue
     fi
+    layout=(--name repo --schema schema --queries queries)
+    out_option=(--out out)
+    if [ -f "$dir/sqlc.yaml" ] || [ -f "$dir/sqlc.yml" ] || [ -f "$dir/sqlc.json" ]; then
+        layout=() out_option=()
+    fi
     if [ "${KEEL_CORPUS_GENERATE:-0}" = 1 ]; then
-        (cd "$dir" && "$keel" generate --name repo --schema schema --queries queries --out out \
-            >actual.out 2>actual.err)
+        (cd "$dir" && "$keel" generate "${layout[@]}" "${out_option[@]}" >actual.out 2>actual.err)
         status=$?
         if [ $status -eq 1 ] && [ -e "$dir/out" ]; then
             echo "FAIL $name: output written despite errors"
@@ -68,13 +76,12 @@ for case_file in "$corpus"/*.case; do
             continue
         fi
     else
-        (cd "$dir" && "$keel" describe --name repo --schema schema --queries queries >actual.out 2>actual.err)
+        (cd "$dir" && "$keel" describe "${layout[@]}" >actual.out 2>actual.err)
         status=$?
         if [ -n "${KEEL_POSTGRES_DSN:-}" ] && [ "${KEEL_CORPUS_COMPARE_STATIC:-0}" = 1 ]; then
             # the same case without the server: static inference alone must
             # say exactly what it says with the server's check
-            (cd "$dir" && env -u KEEL_POSTGRES_DSN "$keel" describe --name repo --schema schema --queries queries \
-                >static.out 2>static.err)
+            (cd "$dir" && env -u KEEL_POSTGRES_DSN "$keel" describe "${layout[@]}" >static.out 2>static.err)
             static_status=$?
             if [ $static_status -ne $status ] || ! cmp -s "$dir/static.out" "$dir/actual.out" ||
                 ! cmp -s "$dir/static.err" "$dir/actual.err"; then
