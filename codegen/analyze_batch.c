@@ -46,7 +46,7 @@ static void check_copyfrom(Analyzer *an)
         const Expr *e = second->n > 0 ? second->items[0] : NULL;
         copyfrom_error(an, e ? e->tok.pos : s->first.pos, "has more than one VALUES row (each item is one row)");
     }
-    if (!an->ok)
+    if (!an->ok || ins->values == NULL) /* the second for clang-tidy, which cannot see copyfrom_error clear ok */
         return;
     PtrList *row = ins->values->items[0];
     q->copy_values = ptrlist_new(an->arena);

@@ -478,12 +478,12 @@ static bool read_sqlc_sources(Cfg *c, yaml_node_t *n, const char *what, const Ke
         e->dialect = DIALECT_POSTGRES;
     } else if (engine && strcmp(engine, "mysql") == 0) {
         /* real configurations list mysql next to the engines keel reads */
-        cfg_warning(c, node_pos(c, engine_key->value), "engine \"mysql\" is not supported by keel; this entry is left out");
+        cfg_warning(c, node_pos(c, engine_key->value ? engine_key->value : n), "engine \"mysql\" is not supported by keel; this entry is left out");
         e->skipped = true;
         return false;
     } else {
-        if (engine)
-            cfg_error(c, node_pos(c, engine_key->value),
+        if (engine) /* a default engine has no place of its own: the entry's */
+            cfg_error(c, node_pos(c, engine_key->value ? engine_key->value : n),
                       "engine \"%s\" is not supported: keel reads sqlite and postgresql", engine);
         ok = false;
     }
