@@ -82,7 +82,7 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
         }
         return vt->columns;
     }
-    *has_rowid = an->cat->dialect == DIALECT_SQLITE;
+    *has_rowid = true; /* a stored table: SQLite's rowid, PostgreSQL's system columns */
     return t->columns;
 }
 
@@ -133,6 +133,32 @@ static const Column rowid_column = {"rowid", "integer", CT_INT64, true, true, tr
 static bool is_rowid_name(const char *n)
 {
     return strcmp(n, "rowid") == 0 || strcmp(n, "oid") == 0 || strcmp(n, "_rowid_") == 0;
+}
+
+/* PostgreSQL's system columns of every table, found by name and left out
+ * of *: `RETURNING xmax = 0 AS inserted` tells an upsert's insert from
+ * its update. */
+static const Column pg_system_columns[] = {
+    {"tableoid", "oid", CT_INT64, true, false, true, {0}, 0, "oid"},
+    {"xmin", "xid", CT_INT64, true, false, true, {0}, 0, "xid"},
+    {"cmin", "cid", CT_INT64, true, false, true, {0}, 0, "cid"},
+    {"xmax", "xid", CT_INT64, true, false, true, {0}, 0, "xid"},
+    {"cmax", "cid", CT_INT64, true, false, true, {0}, 0, "cid"},
+    {"ctid", "tid", CT_TEXT, true, false, true, {0}, 0, "tid"},
+};
+
+/* The column a stored table has without declaring it: SQLite's rowid and
+ * its aliases, PostgreSQL's system columns; NULL when name is none. */
+static const Column *system_column(const Analyzer *an, const Source *src, const char *name)
+{
+    if (!src->has_rowid)
+        return NULL;
+    if (an->cat->dialect == DIALECT_SQLITE)
+        return is_rowid_name(name) ? &rowid_column : NULL;
+    for (size_t i = 0; i < sizeof pg_system_columns / sizeof pg_system_columns[0]; i++)
+        if (strcmp(pg_system_columns[i].name, name) == 0)
+            return &pg_system_columns[i];
+    return NULL;
 }
 
 /* "integer" -> int4, "varchar" -> varchar, "text[]" -> _text; NULL for a
@@ -189,8 +215,9 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
                 Column *c = source_column(src, name);
                 if (c)
                     return column_type(c, src);
-                if (src->has_rowid && is_rowid_name(name))
-                    return column_type(&rowid_column, src);
+                const Column *sys = system_column(an, src, name);
+                if (sys)
+                    return column_type(sys, src);
                 error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", name, src->table_name);
                 return ti(CT_UNKNOWN, true);
             }
@@ -221,8 +248,9 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
         if (found)
             return column_type(col, found);
         const Source *only = s->sources->n == 1 ? s->sources->items[0] : NULL;
-        if (only && only->has_rowid && is_rowid_name(name))
-            return column_type(&rowid_column, only);
+        const Column *sys = only ? system_column(an, only, name) : NULL;
+        if (sys)
+            return column_type(sys, only);
         for (int i = 0; i < PTRLIST_LEN(s->aliases); i++) {
             const OutColumn *o = s->aliases->items[i];
             if (strcmp(o->name, name) == 0)
