@@ -27,6 +27,18 @@ void error_at(Analyzer *an, SrcPos pos, const char *fmt, ...)
 
 /* --------------------------------------------------------------- driver */
 
+/* A C type as PostgreSQL spells it, for a hint. */
+static const char *pg_spelling(CType t)
+{
+    switch (t) {
+    case CT_BOOL: return "boolean";
+    case CT_INT64: return "bigint";
+    case CT_DOUBLE: return "double precision";
+    case CT_BLOB: return "bytea";
+    default: return "text";
+    }
+}
+
 static void name_params(Analyzer *an)
 {
     Query *q = an->q;
@@ -36,6 +48,15 @@ static void name_params(Analyzer *an)
             error_at(an, p->pos,
                      "cannot infer the type of parameter %d (%s); compare it with a column or add a cast, e.g. CAST(%s AS %s)",
                      p->slot, p->text, p->text, q->dialect == DIALECT_POSTGRES ? "bigint" : "INTEGER");
+            continue;
+        }
+        if (p->untyped_null_test.file) {
+            const char *t = p->sqltype && strcmp(p->sqltype, "unknown") != 0 ? p->sqltype : pg_spelling(p->ctype);
+            bool array = t[0] == '_';
+            error_at(an, p->untyped_null_test,
+                     "PostgreSQL refuses this query: %s IS NULL is the first use of parameter %d and gives it no "
+                     "type (\"could not determine data type of parameter $%d\"); cast it there: %s::%s%s IS NULL",
+                     p->text, p->slot, p->slot, p->text, array ? t + 1 : t, array || p->list ? "[]" : "");
             continue;
         }
         if (!p->name)

@@ -316,6 +316,28 @@ static TypeInfo type_case(Analyzer *an, Scope *sc, Expr *e)
     return ti(result, nullable);
 }
 
+/* PostgreSQL types a parameter where it is first met; a bare `$1 IS NULL`
+ * gives it none, and the server then refuses the query ("could not
+ * determine data type of parameter $1") even when a later `col = $1` has
+ * a type. Marks such a first use, in both the analysis's order (FROM
+ * before the rest) and the text's; name_params reports it. */
+static void note_untyped_null_test(Analyzer *an, Expr *operand)
+{
+    Expr *x = strip(operand);
+    if (an->q->dialect != DIALECT_POSTGRES || !is_param(x))
+        return;
+    Param *p = param_of(an, x);
+    if (!p || p->visited || p->untyped_null_test.file)
+        return;
+    size_t off = token_offset(x->kind == EX_FUNC ? &x->table : &x->tok);
+    for (int i = 0; i < an->q->uses->n; i++) {
+        const ParamUse *u = an->q->uses->items[i];
+        if (u->param == p && u->offset < off)
+            return;
+    }
+    p->untyped_null_test = x->kind == EX_FUNC ? x->table.pos : x->tok.pos;
+}
+
 TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
 {
     if (!e)
@@ -338,6 +360,8 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
     case EX_DEFAULT: return ti(CT_UNKNOWN, true);
     case EX_PARAM: {
         Param *p = param_of(an, e);
+        if (p)
+            p->visited = true;
         if (p && p->list && !an->in_list_item && is_sqlc_call(e)) {
             error_at(an, e->tok.pos, "sqlc.slice(%s) must be the only item of an IN list: x IN (sqlc.slice(%s))",
                      p->name, p->name);
@@ -443,6 +467,7 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_BOOL, false);
     }
     case EX_ISNULL: {
+        note_untyped_null_test(an, e->lhs);
         type_expr(an, sc, e->lhs);
         Expr *x = strip(e->lhs);
         while (x->kind == EX_CAST)

@@ -290,6 +290,7 @@ void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, bool nul
     if (!p->typed) {
         p->typed = true;
         p->ctype = hint.t;
+        p->sqltype = hint.sqltype;
         /* INSERT INTO t (tags) VALUES ($1): tags is text[] */
         p->list |= hint.list;
         p->array_value |= hint.list;

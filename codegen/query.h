@@ -33,6 +33,9 @@ typedef struct Param {
     int slot;           /* 1-based number in the SQL as written ($N, ?N, order of ?) */
     bool array_value;   /* a list that is one array value (INSERT ... VALUES ($1) into text[]),
                            not the items of an IN (sqlc.slice(x)) */
+    bool visited;       /* the analysis has met it (in PostgreSQL's order: FROM first) */
+    SrcPos untyped_null_test; /* PostgreSQL: its first use is a bare `x IS NULL`, which gives it no type */
+    const char *sqltype; /* PostgreSQL's type of the context that typed it, when known */
 } Param;
 
 /* sqlc.embed(t): a whole table row nested in the result row. */
