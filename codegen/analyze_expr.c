@@ -3,10 +3,12 @@
  */
 #include "analyze_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "builtins.h"
 #include "pg_types.h"
@@ -316,6 +318,18 @@ static TypeInfo type_case(Analyzer *an, Scope *sc, Expr *e)
     return ti(result, nullable);
 }
 
+/* sqlc.slice(x), as sqlparse.c merges it into one token: a list spread
+ * into an IN, unlike sqlc.narg(x)::int[], an array that is one value. */
+static bool is_sqlc_slice(const Expr *e)
+{
+    if (e->kind != EX_PARAM || !is_sqlc_call(e))
+        return false;
+    const char *p = e->tok.z + 4, *end = e->tok.z + e->tok.n;
+    while (p < end && (*p == '.' || isspace((unsigned char)*p)))
+        p++;
+    return end - p >= 5 && strncasecmp(p, "slice", 5) == 0;
+}
+
 /* PostgreSQL types a parameter where it is first met; a bare `$1 IS NULL`
  * gives it none, and the server then refuses the query ("could not
  * determine data type of parameter $1") even when a later `col = $1` has
@@ -362,7 +376,7 @@ TypeInfo type_expr(Analyzer *an, Scope *sc, Expr *e)
         Param *p = param_of(an, e);
         if (p)
             p->visited = true;
-        if (p && p->list && !an->in_list_item && is_sqlc_call(e)) {
+        if (p && p->list && !an->in_list_item && is_sqlc_slice(e)) {
             error_at(an, e->tok.pos, "sqlc.slice(%s) must be the only item of an IN list: x IN (sqlc.slice(%s))",
                      p->name, p->name);
             return ti(CT_UNKNOWN, true);
