@@ -169,8 +169,18 @@ TypeName *mk_typename(Parse *p, Token word)
         t->text[n - 2] = 0;
         return t;
     }
-    for (char *c = t->text; *c; c++)
-        *c = (char)tolower((unsigned char)*c);
+    /* a name of several words (sqlparse.c merges `double precision` after
+     * `::`) is spelled with one space between them */
+    char *out = t->text;
+    for (const char *c = t->text; *c; c++) {
+        if (isspace((unsigned char)*c)) {
+            if (out > t->text && out[-1] != ' ')
+                *out++ = ' ';
+            continue;
+        }
+        *out++ = (char)tolower((unsigned char)*c);
+    }
+    *out = 0;
     return t;
 }
 

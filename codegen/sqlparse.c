@@ -57,6 +57,29 @@ static void tv_push(TokenVec *v, Token t)
 
 static bool word_is(const Token *t, const char *w) { return t->type != TK_STRING && str_ieq_n(t->z, (size_t)t->n, w); }
 
+/* After `::`, the words PostgreSQL reads as one type name: double
+ * precision, character varying, timestamp with time zone... The count of
+ * tokens from t[i] that spell one, 0 when none does; they reach the
+ * grammar as one name (an alias could follow a one-word cast, so the
+ * grammar cannot tell `x::double precision` from `x::double AS precision`). */
+static int multiword_type_length(const TokenVec *v, int i)
+{
+    const Token *t = v->items;
+    int left = v->n - i;
+    if (left >= 2 && word_is(&t[i], "double") && word_is(&t[i + 1], "precision"))
+        return 2;
+    if (left >= 3 && word_is(&t[i], "national") && word_is(&t[i + 1], "character") && word_is(&t[i + 2], "varying"))
+        return 3;
+    if (left >= 2 && (word_is(&t[i], "character") || word_is(&t[i], "char") || word_is(&t[i], "bit")) &&
+        word_is(&t[i + 1], "varying"))
+        return 2;
+    if (left >= 4 && (word_is(&t[i], "timestamp") || word_is(&t[i], "time")) &&
+        (t[i + 1].type == TK_WITH || t[i + 1].type == TK_WITHOUT) && word_is(&t[i + 2], "time") &&
+        t[i + 3].type == TK_ZONE)
+        return 4;
+    return 0;
+}
+
 /* The statement's first words after CREATE: [OR REPLACE] [TEMP | UNLOGGED | MATERIALIZED ...] */
 static int skip_create_modifiers(const TokenVec *v, int i)
 {
@@ -255,6 +278,15 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
         if (type == TK_REPLACE && i == 0 && v->n > 1 && v->items[1].type == TK_INTO)
             type = TK_INSERT;
         KeelParser(parser, type, v->items[type == TK_WITH_ORDINALITY ? i - 1 : i], &p);
+        int words = type == TK_CAST_OP ? multiword_type_length(v, i + 1) : 0;
+        if (words > 0) {
+            Token name = v->items[i + 1];
+            const Token *last = &v->items[i + words];
+            name.type = TK_ID;
+            name.n = (int)(last->z + last->n - name.z);
+            KeelParser(parser, TK_ID, name, &p);
+            i += words;
+        }
     }
     if (!p.failed)
         KeelParser(parser, 0, end_tok, &p);
