@@ -3,26 +3,9 @@
  * NULL never turns into 0 or "".
  */
 #include "runtime_util.h"
+#include "vals_schema.h"
 
 #include <stdio.h>
-
-static const keel_migration vals_sqlite[] = {
-    { 1, "0001_vals.sql",
-      "CREATE TABLE vals (id INTEGER PRIMARY KEY, t TEXT, i BIGINT, d DOUBLE PRECISION,"
-      " b BOOLEAN, bl BLOB);",
-      "v1" },
-};
-static const keel_migration vals_postgres[] = {
-    { 1, "0001_vals.sql",
-      "CREATE TABLE vals (id BIGSERIAL PRIMARY KEY, t TEXT, i BIGINT, d DOUBLE PRECISION,"
-      " b BOOLEAN, bl BYTEA);",
-      "v1" },
-};
-static const keel_schema vals_schema = {
-    .name = "vals",
-    .sqlite = { vals_sqlite, 1 },
-    .postgres = { vals_postgres, 1 },
-};
 
 static const dual_query insert_text = DUAL("InsertText", 1, "INSERT INTO vals (t) VALUES (?)",
                                            "INSERT INTO vals (t) VALUES ($1)");
@@ -210,7 +193,7 @@ static void bound_text_is_borrowed_until_close_then_the_buffer_is_free(keel_db *
     keel_bind_text(st, 1, buf);
     CHECK_CODE(keel_stmt_step(st), KEEL_DONE);
     keel_stmt_close(st);
-    memcpy(buf, "XXXXX", 5); /* after close the buffer is the caller's again */
+    memset(buf, '#', 5); /* after close the buffer is the caller's again: overwrite it */
 
     /* The cached statement's next use does not see the old buffer: unbound is NULL. */
     REQUIRE_OK(keel_stmt_open(db, pick(db, &insert_text), &st));

@@ -7,28 +7,11 @@
  * it can decode every result column, text otherwise).
  */
 #include "runtime_util.h"
+#include "vals_schema.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static const keel_migration vals_sqlite[] = {
-    { 1, "0001_vals.sql",
-      "CREATE TABLE vals (id INTEGER PRIMARY KEY, t TEXT, i BIGINT, d DOUBLE PRECISION,"
-      " b BOOLEAN, bl BLOB);",
-      "v1" },
-};
-static const keel_migration vals_postgres[] = {
-    { 1, "0001_vals.sql",
-      "CREATE TABLE vals (id BIGSERIAL PRIMARY KEY, t TEXT, i BIGINT, d DOUBLE PRECISION,"
-      " b BOOLEAN, bl BYTEA);",
-      "v1" },
-};
-static const keel_schema vals_schema = {
-    .name = "vals",
-    .sqlite = { vals_sqlite, 1 },
-    .postgres = { vals_postgres, 1 },
-};
 
 static const dual_query insert_row = DUAL("InsertRow", 5, "INSERT INTO vals (t, i, d, b, bl) VALUES (?, ?, ?, ?, ?)",
                                           "INSERT INTO vals (t, i, d, b, bl) VALUES ($1, $2, $3, $4, $5)");
