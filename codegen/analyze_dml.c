@@ -163,11 +163,19 @@ static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
         }
     }
     if (ins->upsert) {
+        /* the arbiter names the target's columns or repeats an index's
+         * expressions (lower(email)), and a partial index's predicate */
+        Scope *ts = scope_new(an, outer);
+        ptrlist_push(an->arena, ts->sources, target);
         for (int i = 0; i < PTRLIST_LEN(ins->upsert->target); i++) {
-            Token *t = ins->upsert->target->items[i];
-            if (!source_column(target, token_name(an->arena, t)))
-                error_at(an, t->pos, "no column \"%s\" in table \"%s\"", token_name(an->arena, t), target->table_name);
+            Expr *e = ((ResultCol *)ins->upsert->target->items[i])->expr;
+            if (e->kind == EX_COLUMN && e->table.n == 0 && !source_column(target, token_name(an->arena, &e->tok)))
+                error_at(an, e->tok.pos, "no column \"%s\" in table \"%s\"", token_name(an->arena, &e->tok), target->table_name);
+            else
+                type_expr(an, ts, e);
         }
+        if (ins->upsert->target_where)
+            type_expr(an, ts, ins->upsert->target_where);
         Scope *us = scope_new(an, outer);
         ptrlist_push(an->arena, us->sources, target);
         if (strcmp(target->name, target->table_name) != 0) {

@@ -139,7 +139,8 @@ struct Select {
 };
 
 typedef struct Upsert {
-    PtrList *target;     /* of Token*: ON CONFLICT (cols) */
+    PtrList *target;     /* of ResultCol*: ON CONFLICT (cols or index expressions) */
+    Expr *target_where;  /* ON CONFLICT (...) WHERE: a partial index's predicate */
     bool do_nothing;
     PtrList *set;        /* of ResultCol* */
     Expr *where;

@@ -329,7 +329,8 @@ static void uses_stmt(Uses *u, const Stmt *s)
         }
         uses_select(u, in->select);
         if (in->upsert) {
-            uses_tokens(u, in->upsert->target);
+            uses_results(u, in->upsert->target, false);
+            uses_expr(u, in->upsert->target_where);
             uses_results(u, in->upsert->set, true);
             uses_expr(u, in->upsert->where);
         }

@@ -1019,20 +1019,24 @@ insert_alias(A) ::= AS nm(Z9). { A = Z9; }
 %type upsert {Upsert *}
 upsert(A) ::= .  { A = NULL; }
 upsert(A) ::= ON CONFLICT conflict_target(T) DO NOTHING. {
-    A = arena_alloc(p->arena, sizeof *A);
-    A->target = T;
+    A = T;
     A->do_nothing = true;
 }
 upsert(A) ::= ON CONFLICT conflict_target(T) DO UPDATE SET setlist(S) where_opt(W). {
-    A = arena_alloc(p->arena, sizeof *A);
-    A->target = T;
+    A = T;
     A->set = S;
     A->where = W;
 }
-%type conflict_target {PtrList *}
-conflict_target(A) ::= .                          { A = NULL; }
-conflict_target(A) ::= LP idlist(Z9) RP where_opt. { A = Z9; }
-conflict_target(A) ::= ON CONSTRAINT nm.          { A = NULL; }
+/* the arbiter: columns or index expressions (ON CONFLICT (lower(email))),
+ * with a partial index's WHERE; the Upsert is built here */
+%type conflict_target {Upsert *}
+conflict_target(A) ::= . { A = arena_alloc(p->arena, sizeof *A); }
+conflict_target(A) ::= LP index_columns(Z9) RP where_opt(W). {
+    A = arena_alloc(p->arena, sizeof *A);
+    A->target = Z9;
+    A->target_where = W;
+}
+conflict_target(A) ::= ON CONSTRAINT nm. { A = arena_alloc(p->arena, sizeof *A); }
 
 %type returning {PtrList *}
 returning(A) ::= .                        { A = NULL; }
