@@ -127,6 +127,7 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
     if (!an.ok)
         return false;
     PtrList *cols = NULL;
+    an.rows_dropped = q->cmd == CMD_EXEC && q->stmt->kind == STMT_SELECT;
     switch (q->stmt->kind) {
     case STMT_SELECT: cols = analyze_select(&an, NULL, q->stmt->u.select); break;
     case STMT_INSERT: cols = analyze_insert(&an, NULL, q->stmt); break;

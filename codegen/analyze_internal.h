@@ -50,6 +50,7 @@ typedef struct Analyzer {
     bool list_context;  /* typing the argument of ANY()/ALL() */
     bool lenient_types; /* result columns of an INSERT's SELECT: any type will do */
     const Expr *missing_function; /* the first call of a function the linked SQLite lacks */
+    bool rows_dropped;  /* an :exec SELECT: its own result columns are never read */
 } Analyzer;
 
 static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullable, NULL, NULL, false}; }

@@ -392,6 +392,11 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
                 error_at(an, an->missing_function->tok.pos,
                          "SQLite %s, the library keel checks queries with and links, has no function %.*s()",
                          sqlite3_libversion(), an->missing_function->tok.n, an->missing_function->tok.z);
+            else if (strip(rc->expr)->kind == EX_FUNC && t.sqltype && strcmp(t.sqltype, "void") == 0)
+                error_at(an, pos,
+                         "%.*s() returns void, so result column \"%s\" has no value to read; make query %s :exec "
+                         "(its row is then dropped) or select something else",
+                         strip(rc->expr)->tok.n, strip(rc->expr)->tok.z, name, an->q->name);
             else if (strip(rc->expr)->kind == EX_FUNC)
                 error_at(an, pos, "keel does not know what %.*s() returns; give result column \"%s\" a type with CAST(... AS type)",
                          strip(rc->expr)->tok.n, strip(rc->expr)->tok.z, name);

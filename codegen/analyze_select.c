@@ -263,7 +263,10 @@ static PtrList *analyze_one_select(Analyzer *an, Scope *parent, Select *s)
     if (s->where)
         type_expr(an, sc, s->where);
     bool saved = an->lenient_types;
-    an->lenient_types = s->feeds_insert;
+    /* SELECT pg_advisory_xact_lock($1) as :exec: a void (or any) column is
+     * fine when nothing reads it */
+    an->lenient_types = s->feeds_insert || (an->rows_dropped && an->q->stmt && an->q->stmt->kind == STMT_SELECT &&
+                                            s == an->q->stmt->u.select);
     PtrList *cols = result_columns(an, sc, s->result);
     an->lenient_types = saved;
     for (int i = 0; i < PTRLIST_LEN(s->window_exprs); i++)
