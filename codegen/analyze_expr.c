@@ -197,10 +197,10 @@ static bool pg_operator_type(const Expr *e, const TypeInfo *l, const TypeInfo *r
     BuiltinCall call;
     bool found = false;
     if (la.pg && strcmp(la.pg, "unknown") == 0 && ra.pg && strcmp(ra.pg, "unknown") != 0) {
-        BuiltinArg same = {ra.t, ra.pg, la.nullable};
+        BuiltinArg same = {ra.t, ra.pg, la.nullable, NULL};
         found = builtin_pg_operator(op, &same, &ra, &call);
     } else if (ra.pg && strcmp(ra.pg, "unknown") == 0 && la.pg && strcmp(la.pg, "unknown") != 0) {
-        BuiltinArg same = {la.t, la.pg, ra.nullable};
+        BuiltinArg same = {la.t, la.pg, ra.nullable, NULL};
         found = builtin_pg_operator(op, &la, &same, &call);
     }
     if (!found && !builtin_pg_operator(op, &la, &ra, &call))

@@ -29,7 +29,7 @@ BuiltinArg builtin_arg(const TypeInfo *t)
         const char *elem = t->t == CT_INT64 ? "int8" : t->t == CT_DOUBLE ? "float8" : t->t == CT_BOOL ? "bool" : "text";
         pg = pg_array_of(elem);
     }
-    return (BuiltinArg){t->t, pg, t->nullable};
+    return (BuiltinArg){t->t, pg, t->nullable, NULL};
 }
 
 /* The engine's own SQL constructs that look like calls but are no
@@ -100,8 +100,15 @@ static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, Ty
     BuiltinArg bargs[BUILTIN_MAX_ARGS];
     if (n > BUILTIN_MAX_ARGS)
         return false;
-    for (int i = 0; i < n; i++)
+    bool named = false;
+    for (int i = 0; i < n; i++) {
         bargs[i] = builtin_arg(&args[i]);
+        const Expr *a = e->list->items[i];
+        if (a->kind == EX_NAMEDARG) {
+            bargs[i].name = token_name(an->arena, &a->tok);
+            named = true;
+        }
+    }
     BuiltinCall call;
     /* PostgreSQL's grammar turns TRIM(x) into btrim(x) */
     if (an->cat->dialect == DIALECT_POSTGRES && strcmp(name, "trim") == 0)
@@ -115,9 +122,10 @@ static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, Ty
         for (int i = 0; i < n; i++) {
             all_known &= bargs[i].pg && strcmp(bargs[i].pg, "unknown") != 0;
             if (bargs[i].pg && w < sizeof wanted)
-                w += (size_t)snprintf(wanted + w, sizeof wanted - w, "%s%s", i ? ", " : "", bargs[i].pg);
+                w += (size_t)snprintf(wanted + w, sizeof wanted - w, "%s%s%s%s", i ? ", " : "",
+                                      bargs[i].name ? bargs[i].name : "", bargs[i].name ? " => " : "", bargs[i].pg);
         }
-        if (an->cat->dialect == DIALECT_POSTGRES && all_known && builtin_pg_signatures(name, have, sizeof have))
+        if (an->cat->dialect == DIALECT_POSTGRES && all_known && builtin_pg_signatures(name, named, have, sizeof have))
             error_at(an, e->tok.pos, "PostgreSQL has no function %s(%s); it has %s", name, wanted, have);
         return false;
     }
@@ -125,9 +133,13 @@ static bool type_builtin_call(Analyzer *an, Expr *e, const char *name, int n, Ty
     CType result = call.result;
     if (an->cat->dialect == DIALECT_POSTGRES) {
         /* each parameter takes the type of its position */
-        for (int i = 0; i < n; i++)
-            if (is_param(strip(e->list->items[i])) && !pg_type_is_polymorphic(call.arg_pg[i]))
-                hint_param(an, e->list->items[i], ti(call.arg_type[i], false), NULL, false);
+        for (int i = 0; i < n; i++) {
+            Expr *a = e->list->items[i];
+            if (a->kind == EX_NAMEDARG)
+                a = a->lhs; /* make_interval(secs => @secs) */
+            if (is_param(strip(a)) && !pg_type_is_polymorphic(call.arg_pg[i]))
+                hint_param(an, a, ti(call.arg_type[i], false), NULL, false);
+        }
     } else if (call.has_arg_types) {
         /* substr(name, 1, ?): SQLite's documented argument types */
         for (int i = 0; i < n; i++)

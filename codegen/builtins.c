@@ -25,7 +25,7 @@
 enum { PGF_STRICT = 1, PGF_RETSET = 2, PGF_AGG_NOT_NULL = 4 };
 
 typedef struct PgFunc {
-    const char *name, *args, *result, *variadic;
+    const char *name, *args, *argnames, *result, *variadic;
     char kind;
     int ndefaults;
     int flags;
@@ -210,14 +210,37 @@ static bool match_arg(const char *d, const BuiltinArg *a, Score *s, Binding *b)
     return true;
 }
 
+/* The i-th space-separated word of list into buf ("" past the end). */
+static void word_at(const char *list, int i, char *buf, size_t size)
+{
+    buf[0] = 0;
+    for (const char *p = list; *p; i--) {
+        const char *sp = strchr(p, ' ');
+        size_t len = sp ? (size_t)(sp - p) : strlen(p);
+        if (i == 0) {
+            if (len < size) {
+                memcpy(buf, p, len);
+                buf[len] = 0;
+            }
+            return;
+        }
+        if (!sp)
+            return;
+        p = sp + 1;
+    }
+}
+
 /* The declared type at each position of a call with n arguments (names
- * of the type table, which live as long as the program), or false when
- * the candidate does not take n arguments. */
-static bool positions(const char *spec, const char *variadic, int ndefaults, int n, const char **out)
+ * of the type table, which live as long as the program), in the call's
+ * order, or false when the candidate does not take them: too many or too
+ * few (defaults and VARIADIC counted), or a named argument (secs => 1.5)
+ * it has no parameter of, or one given twice, or a parameter without a
+ * default left out. */
+static bool positions(const PgFunc *f, int n, const BuiltinArg *args, const char **out)
 {
     int decl = 0;
     const char *decls[BUILTIN_MAX_ARGS + 1];
-    for (const char *p = spec; *p;) {
+    for (const char *p = f->args; *p;) {
         const char *sp = strchr(p, ' ');
         size_t len = sp ? (size_t)(sp - p) : strlen(p);
         char name[64];
@@ -235,14 +258,46 @@ static bool positions(const char *spec, const char *variadic, int ndefaults, int
     }
     if (n > BUILTIN_MAX_ARGS)
         return false;
-    if (variadic[0]) {
+    bool named = false;
+    for (int i = 0; i < n; i++)
+        named |= args[i].name != NULL;
+    if (named) {
+        /* PostgreSQL's named notation: positional arguments first, then
+         * each named one at its parameter; the rest take their defaults */
+        if (f->variadic[0] || n > decl)
+            return false;
+        bool given[BUILTIN_MAX_ARGS] = {false};
+        for (int i = 0; i < n; i++) {
+            int at = i;
+            if (args[i].name) {
+                at = -1;
+                for (int k = 0; k < decl && at < 0; k++) {
+                    char pname[64];
+                    word_at(f->argnames, k, pname, sizeof pname);
+                    if (strcmp(pname, args[i].name) == 0)
+                        at = k;
+                }
+            } else if (i > 0 && args[i - 1].name) {
+                return false; /* a positional argument after a named one */
+            }
+            if (at < 0 || given[at])
+                return false;
+            given[at] = true;
+            out[i] = decls[at];
+        }
+        for (int k = 0; k < decl; k++)
+            if (!given[k] && k < decl - f->ndefaults)
+                return false;
+        return true;
+    }
+    if (f->variadic[0]) {
         if (n < decl)
             return false;
         for (int i = 0; i < n; i++)
-            out[i] = i < decl - 1 ? decls[i] : variadic;
+            out[i] = i < decl - 1 ? decls[i] : f->variadic;
         return true;
     }
-    if (n > decl || n < decl - ndefaults)
+    if (n > decl || n < decl - f->ndefaults)
         return false;
     for (int i = 0; i < n; i++)
         out[i] = decls[i];
@@ -320,7 +375,7 @@ static bool pg_function(const char *name, int n, const BuiltinArg *args, Builtin
         if (f->kind == 'p')
             continue; /* procedures are CALLed, not called in expressions */
         const char *decl[BUILTIN_MAX_ARGS];
-        if (!positions(f->args, f->variadic, f->ndefaults, n, decl))
+        if (!positions(f, n, args, decl))
             continue;
         Score s = {0};
         Binding b = {0};
@@ -346,7 +401,7 @@ static bool pg_function(const char *name, int n, const BuiltinArg *args, Builtin
     return true;
 }
 
-bool builtin_pg_signatures(const char *name, char *buf, size_t size)
+bool builtin_pg_signatures(const char *name, bool with_names, char *buf, size_t size)
 {
     size_t count = sizeof pg_functions / sizeof pg_functions[0];
     const PgFunc *hit = bsearch(name, pg_functions, count, sizeof pg_functions[0], pg_func_cmp);
@@ -364,6 +419,23 @@ bool builtin_pg_signatures(const char *name, char *buf, size_t size)
         for (char *p = args; *p; p++)
             if (*p == ' ')
                 *p = ',';
+        if (with_names && f->argnames[0]) {
+            /* make_interval(years int4, ..., secs float8) */
+            size_t a = 0;
+            args[0] = 0;
+            for (int k = 0; a < sizeof args; k++) {
+                char pname[64], ptype[64];
+                word_at(f->args, k, ptype, sizeof ptype);
+                if (!ptype[0])
+                    break;
+                word_at(f->argnames, k, pname, sizeof pname);
+                int w = strcmp(pname, "-") == 0 ? snprintf(args + a, sizeof args - a, "%s%s", k ? ", " : "", ptype)
+                                                 : snprintf(args + a, sizeof args - a, "%s%s %s", k ? ", " : "", pname, ptype);
+                if (w < 0)
+                    break;
+                a += (size_t)w;
+            }
+        }
         int w = snprintf(buf + n, size - n, "%s%s(%s)", n ? ", " : "", name, args);
         if (w < 0 || (size_t)w >= size - n) {
             if (size > 4)

@@ -22,6 +22,7 @@ typedef struct BuiltinArg {
     const char *pg;   /* pg_type name; "unknown" for an untyped literal or
                          parameter; NULL when only t is known */
     bool nullable;
+    const char *name; /* PostgreSQL's named notation (secs => 1.5); NULL when positional */
 } BuiltinArg;
 
 typedef enum BuiltinNulls {
@@ -49,8 +50,10 @@ typedef struct BuiltinCall {
 bool builtin_function(Dialect d, const char *name, int nargs, const BuiltinArg *args, BuiltinCall *out);
 
 /* The overloads of a PostgreSQL function as "upper(text), upper(anyrange)"
- * into buf; false when PostgreSQL has no function of that name. */
-bool builtin_pg_signatures(const char *name, char *buf, size_t size);
+ * into buf, with the parameters' names when with_names
+ * ("make_interval(years int4, ...)"); false when PostgreSQL has no function
+ * of that name. */
+bool builtin_pg_signatures(const char *name, bool with_names, char *buf, size_t size);
 
 /* Does the linked SQLite have a function of this name (any arity)? */
 bool builtin_sqlite_has(const char *name);

@@ -3,7 +3,8 @@
 # own catalogs:
 #
 #   codegen/pg_functions.inc  pg_proc: every pg_catalog function, its
-#                             argument and result types, set-returning,
+#                             argument types and names (for named
+#                             notation), result type, set-returning,
 #                             strict, kind, variadic, defaults; aggregates
 #                             with an initial value and no final function
 #                             (count) never NULL over no rows
@@ -76,11 +77,14 @@ mkdir -p "$out"
 # in order, space-separated. Names sort bytewise: the lookup binary-searches.
 {
     header "PostgreSQL 15 pg_proc (pg_catalog)"
-    echo '/* name, argument types, result type, variadic element type, kind, defaults, flags */'
-    q "SELECT name, args, result, variadic_type, kind, ndefaults, strict, retset, agg_not_null FROM (
+    echo '/* name, argument types, argument names ("-" unnamed; "" none), result type, variadic element type, kind, defaults, flags */'
+    q "SELECT name, args, argnames, result, variadic_type, kind, ndefaults, strict, retset, agg_not_null FROM (
        SELECT p.oid, p.proname AS name,
               coalesce((SELECT string_agg(t.typname, ' ' ORDER BY a.n)
                         FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(oid, n) JOIN pg_type t ON t.oid = a.oid), '') AS args,
+              coalesce((SELECT string_agg(coalesce(nullif(a.name, ''), '-'), ' ' ORDER BY a.n)
+                        FROM unnest(p.proargnames) WITH ORDINALITY a(name, n)
+                        WHERE p.proargmodes IS NULL OR p.proargmodes[a.n] IN ('i', 'b', 'v')), '') AS argnames,
               r.typname AS result, coalesce(v.typname, '') AS variadic_type, p.prokind AS kind, p.pronargdefaults AS ndefaults,
               p.proisstrict AS strict, p.proretset AS retset,
               ag.aggfnoid IS NOT NULL AND ag.agginitval IS NOT NULL AND ag.aggfinalfn = 0 AS agg_not_null
@@ -91,11 +95,13 @@ mkdir -p "$out"
        ORDER BY name COLLATE \"C\", args COLLATE \"C\", oid" |
         awk -F '\t' "$cstr"'
             { f = "0"
-              if ($7 == "t") f = f "|PGF_STRICT"
-              if ($8 == "t") f = f "|PGF_RETSET"
-              if ($9 == "t") f = f "|PGF_AGG_NOT_NULL"
+              if ($8 == "t") f = f "|PGF_STRICT"
+              if ($9 == "t") f = f "|PGF_RETSET"
+              if ($10 == "t") f = f "|PGF_AGG_NOT_NULL"
               sub(/^0\|/, "", f)
-              printf "{%s, %s, %s, %s, '\''%s'\'', %d, %s},\n", cs($1), cs($2), cs($3), cs($4), $5, $6, f }'
+              names = $3
+              if (names ~ /^-( -)*$/) names = ""
+              printf "{%s, %s, %s, %s, %s, '\''%s'\'', %d, %s},\n", cs($1), cs($2), cs(names), cs($4), cs($5), $6, $7, f }'
 } >"$out/pg_functions.inc"
 
 {
