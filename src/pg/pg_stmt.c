@@ -243,8 +243,8 @@ int keel_pg_stmt_open(keel_db *db, keel_conn *c, const keel_query *q, keel_stmt 
 {
     pg_stmt *st = NULL;
     int rc = find_or_prepare(db, c, q, &st);
-    if (rc != KEEL_OK)
-        return rc;
+    if (rc != KEEL_OK || st == NULL) /* the analyzer cannot see keel_err_set return its code */
+        return rc != KEEL_OK ? rc : KEEL_NOMEM;
     /* A fresh use: nothing of the previous one survives but the buffers. */
     st->stream = false;
     st->stream_open = false;

@@ -120,8 +120,8 @@ int keel_sqlite_stmt_open(keel_db *db, keel_conn *c, const keel_query *q, keel_s
         st = sqlite_stmt_of(e->stmt); /* the steady state: the cached statement, reset at its last close */
     } else {
         int rc = prepare(db, c, q, e, &st);
-        if (rc != KEEL_OK)
-            return rc;
+        if (rc != KEEL_OK || st == NULL) /* the analyzer cannot see keel_err_set return its code */
+            return rc != KEEL_OK ? rc : KEEL_NOMEM;
     }
     st->bound = 0;
     st->stepped = false;
