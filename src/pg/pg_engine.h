@@ -110,8 +110,6 @@ int keel_pg_step(keel_stmt *st);
 bool keel_pg_stmt_writes(keel_stmt *st);
 void keel_pg_stmt_reset(keel_stmt *st);
 void keel_pg_stmt_free(keel_stmt *st);
-/* The current row's conversions (a bytea read as text...), dropped at the next step. */
-void keel_pg_free_conversions(pg_stmt *st);
 void keel_pg_bind_null(keel_stmt *st, int i);
 void keel_pg_bind_int64(keel_stmt *st, int i, int64_t v);
 void keel_pg_bind_double(keel_stmt *st, int i, double v);

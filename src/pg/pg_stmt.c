@@ -65,8 +65,9 @@ static void free_queue(pg_stmt *st)
 }
 
 /* Conversions made for the current row; only odd reads (a bytea read as
- * text...) make them, the columns generated code reads never do. */
-void keel_pg_free_conversions(pg_stmt *st)
+ * text...) make them, the columns generated code reads never do. Static:
+ * inlined into the per-row step. */
+static void free_conversions(pg_stmt *st)
 {
     for (int i = 0; i < st->n_cols; i++) {
         if (st->cols[i].unescaped != NULL) {
@@ -84,7 +85,7 @@ static void stmt_destroy(pg_stmt *st)
 {
     if (st == NULL)
         return;
-    keel_pg_free_conversions(st);
+    free_conversions(st);
     PQclear(st->result);
     free_queue(st);
     free(st->queue);
@@ -551,7 +552,7 @@ static int execute(pg_stmt *st)
 int keel_pg_step(keel_stmt *base)
 {
     pg_stmt *st = pg_stmt_of(base);
-    keel_pg_free_conversions(st);
+    free_conversions(st);
     if (base->done)
         return KEEL_DONE;
     if (!st->executed) {
@@ -593,7 +594,7 @@ void keel_pg_stmt_reset(keel_stmt *base)
 {
     pg_stmt *st = pg_stmt_of(base);
     drain(st);
-    keel_pg_free_conversions(st);
+    free_conversions(st);
     PQclear(st->result);
     st->result = NULL;
     free_queue(st);
