@@ -331,7 +331,7 @@ static int read_array(keel_stmt *st, int col, keel_arena *arena, elem_kind kind,
     *count = 0;
     if (st == NULL || arena == NULL)
         return KEEL_MISUSE;
-    bool json = keel_stmt_is_sqlite(st);
+    bool json = st->engine->lists_as_json;
     size_t n = 0;
     const char *text = keel_column_text(st, col, &n);
     if (text == NULL)

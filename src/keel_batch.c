@@ -6,9 +6,10 @@
  * caller's transaction are keel_update's own rules, not new ones. The
  * statement is opened once through the statement API (the connection's
  * cached prepared statement and buffers) and reused for every item; that is
- * also what makes one trace event per batch. Per item, SQLite resets the
- * statement and steps it again, which allocates nothing; PostgreSQL's
- * pipeline and COPY are in keel_batch_pg.c.
+ * also what makes one trace event per batch. An engine without a batch_run
+ * of its own (SQLite) gets the item loop here: per item, the statement is
+ * rewound and stepped again through the statement API, which allocates
+ * nothing; PostgreSQL's pipeline and COPY are in pg/pg_batch.c.
  */
 #include "keel_batch.h"
 
@@ -46,20 +47,18 @@ int keel_batch_row(keel_batch_call *call, keel_stmt *st, bool has_row, size_t i)
 }
 
 /* The cached statement, ready for the next item: reset, nothing bound, not stepped. */
-static void sqlite_rewind(keel_stmt *st)
+static void rewind_stmt(keel_stmt *st)
 {
-    sqlite3_reset(st->sqlite);
+    st->engine->stmt_rewind(st);
     st->done = false;
-    st->stepped = false;
-    st->bound = 0;
     st->bind_error = KEEL_OK;
 }
 
-static int batch_sqlite(keel_batch_call *call, keel_stmt *st)
+static int batch_items(keel_batch_call *call, keel_stmt *st)
 {
     const keel_batch *b = call->b;
     for (size_t i = 0; i < b->n; i++) {
-        sqlite_rewind(st);
+        rewind_stmt(st);
         b->bind(st, b->items, i);
         bool got_row = false;
         int rc;
@@ -78,7 +77,7 @@ static int batch_sqlite(keel_batch_call *call, keel_stmt *st)
         if (stop != 0)
             return stop;
         if (b->row == NULL)
-            call->rows += sqlite3_changes64(st->conn->sqlite);
+            call->rows += keel_stmt_changes(st);
     }
     return KEEL_OK;
 }
@@ -90,10 +89,13 @@ static int batch_in_tx(keel_db *tx, void *ctx)
     int rc = keel_stmt_open(tx, call->b->query, &st);
     if (rc != KEEL_OK)
         return rc;
-    if (keel_stmt_is_sqlite(st))
-        rc = batch_sqlite(call, st);
+    const keel_engine *e = st->engine;
+    if (call->copy && e->copy_from != NULL)
+        rc = e->copy_from(call, st);
+    else if (e->batch_run != NULL)
+        rc = e->batch_run(call, st);
     else
-        rc = call->copy ? keel_copy_pg(call, st) : keel_batch_pg(call, st);
+        rc = batch_items(call, st);
     /* The trace event's rows: returned rows, or for an exec batch the rows it changed. */
     if (call->b->row == NULL)
         st->rows = call->rows;

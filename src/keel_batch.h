@@ -1,7 +1,8 @@
 /*
  * keel_batch.h — between the engine-neutral part of batches (keel_batch.c:
- * the transaction, error reporting, the SQLite loop) and the PostgreSQL
- * part (keel_batch_pg.c: pipeline mode, COPY). Runtime-internal.
+ * the transaction, error reporting, the item-at-a-time loop SQLite uses)
+ * and an engine's own batch_run / copy_from (keel_engine; PostgreSQL's
+ * pipeline mode and COPY are pg/pg_batch.c). Runtime-internal.
  */
 #ifndef KEEL_BATCH_H
 #define KEEL_BATCH_H
@@ -9,12 +10,12 @@
 #include "keel_internal.h"
 
 /* One keel_batch_run / keel_copy_from call, as the transaction callback sees it. */
-typedef struct keel_batch_call {
+struct keel_batch_call {
     const keel_batch *b;
     bool copy;
     int64_t rows;        /* affected / inserted, summed */
     size_t failed_index; /* b->n until an item fails */
-} keel_batch_call;
+};
 
 /*
  * Records the failure of item i (code) for st's handle: the message the
@@ -29,10 +30,5 @@ int keel_batch_item_failed(keel_batch_call *call, keel_stmt *st, size_t i, int c
  * non-zero return is recorded as item i's failure and returned.
  */
 int keel_batch_row(keel_batch_call *call, keel_stmt *st, bool has_row, size_t i);
-
-/* PostgreSQL: the batch in pipeline mode on st's connection (st open, prepared). */
-int keel_batch_pg(keel_batch_call *call, keel_stmt *st);
-/* PostgreSQL: COPY ... FROM STDIN of the items. */
-int keel_copy_pg(keel_batch_call *call, keel_stmt *st);
 
 #endif /* KEEL_BATCH_H */

@@ -1,6 +1,9 @@
 /*
- * keel_db.c — handles: opening either engine from a DSN, acquiring and
- * releasing the connection, transactions, ping and close.
+ * keel_db.c — handles, engine-neutral: choosing the engine from a DSN, the
+ * pools (acquiring and releasing a connection, the SQLite writer's
+ * lock-free hand-over, replica pools), transactions, interrupts, ping and
+ * close. What a connection does is its engine's (keel_engine:
+ * sqlite/sqlite_conn.c, pg/pg_conn.c).
  */
 #include "keel_internal.h"
 
@@ -43,39 +46,6 @@ static bool starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/*
- * A libpq "key=value" string starts with one of libpq's own keywords. Asking
- * libpq for its keyword list (rather than hard-coding one) keeps keel in step
- * with the linked libpq, and a file named "notes=1.db" stays a SQLite path.
- */
-static bool is_libpq_keyword_string(const char *dsn)
-{
-    const char *p = dsn;
-    while (isspace((unsigned char)*p))
-        p++;
-    const char *word = p;
-    while (isalnum((unsigned char)*p) || *p == '_')
-        p++;
-    size_t word_len = (size_t)(p - word);
-    while (isspace((unsigned char)*p))
-        p++;
-    if (word_len == 0 || *p != '=')
-        return false;
-
-    PQconninfoOption *defaults = PQconndefaults();
-    if (defaults == NULL) /* out of memory: the common keywords still count */
-        return strncmp(word, "host", word_len) == 0 || strncmp(word, "dbname", word_len) == 0;
-    bool known = false;
-    for (PQconninfoOption *o = defaults; o->keyword != NULL; o++) {
-        if (strlen(o->keyword) == word_len && strncmp(o->keyword, word, word_len) == 0) {
-            known = true;
-            break;
-        }
-    }
-    PQconninfoFree(defaults);
-    return known;
-}
-
 static bool is_blank(const char *s)
 {
     for (; *s; s++)
@@ -87,20 +57,12 @@ static bool is_blank(const char *s)
 /* ---------------------------------------------------------------------------
  * Connections
  * ------------------------------------------------------------------------- */
-enum { DEFAULT_PG_POOL = 8, DEFAULT_SQLITE_READERS = 4 };
-
-static void silent_notices(void *arg, const char *message)
-{
-    /* "relation already exists, skipping" and friends are not errors. */
-    (void)arg;
-    (void)message;
-}
-
 static keel_conn *conn_new(keel_db *root)
 {
-    keel_conn *c = calloc(1, sizeof *c);
+    keel_conn *c = calloc(1, root->engine->conn_size); /* the engine's struct, a keel_conn first */
     if (c == NULL)
         return NULL;
+    c->engine = root->engine;
     c->root = root;
     c->replica = -1;
     c->tx_timeout_ms = -1;
@@ -115,17 +77,7 @@ static keel_conn *conn_new(keel_db *root)
 
 static void conn_close_engine(keel_conn *c)
 {
-    keel_cache_clear(&c->cache);
-    free(c->cache.slots);
-    c->cache = (keel_stmt_cache){ 0 };
-    if (c->sqlite != NULL)
-        sqlite3_close_v2(c->sqlite);
-    c->sqlite = NULL;
-    if (c->pg != NULL)
-        PQfinish(c->pg);
-    c->pg = NULL;
-    PQfreeCancel(c->cancel);
-    c->cancel = NULL;
+    c->engine->close(c);
 }
 
 static void conn_free(keel_conn *c)
@@ -151,144 +103,11 @@ static bool conn_register(keel_db *db, keel_conn *c)
     return true;
 }
 
-/*
- * Every SQLITE_PROGRESS_OPS virtual machine steps of a running statement:
- * stops it for keel_interrupt (which may come just before sqlite3_step
- * begins, when sqlite3_interrupt alone would be lost) or its deadline.
- */
-enum { SQLITE_PROGRESS_OPS = 1000 };
-static int sqlite_progress(void *arg)
-{
-    keel_conn *c = arg;
-    if (atomic_load(&c->interrupted))
-        return 1;
-    if (c->deadline_ns != 0 && keel_now_ns() > c->deadline_ns) {
-        c->timed_out = true;
-        return 1;
-    }
-    return 0;
-}
-
-static int sqlite_writer_connect(keel_db *db, keel_conn *c, const char *dsn)
-{
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-    int rc = sqlite3_open_v2(dsn, &c->sqlite, flags, NULL);
-    if (rc != SQLITE_OK) {
-        int code = (rc & 0xff) == SQLITE_CANTOPEN ? KEEL_BAD_DSN : keel_sqlite_code(rc);
-        return keel_err_set(db, code, "keel_open: cannot open SQLite database \"%s\": %s", dsn,
-                            c->sqlite ? sqlite3_errmsg(c->sqlite) : sqlite3_errstr(rc));
-    }
-    sqlite3_extended_result_codes(c->sqlite, 1);
-    sqlite3_busy_timeout(c->sqlite, db->busy_timeout_ms);
-    sqlite3_progress_handler(c->sqlite, SQLITE_PROGRESS_OPS, sqlite_progress, c);
-
-    const char *file = sqlite3_db_filename(c->sqlite, "main");
-    db->single = true;
-    if (file != NULL && file[0] != '\0') {
-        /* WAL first: it reads the header, so a non-database file fails here. */
-        /*
-         * Switching to WAL needs a lock another process (opening or
-         * migrating the same file) may hold, and SQLite does not always
-         * call the busy handler for it: wait here, up to busy_timeout.
-         */
-        for (int waited = 0;; waited += 10) {
-            sqlite3_stmt *st = NULL;
-            rc = sqlite3_prepare_v2(c->sqlite, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-            if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *mode = (const char *)sqlite3_column_text(st, 0);
-                /* Readers of their own only pay off when they do not block the writer. */
-                db->single = mode == NULL || strcmp(mode, "wal") != 0;
-                rc = SQLITE_OK;
-            }
-            sqlite3_finalize(st);
-            if ((rc & 0xff) != SQLITE_BUSY || waited >= db->busy_timeout_ms)
-                break;
-            sqlite3_sleep(10);
-        }
-        if (rc != SQLITE_OK)
-            return keel_err_set(db, keel_sqlite_code(sqlite3_extended_errcode(c->sqlite)), "keel_open: %s: %s",
-                                dsn, sqlite3_errmsg(c->sqlite));
-        if (!db->single && (db->sqlite_path = strdup(file)) == NULL)
-            return keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
-    }
-    return keel_conn_exec(db, c, "keel_open", "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL");
-}
-
-static int sqlite_reader_connect(keel_db *db, keel_conn *c, const char *ctx)
-{
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(db->sqlite_path, &c->sqlite, flags, NULL);
-    if (rc != SQLITE_OK) /* the file went away (deleted, unmounted): like a server gone */
-        return keel_err_set(db, (rc & 0xff) == SQLITE_CANTOPEN ? KEEL_CONNECTION_LOST : keel_sqlite_code(rc),
-                            "%s: cannot open a SQLite reader on \"%s\": %s", ctx,
-                            db->sqlite_path, c->sqlite ? sqlite3_errmsg(c->sqlite) : sqlite3_errstr(rc));
-    sqlite3_extended_result_codes(c->sqlite, 1);
-    sqlite3_busy_timeout(c->sqlite, db->busy_timeout_ms);
-    sqlite3_progress_handler(c->sqlite, SQLITE_PROGRESS_OPS, sqlite_progress, c);
-    c->reader = true;
-    /* query_only: a write on a reader (inside keel_view) is KEEL_READ_ONLY. */
-    return keel_conn_exec(db, c, ctx, "PRAGMA query_only=1; PRAGMA foreign_keys=ON");
-}
-
-/* Session settings every PostgreSQL connection gets, new or reconnected. */
-static int pg_session_setup(keel_db *db, keel_conn *c, const char *ctx)
-{
-    PQsetNoticeProcessor(c->pg, silent_notices, NULL);
-    /* Text results and parameters are UTF-8 whatever the server's default. */
-    if (PQsetClientEncoding(c->pg, "UTF8") != 0)
-        return keel_err_set(db, KEEL_ERROR, "%s: cannot set client_encoding to UTF8: %s", ctx,
-                            PQerrorMessage(c->pg));
-    /* A cancel handle for keel_interrupt, made again for every new session. */
-    PGcancel *cancel = PQgetCancel(c->pg);
-    pthread_mutex_lock(&db->cancel_lock);
-    PQfreeCancel(c->cancel);
-    c->cancel = cancel;
-    pthread_mutex_unlock(&db->cancel_lock);
-    if (db->statement_timeout_ms > 0) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "SET statement_timeout = %d", db->statement_timeout_ms);
-        int rc = keel_conn_exec(db, c, ctx, sql);
-        if (rc != KEEL_OK)
-            return rc;
-    }
-    /* Timestamps read the same whatever the server's or the DSN's zone. */
-    return keel_conn_exec(db, c, ctx, "SET TimeZone TO 'UTC'");
-}
-
-static int pg_connect(keel_db *db, keel_conn *c, const char *dsn, const char *ctx)
-{
-    char *parse_error = NULL;
-    PQconninfoOption *parsed = PQconninfoParse(dsn, &parse_error);
-    if (parsed == NULL) {
-        int code = parse_error ? KEEL_BAD_DSN : KEEL_NOMEM;
-        char msg[512] = "out of memory";
-        if (parse_error) {
-            snprintf(msg, sizeof msg, "%s", parse_error);
-            size_t n = strlen(msg);
-            while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-                msg[--n] = '\0';
-            PQfreemem(parse_error);
-        }
-        return keel_err_set(db, code, "%s: bad PostgreSQL DSN: %s", ctx, msg);
-    }
-    PQconninfoFree(parsed);
-
-    c->pg = PQconnectdb(dsn);
-    if (c->pg == NULL)
-        return keel_err_set(db, KEEL_NOMEM, "%s: out of memory", ctx);
-    if (PQstatus(c->pg) != CONNECTION_OK) {
-        char msg[KEEL_ENGINE_MSG_MAX];
-        keel_pg_message(NULL, c->pg, msg, sizeof msg);
-        return keel_err_set(db, KEEL_CONNECTION_LOST, "%s: cannot connect to PostgreSQL: %s", ctx, msg);
-    }
-    return pg_session_setup(db, c, ctx);
-}
-
 keel_dialect keel_dsn_dialect(const char *dsn)
 {
     if (dsn == NULL || is_blank(dsn))
         return (keel_dialect)0;
-    if (starts_with(dsn, "postgres://") || starts_with(dsn, "postgresql://") || is_libpq_keyword_string(dsn))
+    if (starts_with(dsn, "postgres://") || starts_with(dsn, "postgresql://") || keel_pg_is_keyword_string(dsn))
         return KEEL_DIALECT_POSTGRES;
     return KEEL_DIALECT_SQLITE;
 }
@@ -322,25 +141,22 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
     keel_conn *c = NULL;
     keel_dialect dialect = keel_dsn_dialect(dsn);
     if (dialect == 0) {
-        db->dialect = KEEL_DIALECT_SQLITE; /* something valid for keel_db_dialect */
+        db->engine = &keel_sqlite_engine; /* something valid for keel_db_dialect */
+        db->dialect = KEEL_DIALECT_SQLITE;
         rc = keel_err_set(db, KEEL_BAD_DSN, "keel_open: empty DSN");
     } else {
-        bool pg = dialect == KEEL_DIALECT_POSTGRES;
-        db->dialect = pg ? KEEL_DIALECT_POSTGRES : KEEL_DIALECT_SQLITE;
-        db->pool_size = (opt && opt->pool_size > 0) ? opt->pool_size
-                        : pg                        ? DEFAULT_PG_POOL
-                                                    : DEFAULT_SQLITE_READERS;
+        db->engine = dialect == KEEL_DIALECT_POSTGRES ? &keel_pg_engine : &keel_sqlite_engine;
+        db->dialect = db->engine->dialect;
+        db->pool_size = (opt && opt->pool_size > 0) ? opt->pool_size : db->engine->default_pool_size;
         c = conn_new(db);
-        if (c == NULL || !conn_register(db, c) || (pg && (db->dsn = strdup(dsn)) == NULL))
+        if (c == NULL || !conn_register(db, c))
             rc = keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
-        else if (pg)
-            rc = pg_connect(db, c, dsn, "keel_open");
         else
-            rc = sqlite_writer_connect(db, c, dsn);
-        if (rc == KEEL_OK && pg)
-            db->idle[db->n_idle++] = c;
-        else if (rc == KEEL_OK)
+            rc = db->engine->open_first(db, c, dsn);
+        if (rc == KEEL_OK && db->engine->has_writer)
             db->writer = db->fast_writer = c;
+        else if (rc == KEEL_OK)
+            db->idle[db->n_idle++] = c;
         if (rc == KEEL_OK)
             rc = keel_replicas_init(db, opt);
     }
@@ -383,8 +199,6 @@ void keel_close(keel_db *db)
     db->writer = NULL;
     free(db->dsn);
     db->dsn = NULL;
-    free(db->sqlite_path);
-    db->sqlite_path = NULL;
     keel_replicas_free(db);
     db->n_replica_conns = 0;
     pthread_mutex_unlock(&db->state_lock);
@@ -404,33 +218,10 @@ keel_dialect keel_db_dialect(const keel_db *db)
     return db ? db->dialect : KEEL_DIALECT_SQLITE;
 }
 
-static unsigned server_epoch(keel_db *root, const keel_conn *c)
+unsigned keel_server_epoch(const keel_conn *c)
 {
+    keel_db *root = c->root;
     return c->replica >= 0 ? atomic_load(&root->replicas[c->replica].epoch) : atomic_load(&root->primary_epoch);
-}
-
-/*
- * A server restart kills the session; the next caller gets a fresh one. So
- * does a connection older than the last loss seen on its server: after a
- * failover its server is gone too, even if libpq does not know it yet.
- * PQreset reconnects with the same DSN, so a multi-host DSN with
- * target_session_attrs=read-write finds whichever host is the primary now.
- */
-static int pg_revive(keel_db *root, keel_conn *c, const char *ctx)
-{
-    unsigned epoch = server_epoch(root, c);
-    if (PQstatus(c->pg) == CONNECTION_OK && c->epoch == epoch)
-        return KEEL_OK;
-    c->pg_streaming = NULL;
-    keel_cache_clear(&c->cache); /* prepared statements died with the session */
-    c->epoch = epoch;
-    PQreset(c->pg);
-    if (PQstatus(c->pg) != CONNECTION_OK) {
-        char msg[KEEL_ENGINE_MSG_MAX];
-        keel_pg_message(NULL, c->pg, msg, sizeof msg);
-        return keel_err_set(root, KEEL_CONNECTION_LOST, "%s: reconnecting to PostgreSQL failed: %s", ctx, msg);
-    }
-    return pg_session_setup(root, c, ctx);
 }
 
 /* Gives c back; the caller holds state_lock. */
@@ -440,7 +231,7 @@ static void put_back(keel_db *db, keel_conn *c)
         return;
     atomic_store(&c->owner, 0);
     atomic_store(&c->interrupted, false); /* the call it stopped is over */
-    if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_BAD)
+    if (c->engine->is_lost != NULL && c->engine->is_lost(c))
         keel_server_lost(db, c->replica);
     if (c == db->writer) {
         pthread_cond_signal(&db->writer_free);
@@ -472,7 +263,7 @@ static int open_pooled(keel_db *db, const char *ctx, int replica, keel_conn **ou
     }
     c->replica = replica;
     const char *dsn = replica >= 0 ? db->replicas[replica].dsn : db->dsn;
-    int rc = db->dialect == KEEL_DIALECT_POSTGRES ? pg_connect(db, c, dsn, ctx) : sqlite_reader_connect(db, c, ctx);
+    int rc = db->engine->open_pooled(db, c, dsn, ctx);
     if (rc != KEEL_OK) {
         conn_free(c);
         return rc;
@@ -690,7 +481,7 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             atomic_store(&c->owner, me);
             c->depth = 1;
             pthread_mutex_unlock(&db->state_lock);
-            if (pg_revive(db, c, ctx) == KEEL_OK) {
+            if (c->engine->revive(db, c, ctx) == KEEL_OK) { /* replicas: PostgreSQL only */
                 *out = c;
                 return KEEL_OK;
             }
@@ -761,7 +552,7 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
     c->depth = 1;
     pthread_mutex_unlock(&db->state_lock);
 
-    if (c->pg != NULL && (rc = pg_revive(db, c, ctx)) != KEEL_OK) {
+    if (c->engine->revive != NULL && (rc = c->engine->revive(db, c, ctx)) != KEEL_OK) {
         keel_conn_release(db, c);
         return rc;
     }
@@ -785,27 +576,7 @@ void keel_conn_release(keel_db *db, keel_conn *c)
 
 int keel_conn_exec(keel_db *db, keel_conn *c, const char *ctx, const char *sql)
 {
-    if (c->sqlite != NULL) {
-        char *err = NULL;
-        int rc = sqlite3_exec(c->sqlite, sql, NULL, NULL, &err);
-        if (rc == SQLITE_OK)
-            return KEEL_OK;
-        int code = keel_err_set(db, keel_sqlite_code(sqlite3_extended_errcode(c->sqlite)), "%s: %s", ctx,
-                                err ? err : sqlite3_errstr(rc));
-        sqlite3_free(err);
-        return code;
-    }
-    keel_pg_settle(c);
-    PGresult *res = PQexec(c->pg, sql);
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    int code = KEEL_OK;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
-        char msg[KEEL_ENGINE_MSG_MAX];
-        keel_pg_message(res, c->pg, msg, sizeof msg);
-        code = keel_err_set(db, keel_pg_code(res, c->pg), "%s: %s", ctx, msg);
-    }
-    PQclear(res);
-    return code;
+    return c->engine->exec(db, c, ctx, sql);
 }
 
 int64_t keel_now_ns(void)
@@ -824,12 +595,7 @@ int keel_conn_timeout_ms(const keel_conn *c)
 static void interrupt_conn(keel_conn *c)
 {
     atomic_store(&c->interrupted, true);
-    if (c->sqlite != NULL) {
-        sqlite3_interrupt(c->sqlite);
-    } else if (c->cancel != NULL) {
-        char err[256];
-        PQcancel(c->cancel, err, sizeof err); /* best effort: the server may already be done */
-    }
+    c->engine->interrupt(c);
 }
 
 void keel_interrupt(keel_db *db)
@@ -863,10 +629,8 @@ int keel_tx_set_statement_timeout(keel_db *tx, int timeout_ms)
     keel_conn *c = tx->conn;
     if (timeout_ms < 0)
         timeout_ms = 0;
-    if (c->pg != NULL) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "SET LOCAL statement_timeout = %d", timeout_ms);
-        int rc = keel_conn_exec(tx, c, "keel_tx_set_statement_timeout", sql);
+    if (c->engine->set_tx_timeout != NULL) {
+        int rc = c->engine->set_tx_timeout(tx, c, timeout_ms);
         if (rc != KEEL_OK)
             return rc;
     }
@@ -890,8 +654,6 @@ int keel_ping(keel_db *db)
  * ------------------------------------------------------------------------- */
 static int commit(keel_db *db, keel_conn *c, const char *what)
 {
-    if (c->pg != NULL)
-        keel_pg_settle(c); /* a stream fn left open */
     if (c->tx.tx_failed) {
         /*
          * fn ignored a failed statement. PostgreSQL would silently turn this
@@ -900,38 +662,12 @@ static int commit(keel_db *db, keel_conn *c, const char *what)
          */
         char earlier[KEEL_ENGINE_MSG_MAX];
         snprintf(earlier, sizeof earlier, "%s", keel_errmsg(db));
-        if (c->sqlite != NULL)
-            sqlite3_exec(c->sqlite, "ROLLBACK", NULL, NULL, NULL);
-        else
-            PQclear(PQexec(c->pg, "ROLLBACK"));
+        c->engine->rollback(c);
         return keel_err_set(db, KEEL_ERROR,
                             "%s: fn returned KEEL_OK after a statement failed; rolled back (the failure: %s)",
                             what, earlier);
     }
-    if (c->sqlite != NULL) {
-        int rc = keel_conn_exec(db, c, what, "COMMIT");
-        /* A failed SQLite COMMIT (busy) leaves the transaction open. */
-        if (rc != KEEL_OK && !sqlite3_get_autocommit(c->sqlite))
-            sqlite3_exec(c->sqlite, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
-    }
-    PGresult *res = PQexec(c->pg, "COMMIT");
-    int rc = KEEL_OK;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        char msg[KEEL_ENGINE_MSG_MAX];
-        keel_pg_message(res, c->pg, msg, sizeof msg);
-        rc = keel_err_set(db, keel_pg_code(res, c->pg), "%s: COMMIT: %s", what, msg);
-    } else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
-        /*
-         * PostgreSQL answers COMMIT of a transaction that an earlier error
-         * aborted with a silent ROLLBACK; fn swallowed that error, but the
-         * caller must not believe its writes were kept.
-         */
-        rc = keel_err_set(db, KEEL_ERROR,
-                          "%s: the transaction was aborted by an earlier error and rolled back", what);
-    }
-    PQclear(res);
-    return rc;
+    return c->engine->commit(db, c, what);
 }
 
 static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool read_only, bool on_primary)
@@ -951,27 +687,13 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
     if (rc != KEEL_OK || c == NULL)
         return rc != KEEL_OK ? rc : KEEL_MISUSE;
 
-    const char *begin;
-    if (c->sqlite != NULL) {
-        /*
-         * IMMEDIATE takes the write lock up front, so a writer waits in
-         * busy_timeout at BEGIN instead of failing with SQLITE_BUSY when a
-         * read transaction would have to be upgraded mid-way.
-         */
-        begin = c->reader  ? "BEGIN DEFERRED" /* readers are query_only for good */
-                : read_only ? "PRAGMA query_only=1; BEGIN DEFERRED"
-                            : "BEGIN IMMEDIATE";
-    } else {
-        /* REPEATABLE READ gives a view one snapshot, as SQLite's read transaction does. */
-        begin = read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
-    }
-    rc = keel_conn_exec(db, c, what, begin);
+    rc = c->engine->begin(db, c, what, read_only);
     for (int retry = 0; rc == KEEL_CONNECTION_LOST && c->replica >= 0 && retry < db->n_replicas; retry++) {
         /* The replica went away before fn ran: released as lost, another server serves the view. */
         keel_conn_release(db, c);
         if ((rc = keel_conn_acquire(db, what, kind, &c)) != KEEL_OK || c == NULL)
             return rc != KEEL_OK ? rc : KEEL_MISUSE;
-        rc = keel_conn_exec(db, c, what, begin);
+        rc = c->engine->begin(db, c, what, read_only);
     }
     if (rc == KEEL_OK) {
         c->tx.tx_active = true;
@@ -982,18 +704,13 @@ static int run_tx(keel_db *db, int (*fn)(keel_db *, void *), void *ctx, bool rea
         thread_tx_depth--;
         c->tx.tx_active = false;
         c->tx_timeout_ms = -1; /* SET LOCAL ends with the transaction too */
-        if (rc == KEEL_OK) {
+        if (rc == KEEL_OK)
             rc = commit(db, c, what);
-        } else if (c->sqlite != NULL) {
-            if (!sqlite3_get_autocommit(c->sqlite))
-                sqlite3_exec(c->sqlite, "ROLLBACK", NULL, NULL, NULL);
-        } else {
-            keel_pg_settle(c);
-            PQclear(PQexec(c->pg, "ROLLBACK"));
-        }
+        else
+            c->engine->rollback(c);
     }
-    if (read_only && c->sqlite != NULL && !c->reader)
-        sqlite3_exec(c->sqlite, "PRAGMA query_only=0", NULL, NULL, NULL);
+    if (c->engine->tx_end != NULL)
+        c->engine->tx_end(c, read_only);
     keel_conn_release(db, c);
     return rc;
 }

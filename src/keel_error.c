@@ -1,6 +1,7 @@
 /*
- * keel_error.c — result code names, engine code mapping, and the per-thread
- * last-error messages behind keel_errmsg.
+ * keel_error.c — result code names and the per-thread last-error messages
+ * behind keel_errmsg. Each engine maps its own codes (keel_sqlite_code in
+ * sqlite/sqlite_conn.c, keel_pg_code in pg/pg_conn.c).
  */
 #include "keel_internal.h"
 
@@ -119,99 +120,4 @@ const char *keel_errmsg(const keel_db *db)
     if (s == NULL || s->msg[0] == '\0')
         return "no error recorded for this handle on this thread";
     return s->msg;
-}
-
-/* ---------------------------------------------------------------------------
- * Engine codes -> keel codes.
- * ------------------------------------------------------------------------- */
-int keel_sqlite_code(int rc)
-{
-    switch (rc) {
-    case SQLITE_OK: return KEEL_OK;
-    case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
-    case SQLITE_CONSTRAINT_ROWID: return KEEL_UNIQUE_VIOLATION;
-    case SQLITE_CONSTRAINT_FOREIGNKEY: return KEEL_FOREIGN_KEY_VIOLATION;
-    case SQLITE_CONSTRAINT_NOTNULL: return KEEL_NOT_NULL_VIOLATION;
-    case SQLITE_CONSTRAINT_CHECK: return KEEL_CHECK_VIOLATION;
-    default: break;
-    }
-    switch (rc & 0xff) {
-    case SQLITE_READONLY: return KEEL_READ_ONLY;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return KEEL_BUSY;
-    case SQLITE_NOMEM: return KEEL_NOMEM;
-    case SQLITE_INTERRUPT: return KEEL_INTERRUPTED; /* keel_stmt.c tells a timeout apart */
-    case SQLITE_IOERR: return KEEL_CONNECTION_LOST; /* the storage failed under the database */
-    case SQLITE_MISUSE:
-    case SQLITE_RANGE: return KEEL_MISUSE;
-    default: return KEEL_ERROR;
-    }
-}
-
-int keel_pg_code(const PGresult *res, const PGconn *conn)
-{
-    if (conn != NULL && PQstatus(conn) == CONNECTION_BAD)
-        return KEEL_CONNECTION_LOST;
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (state == NULL) /* no result at all: libpq lost the server or memory */
-        return res == NULL ? KEEL_CONNECTION_LOST : KEEL_ERROR;
-    static const struct { const char *state; int code; } exact[] = {
-        { "23505", KEEL_UNIQUE_VIOLATION },
-        { "23503", KEEL_FOREIGN_KEY_VIOLATION },
-        { "23502", KEEL_NOT_NULL_VIOLATION },
-        { "23514", KEEL_CHECK_VIOLATION },
-        { "25006", KEEL_READ_ONLY },
-        { "40001", KEEL_BUSY }, /* serialization_failure */
-        { "40P01", KEEL_BUSY }, /* deadlock_detected */
-        { "55P03", KEEL_BUSY }, /* lock_not_available */
-        { "53200", KEEL_NOMEM },
-        { "57014", KEEL_INTERRUPTED }, /* query_canceled; keel_stmt.c tells a timeout apart */
-        { "57P01", KEEL_CONNECTION_LOST }, /* admin_shutdown */
-        { "57P02", KEEL_CONNECTION_LOST }, /* crash_shutdown */
-        { "57P03", KEEL_CONNECTION_LOST }, /* cannot_connect_now */
-    };
-    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
-        if (strcmp(state, exact[i].state) == 0)
-            return exact[i].code;
-    if (strncmp(state, "08", 2) == 0)
-        return KEEL_CONNECTION_LOST;
-    return KEEL_ERROR;
-}
-
-static void append_one_line(char *buf, size_t size, size_t *len, const char *text)
-{
-    for (const char *p = text; *p && *len + 1 < size; p++) {
-        bool space = *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t';
-        if (space && *len > 0 && buf[*len - 1] == ' ')
-            continue; /* libpq's multi-line messages read as one line */
-        buf[(*len)++] = (char)(space ? ' ' : *p);
-    }
-    while (*len > 0 && buf[*len - 1] == ' ')
-        (*len)--;
-    buf[*len] = '\0';
-}
-
-void keel_pg_message(const PGresult *res, const PGconn *conn, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    if (primary == NULL) {
-        const char *whole = res ? PQresultErrorMessage(res) : "";
-        if (*whole == '\0' && conn != NULL)
-            whole = PQerrorMessage(conn);
-        if (*whole == '\0')
-            whole = "no response from the server";
-        append_one_line(buf, size, &len, whole);
-        return;
-    }
-    append_one_line(buf, size, &len, primary);
-    /* The detail names the offending key or row, as SQLite's message names the column. */
-    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-    if (detail != NULL && len + 4 < size) {
-        append_one_line(buf, size, &len, " (");
-        append_one_line(buf, size, &len, detail);
-        append_one_line(buf, size, &len, ")");
-    }
 }

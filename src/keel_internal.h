@@ -13,19 +13,28 @@
  *   - SQLite in memory: the writer is the only connection (another
  *     connection would be another database).
  * A transaction handle is a keel_db embedded in the connection it pins.
+ *
+ * Layers: this generic part (handles, pools, acquire/release, transactions,
+ * replica routing, tracing, the statement API's entry points) knows no
+ * engine; it calls a connection's keel_engine (below), whose two
+ * implementations live in sqlite/ and pg/ with their own connection and
+ * statement structs (a keel_conn / keel_stmt as their first member). Only
+ * those directories include sqlite3.h or libpq-fe.h.
  */
 #ifndef KEEL_INTERNAL_H
 #define KEEL_INTERNAL_H
 
 #include "keel.h"
 
-#include <libpq-fe.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 typedef struct keel_conn keel_conn;
+typedef struct keel_engine keel_engine;
+typedef struct keel_batch_call keel_batch_call; /* keel_batch.h */
+struct sqlite3_stmt;
 
 /*
  * One cached prepared statement of a connection, found by its keel_query.
@@ -38,9 +47,11 @@ typedef struct keel_conn keel_conn;
 typedef struct keel_cached_stmt {
     const keel_query *query; /* NULL: empty slot */
     const char *sql;         /* also compared, in case a query struct is reused */
-    sqlite3_stmt *sqlite;    /* SQLite: the prepared statement */
-    unsigned pg_id;          /* PostgreSQL: server-side name is "keel_<pg_id>" */
     keel_stmt *stmt;         /* the reusable keel_stmt; NULL until first opened */
+    union {                  /* what the engine prepared, owned by the engine */
+        struct sqlite3_stmt *sqlite; /* SQLite: the prepared statement */
+        unsigned pg_id;              /* PostgreSQL: server-side name is "keel_<pg_id>" */
+    } prepared;
 } keel_cached_stmt;
 
 /*
@@ -67,6 +78,7 @@ enum { KEEL_WRITE_HINTS = 16 };
 
 struct keel_db {
     keel_dialect dialect;
+    const keel_engine *engine; /* root handles: every connection's engine */
     bool is_tx;
     /*
      * Messages are kept per thread and per root handle; a transaction handle
@@ -92,10 +104,9 @@ struct keel_db {
     int open_error;             /* keel_open failed: the code every call returns */
     int busy_timeout_ms;
     int pool_size;              /* PostgreSQL connections / SQLite readers */
-    char *dsn;                  /* PostgreSQL: to open more connections */
-    char *sqlite_path;          /* SQLite file: readers open this */
-    keel_conn *writer;          /* SQLite only */
-    bool single;                /* SQLite in memory: no readers */
+    char *dsn;                  /* what pooled connections open: PostgreSQL's DSN, a SQLite file's path */
+    keel_conn *writer;          /* engines with a writer (SQLite) only */
+    bool single;                /* the writer is the only connection (SQLite in memory, no WAL) */
     keel_conn **conns;          /* every open connection, writer included */
     int n_conns;
     int opening;                /* connections being opened outside the lock */
@@ -140,7 +151,13 @@ struct keel_db {
 #define KEEL_OWNER_WAITERS ((uint64_t)1 << 63)
 #define KEEL_OWNER_CLOSED ((uint64_t)1 << 62)
 
+/*
+ * The engine-neutral part of a connection; each engine's connection struct
+ * (sqlite_conn, pg_conn) starts with one, and keel_db.c allocates
+ * engine->conn_size bytes for it.
+ */
 struct keel_conn {
+    const keel_engine *engine;
     keel_db *root;
     /*
      * Owned from acquire to release. The owner is tracked so that the same
@@ -157,18 +174,8 @@ struct keel_conn {
     /* keel_interrupt: set on the connections of the calls running then, cleared when the call gives it back. */
     _Atomic bool interrupted;
     int tx_timeout_ms;    /* keel_tx_set_statement_timeout in the current transaction; -1: none */
-    int64_t deadline_ns;  /* SQLite: when the running statement times out (0: never) */
-    bool timed_out;       /* SQLite: the progress handler stopped it for the deadline */
-    PGcancel *cancel;     /* PostgreSQL: for keel_interrupt; guarded by root->cancel_lock */
-    unsigned epoch; /* the root's primary_epoch when this connection was (re)made */
-
-    sqlite3 *sqlite;
-    PGconn *pg;
+    unsigned epoch; /* its server's epoch when this connection was (re)made (keel_server_epoch) */
     keel_stmt_cache cache;
-    unsigned pg_next_id;
-    /* PostgreSQL: the statement whose rows are being streamed (single-row
-     * mode), which owns the connection's input until keel_pg_settle. */
-    keel_stmt *pg_streaming;
     /* A batch's row callback is running (keel_batch.c): keel_stmt_open
      * refuses, since a PostgreSQL pipeline owns the connection. */
     bool batch_running;
@@ -190,10 +197,6 @@ uint64_t keel_new_err_id(void);
 int keel_err_set(const keel_db *db, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int keel_err_setv(const keel_db *db, int code, const char *fmt, va_list ap);
-int keel_sqlite_code(int extended_rc);
-int keel_pg_code(const PGresult *res, const PGconn *conn);
-/* The engine's message for a failed result, on one line. */
-void keel_pg_message(const PGresult *res, const PGconn *conn, char *buf, size_t size);
 
 /* ---- connections (keel_db.c) ---- */
 /*
@@ -211,6 +214,8 @@ bool keel_write_hint_has(keel_db *db, const keel_query *q);
 void keel_write_hint_add(keel_db *db, const keel_query *q);
 /* Runs SQL without results on an acquired connection; maps and records errors. */
 int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);
+/* The epoch of c's server now (keel_server_lost bumps it): an older c must reconnect. */
+unsigned keel_server_epoch(const keel_conn *c);
 
 /* The statement timeout in force on c now: its transaction's, else the handle's. */
 int keel_conn_timeout_ms(const keel_conn *c);
@@ -237,29 +242,6 @@ void keel_server_lost(keel_db *db, int index);
 size_t keel_format_int64(char *buf, int64_t v);
 /* strtoll(s, NULL, 10), faster for the plain digits PostgreSQL prints. */
 int64_t keel_parse_int64(const char *s);
-uint64_t keel_get_be(const char *p, int n); /* n-byte big-endian unsigned */
-void keel_put_be(char *p, uint64_t v, int n);
-
-/* The PostgreSQL types keel reads and writes in binary format. */
-typedef enum keel_pg_kind {
-    KEEL_PG_OTHER = 0, /* anything else: the statement's results stay text */
-    KEEL_PG_BOOL,
-    KEEL_PG_INT2,
-    KEEL_PG_INT4,
-    KEEL_PG_INT8,
-    KEEL_PG_OID,
-    KEEL_PG_FLOAT8,
-    KEEL_PG_BYTEA,
-    KEEL_PG_TEXT, /* text, varchar, bpchar, name, json: their binary form is their text */
-    KEEL_PG_UUID
-} keel_pg_kind;
-keel_pg_kind keel_pg_kind_of(unsigned oid);
-int64_t keel_pg_binary_int(keel_pg_kind kind, const char *v); /* bool and integer kinds */
-double keel_pg_binary_float(const char *v);                    /* float8 */
-/* The text PostgreSQL would have sent for a binary bool/integer/float8/uuid
- * value; buf needs 40 bytes. Returns the length. */
-size_t keel_pg_binary_to_text(keel_pg_kind kind, const char *v, char *buf, size_t size);
-
 /* Growable text, for list parameters; `failed` after an allocation failure. */
 typedef struct keel_buf {
     char *s;
@@ -273,74 +255,52 @@ void keel_list_int64(keel_buf *b, const int64_t *items, size_t count, bool json)
 bool keel_list_double(keel_buf *b, const double *items, size_t count, bool json, size_t *bad); /* false: items[*bad] not finite */
 void keel_list_text(keel_buf *b, const char *const *items, size_t count, bool json);
 
-/* ---- statements (keel_stmt.c, keel_columns.c) ---- */
-typedef struct keel_pg_param {
-    unsigned type;    /* the server's type for $i (from describe) */
-    keel_pg_kind kind;
-    char number[32];  /* int64, double and bool values live here */
-} keel_pg_param;
-
-typedef struct keel_pg_column {
-    keel_pg_kind kind;
-    char text[40];            /* binary bool/number/uuid rendered as text, on request */
-    unsigned char *unescaped; /* the current row's bytea decoded from text (PQfreemem) */
-    char *hex;                /* the current row's binary bytea rendered as text (free) */
-} keel_pg_column;
-
+/* ---- statements (keel_stmt.c) ---- */
+/*
+ * The engine-neutral part of a statement in use; each engine's statement
+ * struct (sqlite_stmt, pg_stmt) starts with one. keel_stmt.c owns these
+ * fields, the engine everything after them.
+ */
 struct keel_stmt {
+    const keel_engine *engine;
     keel_db *db; /* the handle this use was opened on: root (holds the connection) or tx */
     keel_conn *conn;
     const keel_query *query;
     bool cached; /* owned by the connection's cache entry, reused by the next open */
     bool in_use;
+    bool done; /* stepping past the end stays DONE */
     int bind_error;
-    char bind_message[256];
-    bool done; /* both engines: stepping past the end stays DONE */
     int n_params;
     /* Tracing (only while the root handle has a trace hook): from open to close. */
     int64_t started_ns;
     int64_t rows;
     int first_error;
     keel_buf *lists; /* per parameter, lazily: the text of a bound list */
-
-    /* SQLite */
-    sqlite3_stmt *sqlite; /* the cache entry's, or private (see sqlite_open_stmt) */
-    uint64_t bound;       /* parameters bound in this use (the first 64) */
-    uint64_t all_bound;   /* `bound` when every one of the first 64 is */
-    bool stepped;         /* SQLite: stepped once this use (parameters settled, deadline set) */
-
-    /* PostgreSQL */
-    char pg_name[32];
-    keel_pg_param *params;
-    const char **values;
-    int *lengths;
-    int *formats;
-    int n_cols;
-    keel_pg_column *cols;
-    bool binary_results;
-    bool stream;      /* keel_stmt_stream was called for this use */
-    bool stream_open; /* results still to be read from the connection or the queue */
-    PGresult *result; /* the current batch: the whole result, or one row */
-    int row;
-    int n_rows;
-    bool executed;
-    PGresult **queue; /* a settled stream's remaining results, in order */
-    int queue_len, queue_pos, queue_cap;
+    char bind_message[256];
 };
 
 extern const char keel_empty_bytes[1]; /* an empty blob/text that is not NULL */
 
-/* ---- statement cache (keel_stmt.c) ---- */
+/* A statement's failure, recorded as "<query name>: <detail>"; returns code. */
+int keel_stmt_fail(keel_stmt *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * An engine error: recorded like keel_stmt_fail, and inside a transaction
+ * remembered (PostgreSQL has aborted the transaction, SQLite has not;
+ * commit then gives both engines PostgreSQL's answer).
+ */
+int keel_stmt_engine_fail(keel_stmt *st, int code, const char *msg);
+/* keel_interrupt came for the call st belongs to: st is done, KEEL_INTERRUPTED. */
+int keel_stmt_interrupted(keel_stmt *st);
+/* A binding error, reported by the next step (the first one wins). */
+void keel_stmt_bind_error(keel_stmt *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Frees the engine-neutral buffers of a statement being destroyed (not st itself). */
+void keel_stmt_free_lists(keel_stmt *st);
+
+/* ---- statement cache (keel_stmt.c): per connection, keyed by the keel_query's address ---- */
 keel_cached_stmt *keel_cache_find(keel_stmt_cache *c, const keel_query *q);
 keel_cached_stmt *keel_cache_insert(keel_stmt_cache *c, const keel_query *q);
-/* Finalizes SQLite statements, forgets PostgreSQL names, frees the keel_stmts. */
-void keel_cache_clear(keel_stmt_cache *c);
-/*
- * PostgreSQL: before anything else is sent on c, the statement streaming
- * on it (if any) reads its remaining rows into memory, so the connection
- * is free and the stream still yields every row. No-op otherwise.
- */
-void keel_pg_settle(keel_conn *c);
+/* Empties the cache, handing every entry to forget (the engine frees what it prepared). */
+void keel_cache_clear(keel_stmt_cache *c, void (*forget)(keel_cached_stmt *e));
 
 /*
  * The engine a DSN selects, as keel_open decides it: postgres:// and
@@ -349,9 +309,97 @@ void keel_pg_settle(keel_conn *c);
  * Separate so it can be fuzzed without opening anything.
  */
 keel_dialect keel_dsn_dialect(const char *dsn);
+/* Whether dsn starts with one of the linked libpq's keywords and '=' (pg/pg_conn.c). */
+bool keel_pg_is_keyword_string(const char *dsn);
 
-/* ---- statements (keel_stmt.c), for keel_array.c ---- */
-int keel_stmt_fail(keel_stmt *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-bool keel_stmt_is_sqlite(const keel_stmt *st);
+/* ---- migrations: each engine's half (keel_migrate_internal.h) ---- */
+typedef struct keel_migrate_engine keel_migrate_engine;
+
+/* ---------------------------------------------------------------------------
+ * The engine interface: everything keel_db.c, keel_stmt.c and keel_migrate.c
+ * ask of an engine. One const instance per engine (keel_sqlite_engine in
+ * sqlite/, keel_pg_engine in pg/); a root handle picks one at keel_open,
+ * every connection and statement carries its pointer, so the hot path
+ * costs one indirect call into code written for that engine alone. NULL
+ * members are things the engine does not need.
+ * ------------------------------------------------------------------------- */
+struct keel_engine {
+    keel_dialect dialect;
+    size_t conn_size;      /* the engine's connection struct, a keel_conn first */
+    int default_pool_size; /* keel_options.pool_size 0: PostgreSQL connections / SQLite readers */
+    bool has_writer;       /* keel_open's connection is the one writer (SQLite), not pooled */
+    bool lists_as_json;    /* list parameters and array columns: JSON (SQLite) or array literals */
+
+    /* Connections; ctx names the operation in messages. */
+    /* keel_open's first connection to dsn; sets db->dsn (what open_pooled opens) and db->single. */
+    int (*open_first)(keel_db *db, keel_conn *c, const char *dsn);
+    /* One more pooled connection (a SQLite reader, a PostgreSQL primary or replica connection). */
+    int (*open_pooled)(keel_db *db, keel_conn *c, const char *dsn, const char *ctx);
+    /* At every acquire of a pooled connection: reconnects a lost or outdated session. */
+    int (*revive)(keel_db *root, keel_conn *c, const char *ctx);
+    /* At release: whether the server is gone (keel_server_lost). */
+    bool (*is_lost)(const keel_conn *c);
+    /* Finalizes the cached statements and closes the engine's handle (not c itself). */
+    void (*close)(keel_conn *c);
+    int (*exec)(keel_db *db, keel_conn *c, const char *ctx, const char *sql);
+    /* keel_interrupt, best effort; the caller holds cancel_lock, c->interrupted is set. */
+    void (*interrupt)(keel_conn *c);
+    /* Before something else is sent on c: a streaming statement reads its rest into memory. */
+    void (*settle)(keel_conn *c);
+
+    /* Transactions (keel_update/keel_view): fn runs between begin and commit or rollback. */
+    int (*begin)(keel_db *db, keel_conn *c, const char *what, bool read_only);
+    int (*commit)(keel_db *db, keel_conn *c, const char *what);
+    void (*rollback)(keel_conn *c);
+    /* After the transaction, whatever its outcome (SQLite: a writer leaves query_only). */
+    void (*tx_end)(keel_conn *c, bool read_only);
+    /* keel_tx_set_statement_timeout beyond remembering it (PostgreSQL: SET LOCAL). */
+    int (*set_tx_timeout)(keel_db *tx, keel_conn *c, int timeout_ms);
+
+    /* Statements. */
+    /* On a read-only connection (c->reader): whether q reads only. */
+    bool (*reader_can_run)(keel_conn *c, const keel_query *q);
+    /* The statement for q on c, ready for this use (engine fields reset); keel_stmt.c sets its own. */
+    int (*stmt_open)(keel_db *db, keel_conn *c, const keel_query *q, keel_stmt **out);
+    void (*stmt_stream)(keel_stmt *st);
+    int (*stmt_step)(keel_stmt *st);
+    bool (*stmt_writes)(keel_stmt *st); /* for the trace: rows changed count when no rows came */
+    void (*stmt_reset)(keel_stmt *st);  /* the end of a use */
+    void (*stmt_free)(keel_stmt *st);   /* a private (uncached) statement after its use */
+    void (*bind_null)(keel_stmt *st, int i);
+    void (*bind_int64)(keel_stmt *st, int i, int64_t v);
+    void (*bind_double)(keel_stmt *st, int i, double v);
+    void (*bind_bool)(keel_stmt *st, int i, bool v);
+    void (*bind_text)(keel_stmt *st, int i, const char *v);             /* v non-NULL */
+    void (*bind_blob)(keel_stmt *st, int i, const void *p, size_t n);   /* p non-NULL */
+    bool (*column_is_null)(keel_stmt *st, int col);
+    int64_t (*column_int64)(keel_stmt *st, int col);
+    double (*column_double)(keel_stmt *st, int col);
+    bool (*column_bool)(keel_stmt *st, int col);
+    const char *(*column_text)(keel_stmt *st, int col, size_t *len); /* len may be NULL */
+    const void *(*column_blob)(keel_stmt *st, int col, size_t *len); /* len may be NULL */
+    int64_t (*changes)(keel_stmt *st);
+    int64_t (*last_id)(keel_stmt *st);
+    /* keel_stmt_exec_result's last_insert_id after an INSERT that inserted (SQLite's rowid); NULL: none. */
+    int64_t (*insert_rowid)(keel_stmt *st);
+
+    /* Batches (keel_batch_run, keel_copy_from; keel_batch.h), on st open in keel_update's transaction. */
+    /* The whole batch in the engine's own way (PostgreSQL's pipeline). NULL:
+     * keel_batch.c runs the items one at a time through the statement API,
+     * calling stmt_rewind before each. */
+    int (*batch_run)(keel_batch_call *call, keel_stmt *st);
+    /* keel_copy_from's bulk load (PostgreSQL's COPY). NULL: the INSERT as a batch. */
+    int (*copy_from)(keel_batch_call *call, keel_stmt *st);
+    /* For keel_batch.c's item loop (batch_run NULL): the statement ready to
+     * bind and step again, allocating nothing; keel_stmt.c's own fields are
+     * reset by the caller. */
+    void (*stmt_rewind)(keel_stmt *st);
+
+    /* keel_migrate's engine half (keel_migrate_internal.h). */
+    const keel_migrate_engine *migrations;
+};
+
+extern const keel_engine keel_sqlite_engine;
+extern const keel_engine keel_pg_engine;
 
 #endif /* KEEL_INTERNAL_H */

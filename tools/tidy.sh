@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 [ -f "$build/compile_commands.json" ] || { echo "no $build/compile_commands.json: build first" >&2; exit 2; }
 status=0
-for f in codegen/*.c src/*.c; do
+for f in codegen/*.c src/*.c src/*/*.c; do
     if ! out=$(clang-tidy --quiet -p "$build" "$f" 2>/dev/null); then
         printf '%s\n' "$out"
         status=1
@@ -17,5 +17,5 @@ for f in codegen/*.c src/*.c; do
         printf '%s\n' "$out"
     fi
 done
-[ $status -eq 0 ] && echo "clang-tidy: codegen/ and src/ clean"
+[ $status -eq 0 ] && echo "clang-tidy: codegen/ and src/ (engines included) clean"
 exit $status

@@ -1,6 +1,7 @@
 /*
- * keel_batch_pg.c — PostgreSQL batches in libpq pipeline mode, and
- * :copyfrom as COPY ... FROM STDIN.
+ * pg_batch.c — PostgreSQL batches in libpq pipeline mode, and :copyfrom
+ * as COPY ... FROM STDIN: the engine's batch_run and copy_from
+ * (keel_engine), called by keel_batch.c inside keel_update.
  *
  * Pipeline: the items are sent as Bind/Execute of the connection's prepared
  * statement without waiting for answers, in windows of PIPELINE_WINDOW
@@ -19,6 +20,7 @@
  * Neither allocates: the rows go through a buffer on the stack.
  */
 #include "keel_batch.h"
+#include "pg/pg_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,21 +34,17 @@ static const char *query_name(const keel_stmt *st)
 }
 
 /* The parameters as keel_stmt_open leaves them, for the next item's binds. */
-static void pg_rewind(keel_stmt *st)
+static void rewind_binds(pg_stmt *st)
 {
-    for (int k = 0; k < st->n_params; k++) {
-        st->values[k] = NULL;
-        st->lengths[k] = 0;
-        st->formats[k] = 0;
-    }
-    st->bind_error = KEEL_OK;
+    keel_pg_clear_binds(st);
+    st->base.bind_error = KEEL_OK;
 }
 
 /* A failure that is no single item's: the connection, pipeline mode, COPY's start. */
 static int batch_failed(keel_stmt *st, int code, const char *what, const PGresult *res)
 {
     char msg[KEEL_ENGINE_MSG_MAX];
-    keel_pg_message(res, st->conn->pg, msg, sizeof msg);
+    keel_pg_message(res, pg_conn_of(st->conn)->handle, msg, sizeof msg);
     if (st->db->is_tx)
         st->db->tx_failed = true;
     return keel_err_set(st->db, code, "%s: %s: %s", query_name(st), what, msg);
@@ -54,25 +52,13 @@ static int batch_failed(keel_stmt *st, int code, const char *what, const PGresul
 
 static int lost_or_error(const keel_stmt *st)
 {
-    return PQstatus(st->conn->pg) == CONNECTION_OK ? KEEL_ERROR : KEEL_CONNECTION_LOST;
+    return PQstatus(pg_conn_of(st->conn)->handle) == CONNECTION_OK ? KEEL_ERROR : KEEL_CONNECTION_LOST;
 }
 
-/* The engine's code for a failed result, as keel_stmt.c maps it (a cancel under a timeout is KEEL_TIMEOUT). */
-static int result_code(const keel_stmt *st, const PGresult *res)
-{
-    int code = keel_pg_code(res, st->conn->pg);
-    if (code == KEEL_INTERRUPTED && !atomic_load(&st->conn->interrupted) && keel_conn_timeout_ms(st->conn) > 0)
-        code = KEEL_TIMEOUT;
-    return code;
-}
-
+/* Item i failed with res: recorded as any statement's failure, then as the item's. */
 static int item_error(keel_batch_call *call, keel_stmt *st, size_t i, const PGresult *res)
 {
-    char msg[KEEL_ENGINE_MSG_MAX];
-    keel_pg_message(res, st->conn->pg, msg, sizeof msg);
-    int code = result_code(st, res);
-    keel_err_set(st->db, code, "%s", msg);
-    return keel_batch_item_failed(call, st, i, code);
+    return keel_batch_item_failed(call, st, i, keel_pg_fail(pg_stmt_of(st), res));
 }
 
 /* A bind error remembered by keel_bind_*: item i's failure. */
@@ -94,12 +80,13 @@ static int take_result(keel_batch_call *call, keel_stmt *st, size_t i, PGresult 
         call->rows += keel_parse_int64(PQcmdTuples(res));
         return KEEL_OK;
     }
+    pg_stmt *ps = pg_stmt_of(st);
     int n_rows = PQntuples(res);
     int rc = KEEL_OK;
-    st->result = res;
-    st->n_rows = n_rows;
+    ps->result = res;
+    ps->n_rows = n_rows;
     for (int r = 0; r < n_rows && rc == KEEL_OK; r++) {
-        st->row = r;
+        ps->row = r;
         st->rows++;
         rc = keel_batch_row(call, st, true, i);
         if (b->one)
@@ -107,9 +94,9 @@ static int take_result(keel_batch_call *call, keel_stmt *st, size_t i, PGresult 
     }
     if (rc == KEEL_OK && b->one && n_rows == 0)
         rc = keel_batch_row(call, st, false, i);
-    st->result = NULL; /* the caller clears res */
-    st->row = -1;
-    st->n_rows = 0;
+    ps->result = NULL; /* the caller clears res */
+    ps->row = -1;
+    ps->n_rows = 0;
     return rc;
 }
 
@@ -120,7 +107,7 @@ static int take_result(keel_batch_call *call, keel_stmt *st, size_t i, PGresult 
  */
 static int read_item(keel_batch_call *call, keel_stmt *st, size_t i, bool report)
 {
-    PGconn *pg = st->conn->pg;
+    PGconn *pg = pg_conn_of(st->conn)->handle;
     int rc = KEEL_OK;
     PGresult *res;
     while ((res = PQgetResult(pg)) != NULL) {
@@ -143,7 +130,7 @@ static int read_item(keel_batch_call *call, keel_stmt *st, size_t i, bool report
 /* Ends the pipeline: a Sync, the unread items dropped, its answer read, pipeline mode left. */
 static int end_pipeline(keel_stmt *st, keel_batch_call *call, size_t read, size_t sent)
 {
-    PGconn *pg = st->conn->pg;
+    PGconn *pg = pg_conn_of(st->conn)->handle;
     bool synced = PQpipelineSync(pg) == 1;
     for (; read < sent; read++)
         read_item(call, st, read, false);
@@ -163,30 +150,31 @@ static int end_pipeline(keel_stmt *st, keel_batch_call *call, size_t read, size_
     return batch_failed(st, lost_or_error(st), "could not leave pipeline mode", NULL);
 }
 
-int keel_batch_pg(keel_batch_call *call, keel_stmt *st)
+int keel_pg_batch_run(keel_batch_call *call, keel_stmt *st)
 {
     const keel_batch *b = call->b;
     keel_conn *c = st->conn;
-    PGconn *pg = c->pg;
+    pg_stmt *ps = pg_stmt_of(st);
+    PGconn *pg = pg_conn_of(c)->handle;
     keel_pg_settle(c);
     if (atomic_load_explicit(&c->interrupted, memory_order_relaxed))
         return batch_failed(st, KEEL_INTERRUPTED, "interrupted by keel_interrupt", NULL);
     if (PQenterPipelineMode(pg) != 1)
         return batch_failed(st, lost_or_error(st), "could not enter pipeline mode", NULL);
-    int result_format = st->binary_results ? 1 : 0;
+    int result_format = ps->binary_results ? 1 : 0;
     size_t sent = 0, read = 0;
     size_t bind_failed_at = b->n; /* a bind error waits until the items before it are known good */
     int rc = KEEL_OK;
     while (rc == KEEL_OK && read < b->n && bind_failed_at == b->n) {
         size_t window_start = sent;
         while (sent < b->n && sent - window_start < PIPELINE_WINDOW) {
-            pg_rewind(st);
+            rewind_binds(ps);
             b->bind(st, b->items, sent);
             if (st->bind_error != KEEL_OK) {
                 bind_failed_at = sent;
                 break;
             }
-            if (PQsendQueryPrepared(pg, st->pg_name, st->n_params, st->values, st->lengths, st->formats,
+            if (PQsendQueryPrepared(pg, ps->name, st->n_params, ps->values, ps->lengths, ps->formats,
                                     result_format) != 1) {
                 rc = batch_failed(st, lost_or_error(st), "sending the batch", NULL);
                 break;
@@ -264,9 +252,9 @@ static void copy_put_escaped(copy_out *o, const char *s, size_t n)
 }
 
 /* Whether every column can go in binary: its type is one keel binds as COPY's binary field. */
-static bool copy_binary(const keel_stmt *st)
+static bool copy_binary(const pg_stmt *st)
 {
-    for (int k = 0; k < st->n_params; k++) {
+    for (int k = 0; k < st->base.n_params; k++) {
         keel_pg_kind kind = st->params[k].kind;
         if (kind == KEEL_PG_OTHER || kind == KEEL_PG_OID || kind == KEEL_PG_UUID)
             return false;
@@ -275,11 +263,12 @@ static bool copy_binary(const keel_stmt *st)
 }
 
 /* One item's row; KEEL_OK or a value binary COPY cannot carry (recorded by the caller). */
-static int copy_row(copy_out *o, const keel_stmt *st, bool binary, int *bad_param)
+static int copy_row(copy_out *o, const pg_stmt *st, bool binary, int *bad_param)
 {
+    int n_params = st->base.n_params;
     if (binary)
-        copy_put_be(o, (uint64_t)st->n_params, 2);
-    for (int k = 0; k < st->n_params; k++) {
+        copy_put_be(o, (uint64_t)n_params, 2);
+    for (int k = 0; k < n_params; k++) {
         const char *v = st->values[k];
         if (!binary && k > 0)
             copy_put(o, "\t", 1);
@@ -334,7 +323,7 @@ static size_t copy_failed_item(const PGresult *res, size_t n)
 /* Reads the COPY's outcome: its rows, or its error (at the item it names). */
 static int copy_result(keel_batch_call *call, keel_stmt *st)
 {
-    PGconn *pg = st->conn->pg;
+    PGconn *pg = pg_conn_of(st->conn)->handle;
     int rc = KEEL_OK;
     bool answered = false;
     PGresult *res;
@@ -346,7 +335,7 @@ static int copy_result(keel_batch_call *call, keel_stmt *st)
             } else {
                 size_t i = copy_failed_item(res, call->b->n);
                 rc = i < call->b->n ? item_error(call, st, i, res)
-                                    : batch_failed(st, result_code(st, res), "COPY", res);
+                                    : batch_failed(st, keel_pg_result_code(st->conn, res), "COPY", res);
             }
         }
         PQclear(res);
@@ -358,31 +347,33 @@ static int copy_result(keel_batch_call *call, keel_stmt *st)
     return rc;
 }
 
-int keel_copy_pg(keel_batch_call *call, keel_stmt *st)
+int keel_pg_copy_from(keel_batch_call *call, keel_stmt *st)
 {
     const keel_batch *b = call->b;
     keel_conn *c = st->conn;
+    pg_stmt *ps = pg_stmt_of(st);
+    PGconn *pg = pg_conn_of(c)->handle;
     if (b->copy == NULL)
         return keel_err_set(st->db, KEEL_MISUSE, "%s: keel_copy_from without a COPY statement (keel_batch.copy)",
                             query_name(st));
-    bool binary = copy_binary(st);
+    bool binary = copy_binary(ps);
     char sql[2048];
     if ((size_t)snprintf(sql, sizeof sql, "%s%s", b->copy, binary ? " (FORMAT binary)" : "") >= sizeof sql)
         return keel_err_set(st->db, KEEL_MISUSE, "%s: the COPY statement is too long", query_name(st));
     keel_pg_settle(c);
     if (atomic_load_explicit(&c->interrupted, memory_order_relaxed))
         return batch_failed(st, KEEL_INTERRUPTED, "interrupted by keel_interrupt", NULL);
-    PGresult *res = PQexec(c->pg, sql);
+    PGresult *res = PQexec(pg, sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        int rc = batch_failed(st, result_code(st, res), "COPY", res);
+        int rc = batch_failed(st, keel_pg_result_code(c, res), "COPY", res);
         PQclear(res);
-        while ((res = PQgetResult(c->pg)) != NULL)
+        while ((res = PQgetResult(pg)) != NULL)
             PQclear(res);
         return rc;
     }
     PQclear(res);
 
-    copy_out o = { .pg = c->pg };
+    copy_out o = { .pg = pg };
     if (binary) {
         static const char signature[11] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0' };
         copy_put(&o, signature, sizeof signature);
@@ -392,17 +383,17 @@ int keel_copy_pg(keel_batch_call *call, keel_stmt *st)
     size_t failed_at = b->n;
     int bad_param = 0;
     for (size_t i = 0; i < b->n && !o.failed; i++) {
-        pg_rewind(st);
+        rewind_binds(ps);
         b->bind(st, b->items, i);
-        if (st->bind_error != KEEL_OK || copy_row(&o, st, binary, &bad_param) != KEEL_OK) {
+        if (st->bind_error != KEEL_OK || copy_row(&o, ps, binary, &bad_param) != KEEL_OK) {
             failed_at = i;
             break;
         }
     }
     if (failed_at < b->n) {
         /* The client's own failure: the COPY is abandoned, the server's answer dropped. */
-        PQputCopyEnd(c->pg, "keel: a row could not be encoded");
-        while ((res = PQgetResult(c->pg)) != NULL)
+        PQputCopyEnd(pg, "keel: a row could not be encoded");
+        while ((res = PQgetResult(pg)) != NULL)
             PQclear(res);
         if (st->bind_error != KEEL_OK)
             return bind_error(call, st, failed_at);
@@ -413,6 +404,6 @@ int keel_copy_pg(keel_batch_call *call, keel_stmt *st)
         copy_put_be(&o, (uint64_t)(uint16_t)-1, 2); /* the trailer */
     copy_flush(&o);
     if (!o.failed)
-        PQputCopyEnd(c->pg, NULL);
+        PQputCopyEnd(pg, NULL);
     return copy_result(call, st);
 }
