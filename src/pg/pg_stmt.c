@@ -180,12 +180,42 @@ static int describe(pg_stmt *st, const keel_query *q)
     return KEEL_OK;
 }
 
-/* q's statement on c: the cached one, a private twin while that is in use, or a fresh prepare. */
+/*
+ * Gives st the server-side name of its query on st's connection: the one
+ * that connection's cache remembers, or a fresh prepare, remembered there.
+ * Both a first open and a read that moved to another server
+ * (move_off_replica) come here. *entry (if entry is non-NULL) is the cache
+ * entry, NULL when there was no room to remember a fresh prepare.
+ */
+static int prepare_on_conn(pg_stmt *st, keel_cached_stmt **entry)
+{
+    keel_conn *conn = st->base.conn;
+    pg_conn *c = pg_conn_of(conn);
+    const keel_query *q = st->base.query;
+    keel_pg_settle(conn);
+    keel_cached_stmt *e = keel_cache_find(&conn->cache, q);
+    int rc = KEEL_OK;
+    if (e != NULL) {
+        snprintf(st->name, sizeof st->name, "keel_%u", e->prepared.pg_id);
+    } else {
+        unsigned id = ++c->next_id;
+        snprintf(st->name, sizeof st->name, "keel_%u", id);
+        PGresult *res = PQprepare(c->handle, st->name, q->sql, q->n_params, NULL);
+        rc = PQresultStatus(res) == PGRES_COMMAND_OK ? KEEL_OK : keel_pg_fail(st, res);
+        PQclear(res);
+        if (rc == KEEL_OK && (e = keel_cache_insert(&conn->cache, q)) != NULL)
+            e->prepared.pg_id = id; /* its pg_stmt is made by the next open here that finds none */
+    }
+    if (entry != NULL)
+        *entry = e;
+    return rc;
+}
+
+/* q's statement on c: the cached one, a private twin while that is in use, or prepared and described. */
 static int find_or_prepare(keel_db *db, keel_conn *c, const keel_query *q, pg_stmt **out)
 {
     if (q->n_params < 0)
         return keel_err_set(db, KEEL_MISUSE, "%s: n_params is negative", q->name ? q->name : "query");
-    pg_conn *pc = pg_conn_of(c);
     keel_cached_stmt *e = keel_cache_find(&c->cache, q);
     if (e != NULL && e->stmt != NULL) {
         if (!e->stmt->in_use) {
@@ -198,45 +228,27 @@ static int find_or_prepare(keel_db *db, keel_conn *c, const keel_query *q, pg_st
         *out = st;
         return KEEL_OK;
     }
+    /* The first open here, or the first since a call that moved off this
+     * connection took the cached statement along: a new one, described. */
     pg_stmt *st = stmt_new(db, c, q);
     if (st == NULL)
         return keel_err_set(db, KEEL_NOMEM, "%s: out of memory", q->name ? q->name : "query");
-    keel_pg_settle(c);
-    if (e != NULL) {
-        /* Prepared here, its statement taken by a call that moved off this
-         * connection (move_off_replica): a new one, described again. */
-        snprintf(st->name, sizeof st->name, "keel_%u", e->prepared.pg_id);
-        int rc = describe(st, q);
-        if (rc != KEEL_OK) {
-            stmt_destroy(st);
-            return rc;
-        }
-        e->stmt = &st->base;
-        st->base.cached = true;
-        *out = st;
-        return KEEL_OK;
-    }
-    unsigned id = ++pc->next_id;
-    snprintf(st->name, sizeof st->name, "keel_%u", id);
-    PGresult *res = PQprepare(pc->handle, st->name, q->sql, q->n_params, NULL);
-    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? KEEL_OK : keel_pg_fail(st, res);
-    PQclear(res);
+    int rc = prepare_on_conn(st, &e);
     if (rc == KEEL_OK)
         rc = describe(st, q);
-    if (rc == KEEL_OK && (e = keel_cache_insert(&c->cache, q)) == NULL)
-        rc = keel_stmt_fail(&st->base, KEEL_NOMEM, "out of memory");
-    if (rc != KEEL_OK || e == NULL) {
-        if (rc == KEEL_OK) /* the analyzer cannot see that keel_stmt_fail returns its code */
-            rc = KEEL_NOMEM;
-        /* Forget the server side too, or a later prepare would collide with nothing to reuse it. */
+    if (rc == KEEL_OK && e == NULL) {
+        keel_stmt_fail(&st->base, KEEL_NOMEM, "out of memory");
+        rc = KEEL_NOMEM;
+        /* Unremembered, the server side would only take room in the session. */
         char sql[64];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
-        if (PQstatus(pc->handle) == CONNECTION_OK)
-            PQclear(PQexec(pc->handle, sql));
-        stmt_destroy(st);
-        return rc;
+        if (PQstatus(pg_conn_of(c)->handle) == CONNECTION_OK)
+            PQclear(PQexec(pg_conn_of(c)->handle, sql));
     }
-    e->prepared.pg_id = id;
+    if (rc != KEEL_OK || e == NULL) {
+        stmt_destroy(st);
+        return rc != KEEL_OK ? rc : KEEL_NOMEM; /* e == NULL is the branch above, for the analyzer */
+    }
     e->stmt = &st->base;
     st->base.cached = true;
     *out = st;
@@ -446,32 +458,6 @@ static void drain(pg_stmt *st)
  * Executing and stepping
  * ------------------------------------------------------------------------- */
 /*
- * Makes sure st's query is prepared on st's connection (a server it moved
- * to), under that connection's name for it. st stays private: the types it
- * described elsewhere are the same on every server of the cluster.
- */
-static int prepare_here(pg_stmt *st)
-{
-    keel_conn *conn = st->base.conn;
-    pg_conn *c = pg_conn_of(conn);
-    keel_cached_stmt *e = keel_cache_find(&conn->cache, st->base.query);
-    if (e != NULL) {
-        snprintf(st->name, sizeof st->name, "keel_%u", e->prepared.pg_id);
-        return KEEL_OK;
-    }
-    keel_pg_settle(conn);
-    unsigned id = ++c->next_id;
-    snprintf(st->name, sizeof st->name, "keel_%u", id);
-    PGresult *res = PQprepare(c->handle, st->name, st->base.query->sql, st->base.query->n_params, NULL);
-    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? KEEL_OK : keel_pg_fail(st, res);
-    PQclear(res);
-    /* Out of room to remember it only costs a prepare under a new name next time. */
-    if (rc == KEEL_OK && (e = keel_cache_insert(&conn->cache, st->base.query)) != NULL)
-        e->prepared.pg_id = id; /* its statement is made at the next open here */
-    return rc;
-}
-
-/*
  * A read on a replica outside a transaction that the replica did not
  * answer: lost (the replica went away) or refused as a write (SQLSTATE
  * 25006: nextval(), FOR UPDATE, a data-modifying WITH). Nothing ran, so it
@@ -504,7 +490,8 @@ static int move_off_replica(pg_stmt *st, const PGresult *res)
     base->conn = NULL;
     const char *name = base->query->name ? base->query->name : "query";
     int rc = keel_conn_acquire(base->db, name, refused ? KEEL_ACQUIRE_READ : KEEL_ACQUIRE_REPLICA, &base->conn);
-    return rc != KEEL_OK ? rc : prepare_here(st);
+    /* st stays private: the types it described elsewhere are the same on every server of the cluster. */
+    return rc != KEEL_OK ? rc : prepare_on_conn(st, NULL);
 }
 
 /* Sends the statement; returns its first result (NULL when sending failed). */
