@@ -440,7 +440,7 @@ keel_exec_result keel_stmt_exec_result(keel_stmt *st, bool inserts);
 int keel_stmt_close(keel_stmt *st);
 
 /* ---------------------------------------------------------------------------
- * For generated code: batches and bulk load (keel_batch.c, keel_batch_pg.c),
+ * For generated code: batches and bulk load (keel_batch.c, pg/pg_batch.c),
  * behind :batchexec, :batchone, :batchmany and :copyfrom.
  *
  * A batch runs one query once per item, all in one transaction: outside a
