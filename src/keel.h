@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* memcpy, for the arena's inline functions */
 
 #ifdef __cplusplus
 extern "C" {
@@ -228,12 +229,52 @@ int keel_view_primary(keel_db *db, int (*fn)(keel_db *tx, void *ctx), void *ctx)
 typedef struct keel_arena_block keel_arena_block;
 typedef struct keel_arena {
     keel_arena_block *head;
+    /* The head block's free space, bumped by the inline fast path below:
+     * reading a :many row's strings costs no call into libkeel. */
+    unsigned char *next, *end;
 } keel_arena;
 #define KEEL_ARENA_INIT {0}
+/* Every allocation's alignment (at least max_align_t's, checked in keel_arena.c). */
+#define KEEL_ARENA_ALIGN 16
 
-void *keel_arena_alloc(keel_arena *a, size_t size); /* max-aligned; NULL on OOM */
-char *keel_arena_strndup(keel_arena *a, const char *s, size_t n); /* adds NUL */
-void *keel_arena_memdup(keel_arena *a, const void *p, size_t n);
+void *keel_arena_alloc_block(keel_arena *a, size_t size); /* the slow path: a new block */
+
+/* max-aligned; NULL on OOM. A zero-byte request still gets a distinct pointer. */
+static inline void *keel_arena_alloc(keel_arena *a, size_t size)
+{
+    /* next and end are KEEL_ARENA_ALIGN-aligned, so a size that fits still fits rounded up */
+    if (a != NULL && size != 0 && size <= (size_t)(a->end - a->next)) {
+        void *p = a->next;
+        a->next += (size + KEEL_ARENA_ALIGN - 1) & ~(size_t)(KEEL_ARENA_ALIGN - 1);
+        return p;
+    }
+    return keel_arena_alloc_block(a, size);
+}
+
+static inline void *keel_arena_memdup(keel_arena *a, const void *p, size_t n)
+{
+    if (p == NULL)
+        return NULL;
+    void *copy = keel_arena_alloc(a, n);
+    if (copy != NULL && n > 0)
+        memcpy(copy, p, n);
+    return copy;
+}
+
+/* adds NUL */
+static inline char *keel_arena_strndup(keel_arena *a, const char *s, size_t n)
+{
+    if (s == NULL || n == (size_t)-1)
+        return NULL;
+    char *copy = (char *)keel_arena_alloc(a, n + 1);
+    if (copy == NULL)
+        return NULL;
+    if (n > 0)
+        memcpy(copy, s, n);
+    copy[n] = '\0';
+    return copy;
+}
+
 void keel_arena_free(keel_arena *a); /* frees everything; the arena is reusable */
 /*
  * Forgets every allocation but keeps the arena's largest block for reuse:

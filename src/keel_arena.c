@@ -18,11 +18,14 @@
 
 enum { FIRST_CHUNK = 8192, MAX_CHUNK = 1024 * 1024 };
 
+_Static_assert(KEEL_ARENA_ALIGN % alignof(max_align_t) == 0, "KEEL_ARENA_ALIGN must be a multiple of max_align_t's");
+_Static_assert(FIRST_CHUNK % KEEL_ARENA_ALIGN == 0, "chunks keep the free space aligned");
+
+/* The head block's free space is the arena's next..end; a block behind the head is full. */
 struct keel_arena_block {
     keel_arena_block *next;
-    size_t size; /* usable bytes in data */
-    size_t used;
-    alignas(max_align_t) unsigned char data[];
+    size_t size; /* usable bytes in data, a multiple of KEEL_ARENA_ALIGN */
+    alignas(KEEL_ARENA_ALIGN) unsigned char data[];
 };
 
 static keel_arena_block *new_block(size_t size)
@@ -34,15 +37,15 @@ static keel_arena_block *new_block(size_t size)
         return NULL;
     b->next = NULL;
     b->size = size;
-    b->used = 0;
     return b;
 }
 
-void *keel_arena_alloc(keel_arena *a, size_t size)
+/* Called by keel_arena_alloc (keel.h) when the head block has no room, or for size 0. */
+void *keel_arena_alloc_block(keel_arena *a, size_t size)
 {
     if (a == NULL)
         return NULL;
-    const size_t align = alignof(max_align_t);
+    const size_t align = KEEL_ARENA_ALIGN;
     /* Zero-byte requests still get a distinct pointer: an empty blob is not NULL. */
     if (size == 0)
         size = 1;
@@ -51,9 +54,9 @@ void *keel_arena_alloc(keel_arena *a, size_t size)
     size = (size + align - 1) & ~(align - 1);
 
     keel_arena_block *head = a->head;
-    if (head != NULL && head->size - head->used >= size) {
-        void *p = head->data + head->used;
-        head->used += size;
+    if (head != NULL && (size_t)(a->end - a->next) >= size) { /* size 0 rounded up, with room */
+        void *p = a->next;
+        a->next += size;
         return p;
     }
     size_t chunk = FIRST_CHUNK;
@@ -63,13 +66,14 @@ void *keel_arena_alloc(keel_arena *a, size_t size)
         keel_arena_block *b = new_block(size);
         if (b == NULL)
             return NULL;
-        b->used = size;
         /* Behind the head, so the head's free space stays in use. */
         if (head != NULL) {
             b->next = head->next;
             head->next = b;
         } else {
+            /* The only block, and full: the next request starts a chunk. */
             a->head = b;
+            a->next = a->end = b->data + size;
         }
         return b->data;
     }
@@ -78,31 +82,9 @@ void *keel_arena_alloc(keel_arena *a, size_t size)
         return NULL;
     b->next = head;
     a->head = b;
-    b->used = size;
+    a->next = b->data + size;
+    a->end = b->data + chunk;
     return b->data;
-}
-
-void *keel_arena_memdup(keel_arena *a, const void *p, size_t n)
-{
-    if (p == NULL)
-        return NULL;
-    void *copy = keel_arena_alloc(a, n);
-    if (copy != NULL && n > 0)
-        memcpy(copy, p, n);
-    return copy;
-}
-
-char *keel_arena_strndup(keel_arena *a, const char *s, size_t n)
-{
-    if (s == NULL || n == SIZE_MAX)
-        return NULL;
-    char *copy = keel_arena_alloc(a, n + 1);
-    if (copy == NULL)
-        return NULL;
-    if (n > 0)
-        memcpy(copy, s, n);
-    copy[n] = '\0';
-    return copy;
 }
 
 static void free_blocks(keel_arena_block *b)
@@ -120,6 +102,7 @@ void keel_arena_free(keel_arena *a)
         return;
     free_blocks(a->head);
     a->head = NULL;
+    a->next = a->end = NULL;
 }
 
 void keel_arena_reset(keel_arena *a)
@@ -128,5 +111,6 @@ void keel_arena_reset(keel_arena *a)
         return;
     free_blocks(a->head->next);
     a->head->next = NULL;
-    a->head->used = 0;
+    a->next = a->head->data;
+    a->end = a->head->data + a->head->size;
 }

@@ -1,6 +1,7 @@
 /*
  * keel_arena: aligned bump allocation, big requests, NULL versus empty,
- * and reuse after keel_arena_free.
+ * reuse after keel_arena_free, and keel_arena_reset keeping one block: the
+ * inline fast path in keel.h and the block code in keel_arena.c agree.
  */
 #include "keel_test.h"
 
@@ -112,6 +113,52 @@ static void freed_arena_is_empty_and_reusable(keel_db *db)
     keel_arena_free(&a); /* twice is fine */
 }
 
+static void reset_keeps_the_newest_block_and_reuses_it(keel_db *db)
+{
+    (void)db;
+    keel_arena a = KEEL_ARENA_INIT;
+    char *first[3] = { NULL, NULL, NULL }, *last[3] = { NULL, NULL, NULL };
+    keel_arena_block *head[3] = { NULL, NULL, NULL };
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 2000; i++) { /* about 32 KiB: more than the first chunk */
+            char *p = keel_arena_strndup(&a, "a row's text", 12);
+            REQUIRE(p != NULL);
+            CHECK(aligned(p));
+            CHECK_STR_EQ(p, "a row's text");
+            if (i == 0)
+                first[round] = p;
+            last[round] = p;
+        }
+        head[round] = a.head;
+        keel_arena_reset(&a);
+    }
+    /* Once the kept block fits a round, every later round is the same addresses in it. */
+    CHECK(head[1] == head[2]);
+    CHECK(first[1] == first[2]);
+    CHECK(last[1] == last[2]);
+    CHECK(last[2] > first[2]); /* all in one block, bumped upwards */
+    keel_arena_free(&a);
+    keel_arena_reset(&a); /* an empty arena: nothing to keep */
+    CHECK(a.head == NULL);
+    CHECK(keel_arena_alloc(&a, 8) != NULL);
+    keel_arena_free(&a);
+}
+
+static void reset_after_a_lone_big_block_reuses_it(keel_db *db)
+{
+    (void)db;
+    keel_arena a = KEEL_ARENA_INIT;
+    char *big = keel_arena_alloc(&a, 100000);
+    REQUIRE(big != NULL);
+    keel_arena_reset(&a);
+    char *again = keel_arena_alloc(&a, 50000);
+    CHECK(again == big); /* the kept block, from its start */
+    char *rest = keel_arena_alloc(&a, 50000 - 16);
+    CHECK(rest != NULL && rest >= again + 50000);
+    memset(rest, 2, 50000 - 16);
+    keel_arena_free(&a);
+}
+
 static const keel_test_case cases[] = {
     KEEL_TEST(allocations_are_max_aligned_and_do_not_overlap),
     KEEL_TEST(large_allocation_gets_its_own_block_and_keeps_the_chunk_in_use),
@@ -120,6 +167,8 @@ static const keel_test_case cases[] = {
     KEEL_TEST(memdup_keeps_empty_distinct_from_null),
     KEEL_TEST(impossible_sizes_return_null),
     KEEL_TEST(freed_arena_is_empty_and_reusable),
+    KEEL_TEST(reset_keeps_the_newest_block_and_reuses_it),
+    KEEL_TEST(reset_after_a_lone_big_block_reuses_it),
 };
 
 int main(int argc, char **argv)
