@@ -403,12 +403,6 @@ static bool writer_wait(keel_db *db, uint64_t me)
     }
 }
 
-bool keel_write_hint_has(keel_db *db, const keel_query *q)
-{
-    size_t i = ((uintptr_t)q >> 4) % KEEL_WRITE_HINTS;
-    return atomic_load_explicit(&db->write_hint[i], memory_order_relaxed) == q;
-}
-
 void keel_write_hint_add(keel_db *db, const keel_query *q)
 {
     atomic_store_explicit(&db->write_hint[((uintptr_t)q >> 4) % KEEL_WRITE_HINTS], q, memory_order_relaxed);
@@ -584,11 +578,6 @@ int64_t keel_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int keel_conn_timeout_ms(const keel_conn *c)
-{
-    return c->tx_timeout_ms >= 0 ? c->tx_timeout_ms : c->root->statement_timeout_ms;
 }
 
 /* The caller holds state_lock (and, for PostgreSQL, cancel_lock). */

@@ -209,8 +209,12 @@ int keel_err_setv(const keel_db *db, int code, const char *fmt, va_list ap);
 enum { KEEL_ACQUIRE_READ = 0, KEEL_ACQUIRE_WRITE = 1, KEEL_ACQUIRE_REPLICA = 2 };
 int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out);
 void keel_conn_release(keel_db *db, keel_conn *conn);
-/* Whether q is known to write (keel_stmt_open then asks for the writer). */
-bool keel_write_hint_has(keel_db *db, const keel_query *q);
+/* Whether q is known to write (keel_stmt_open then asks for the writer); inline: on every call's path. */
+static inline bool keel_write_hint_has(keel_db *db, const keel_query *q)
+{
+    size_t i = ((uintptr_t)q >> 4) % KEEL_WRITE_HINTS;
+    return atomic_load_explicit(&db->write_hint[i], memory_order_relaxed) == q;
+}
 void keel_write_hint_add(keel_db *db, const keel_query *q);
 /* Runs SQL without results on an acquired connection; maps and records errors. */
 int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sql);
@@ -218,15 +222,22 @@ int keel_conn_exec(keel_db *db, keel_conn *conn, const char *ctx, const char *sq
 unsigned keel_server_epoch(const keel_conn *c);
 
 /* The statement timeout in force on c now: its transaction's, else the handle's. */
-int keel_conn_timeout_ms(const keel_conn *c);
+static inline int keel_conn_timeout_ms(const keel_conn *c)
+{
+    return c->tx_timeout_ms >= 0 ? c->tx_timeout_ms : c->root->statement_timeout_ms;
+}
 int64_t keel_now_ns(void);
 
 /* ---- read replicas (keel_replica.c) ---- */
 int64_t keel_now_ms(void);
 int keel_replicas_init(keel_db *db, const keel_options *opt);
 void keel_replicas_free(keel_db *db);
-/* Whether q, run outside a transaction, may go to a replica. */
-bool keel_replica_may_run(keel_db *db, const keel_query *q);
+/* Whether q, run outside a transaction, may go to a replica (inline: a handle without replicas asks nothing). */
+bool keel_replica_may_run_slow(keel_db *db, const keel_query *q);
+static inline bool keel_replica_may_run(keel_db *db, const keel_query *q)
+{
+    return !db->is_tx && db->n_replicas > 0 && keel_replica_may_run_slow(db, q);
+}
 /* A replica refused q as a write: from now on it goes to the primary. */
 void keel_replica_learn_write(keel_db *db, const keel_query *q);
 /*

@@ -106,7 +106,7 @@ static bool known_write(const keel_db *db, const keel_query *q)
     }
 }
 
-bool keel_replica_may_run(keel_db *db, const keel_query *q)
+bool keel_replica_may_run_slow(keel_db *db, const keel_query *q)
 {
     if (db->is_tx || db->n_replicas == 0 || !reads_by_its_first_word(q->sql))
         return false;

@@ -168,7 +168,7 @@ int keel_stmt_open(keel_db *db, const keel_query *q, keel_stmt **out)
         return keel_err_set(db, KEEL_MISUSE, "keel_stmt_open: NULL query");
 
     keel_conn *c;
-    const char *name = q->name ? q->name : "query";
+    const char *name = q->name ? q->name : "query"; /* for messages only: never read on success */
     int64_t started = root_of(db)->trace != NULL ? keel_now_ns() : 0;
     /* A SQLite file's writes run on the writer: once a reader has said so, go there directly. */
     bool known_write = !db->is_tx && db->fast_writer != NULL && !db->single && keel_write_hint_has(db, q);
