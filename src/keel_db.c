@@ -153,8 +153,10 @@ int keel_open(keel_db **out, const char *dsn, const keel_options *opt)
             rc = keel_err_set(db, KEEL_NOMEM, "keel_open: out of memory");
         else
             rc = db->engine->open_first(db, c, dsn);
-        if (rc == KEEL_OK && db->engine->has_writer)
+        if (rc == KEEL_OK && db->engine->has_writer) {
             db->writer = db->fast_writer = c;
+            db->parks_readers = !db->single; /* a WAL file: readers of its own */
+        }
         else if (rc == KEEL_OK)
             db->idle[db->n_idle++] = c;
         if (rc == KEEL_OK)
@@ -183,10 +185,13 @@ void keel_close(keel_db *db)
     }
     /* Calls in flight finish; calls waiting for a connection see KEEL_CLOSED. */
     db->closed = true;
+    atomic_store(&db->closing, true); /* before fast_users is read: see reader_fast */
     pthread_cond_broadcast(&db->writer_free);
     pthread_cond_broadcast(&db->reader_free);
-    while (db->users > 0)
+    while (db->users > 0 || atomic_load(&db->fast_users) > 0)
         pthread_cond_wait(&db->state_idle, &db->state_lock);
+    for (int i = 0; i < KEEL_PARKED_READERS; i++) /* every connection is in conns, freed below */
+        atomic_store(&db->parked[i], NULL);
     if (db->writer != NULL)
         writer_wait(db, KEEL_OWNER_CLOSED); /* its holders finish; nobody takes it again */
     keel_conn **conns = db->conns;
@@ -224,6 +229,93 @@ unsigned keel_server_epoch(const keel_conn *c)
     return c->replica >= 0 ? atomic_load(&root->replicas[c->replica].epoch) : atomic_load(&root->primary_epoch);
 }
 
+/* ---------------------------------------------------------------------------
+ * Parked readers: a SQLite file's free readers, taken and given back without
+ * state_lock (struct keel_db says why each counter exists).
+ *
+ * A give-back parks the reader (compare-and-swap into an empty slot), then
+ * reads reader_waiters; a caller about to sleep on reader_free adds itself to
+ * reader_waiters (under state_lock), then looks in the slots once more. With
+ * both orders sequentially consistent, either the sleeper finds the reader or
+ * the giver sees the sleeper and wakes it, taking state_lock to do so, which
+ * the sleeper holds until it is inside pthread_cond_wait.
+ * ------------------------------------------------------------------------- */
+static unsigned park_start(void)
+{
+    return (unsigned)(keel_thread_id() % KEEL_PARKED_READERS); /* threads spread over the slots */
+}
+
+static bool park(keel_db *db, keel_conn *c)
+{
+    for (unsigned k = 0, i = park_start(); k < KEEL_PARKED_READERS; k++, i = (i + 1) % KEEL_PARKED_READERS) {
+        keel_conn *empty = NULL;
+        if (atomic_load_explicit(&db->parked[i], memory_order_relaxed) == NULL &&
+            atomic_compare_exchange_strong(&db->parked[i], &empty, c))
+            return true;
+    }
+    return false;
+}
+
+static keel_conn *unpark(keel_db *db)
+{
+    for (unsigned k = 0, i = park_start(); k < KEEL_PARKED_READERS; k++, i = (i + 1) % KEEL_PARKED_READERS) {
+        keel_conn *c = atomic_load_explicit(&db->parked[i], memory_order_relaxed);
+        if (c != NULL && atomic_compare_exchange_strong(&db->parked[i], &c, NULL))
+            return c;
+    }
+    return NULL;
+}
+
+static void fast_users_leave(keel_db *db)
+{
+    if (atomic_fetch_sub(&db->fast_users, 1) == 1 && atomic_load(&db->closing)) {
+        pthread_mutex_lock(&db->state_lock); /* keel_close waits for the last one */
+        pthread_cond_broadcast(&db->state_idle);
+        pthread_mutex_unlock(&db->state_lock);
+    }
+}
+
+static _Thread_local int thread_tx_depth; /* inside keel_update/keel_view's fn on this thread */
+
+/* A parked reader for this thread, or NULL: the caller takes the slow path. */
+static keel_conn *reader_fast(keel_db *db)
+{
+    if (thread_tx_depth > 0) /* inside a transaction: the slow path's misuse checks apply */
+        return NULL;
+    atomic_fetch_add(&db->fast_users, 1); /* before closing is read: keel_close sets it, then reads us */
+    keel_conn *c = atomic_load(&db->closing) ? NULL : unpark(db);
+    if (c == NULL) {
+        fast_users_leave(db);
+        return NULL;
+    }
+    c->fast_taken = true;
+    c->depth = 1;
+    /* A keel_interrupt that raced with the last holder's give-back was for that call, not this one. */
+    atomic_store_explicit(&c->interrupted, false, memory_order_relaxed);
+    atomic_store_explicit(&c->owner, keel_thread_id(), memory_order_release);
+    return c;
+}
+
+static void reader_give_back(keel_db *db, keel_conn *c)
+{
+    if (--c->depth > 0)
+        return;
+    c->fast_taken = false;
+    atomic_store_explicit(&c->interrupted, false, memory_order_relaxed); /* the call it stopped is over */
+    atomic_store_explicit(&c->owner, 0, memory_order_release);
+    if (!park(db, c)) { /* every slot full: the pool's list */
+        pthread_mutex_lock(&db->state_lock);
+        db->idle[db->n_idle++] = c;
+        pthread_cond_signal(&db->reader_free);
+        pthread_mutex_unlock(&db->state_lock);
+    } else if (atomic_load(&db->reader_waiters) > 0) {
+        pthread_mutex_lock(&db->state_lock);
+        pthread_cond_broadcast(&db->reader_free);
+        pthread_mutex_unlock(&db->state_lock);
+    }
+    fast_users_leave(db);
+}
+
 /* Gives c back; the caller holds state_lock. */
 static void put_back(keel_db *db, keel_conn *c)
 {
@@ -239,7 +331,7 @@ static void put_back(keel_db *db, keel_conn *c)
         keel_replica *r = &db->replicas[c->replica];
         r->idle[r->n_idle++] = c;
         pthread_cond_broadcast(&db->reader_free); /* waiters may want another server */
-    } else {
+    } else if (!(c->reader && atomic_load(&db->reader_waiters) == 0 && park(db, c))) {
         db->idle[db->n_idle++] = c;
         pthread_cond_signal(&db->reader_free);
     }
@@ -341,8 +433,6 @@ static int take_replica_locked(keel_db *db, const char *ctx, keel_conn **out)
  * waiter's compare-and-swap sees the writer free. keel_close takes the
  * writer for good by swapping in KEEL_OWNER_CLOSED.
  */
-static _Thread_local int thread_tx_depth; /* inside keel_update/keel_view's fn on this thread */
-
 static keel_conn *writer_fast(keel_db *db)
 {
     keel_conn *w = db->fast_writer;
@@ -425,6 +515,12 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             *out = w;
             return KEEL_OK;
         }
+    } else if (db->parks_readers && kind != KEEL_ACQUIRE_WRITE) {
+        keel_conn *r = reader_fast(db); /* none parked, or closing: slow path */
+        if (r != NULL) {
+            *out = r;
+            return KEEL_OK;
+        }
     }
 
     uint64_t me = keel_thread_id();
@@ -461,8 +557,8 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
     }
     if (c != NULL) {
         c->depth++;
-        if (c == db->writer)
-            leave_locked(db); /* the writer's holders are known by its owner word */
+        if (c == db->writer || c->fast_taken)
+            leave_locked(db); /* the holders of these are known by their owner word (and fast_users) */
         pthread_mutex_unlock(&db->state_lock);
         *out = c;
         return KEEL_OK;
@@ -507,6 +603,8 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             c = db->idle[--db->n_idle];
             break;
         }
+        if (db->parks_readers && (c = unpark(db)) != NULL)
+            break;
         int pooled = db->n_conns - db->n_replica_conns + db->opening - (db->writer != NULL);
         if (pooled < db->pool_size) {
             db->opening++;
@@ -530,7 +628,13 @@ int keel_conn_acquire(keel_db *db, const char *ctx, int kind, keel_conn **out)
             c = fresh;
             break;
         }
+        atomic_fetch_add(&db->reader_waiters, 1);
+        if (db->parks_readers && (c = unpark(db)) != NULL) { /* parked before it saw us: see park */
+            atomic_fetch_sub(&db->reader_waiters, 1);
+            break;
+        }
         pthread_cond_wait(&db->reader_free, &db->state_lock);
+        atomic_fetch_sub(&db->reader_waiters, 1);
     }
     if (c == NULL) {
         leave_locked(db);
@@ -560,6 +664,10 @@ void keel_conn_release(keel_db *db, keel_conn *c)
         return;
     if (c == db->fast_writer) {
         writer_give_back(db, c);
+        return;
+    }
+    if (c->fast_taken) {
+        reader_give_back(db, c);
         return;
     }
     pthread_mutex_lock(&db->state_lock);

@@ -74,7 +74,7 @@ typedef struct keel_stmt_cache {
     size_t count;
 } keel_stmt_cache;
 
-enum { KEEL_WRITE_HINTS = 16 };
+enum { KEEL_WRITE_HINTS = 16, KEEL_PARKED_READERS = 8 };
 
 struct keel_db {
     keel_dialect dialect;
@@ -145,6 +145,21 @@ struct keel_db {
     /* Queries a SQLite reader found to be writes: they go to the writer
      * directly (lossy, lock-free; a miss only costs the reader's check). */
     const keel_query *_Atomic write_hint[KEEL_WRITE_HINTS];
+
+    /*
+     * SQLite readers (a WAL file) are taken without state_lock too: a free
+     * reader waits in one of these slots, taken with a compare-and-swap to
+     * NULL and put back with one from NULL (keel_db.c, "parked readers").
+     * fast_users counts the callers between such a take and its give-back,
+     * so keel_close (which sets closing first) waits for them before it
+     * closes connections; reader_waiters counts callers asleep on
+     * reader_free, whom a give-back then wakes.
+     */
+    bool parks_readers;
+    keel_conn *_Atomic parked[KEEL_PARKED_READERS];
+    _Atomic int fast_users;
+    _Atomic int reader_waiters;
+    _Atomic bool closing;
 };
 
 /* The writer's owner word: someone waits on writer_free / closed for good. */
@@ -179,6 +194,8 @@ struct keel_conn {
     /* A batch's row callback is running (keel_batch.c): keel_stmt_open
      * refuses, since a PostgreSQL pipeline owns the connection. */
     bool batch_running;
+    /* Taken from a parked slot: given back to one, counted in root->fast_users. */
+    bool fast_taken;
 
     keel_db tx; /* the transaction handle lent to keel_update/keel_view's fn */
 };

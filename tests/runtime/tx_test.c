@@ -6,6 +6,8 @@
 #include "runtime_util.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 static const keel_migration counter_sqlite[] = {
     { 1, "0001_counter.sql", "CREATE TABLE hits (id INTEGER PRIMARY KEY, who TEXT NOT NULL);", "h1" },
@@ -294,12 +296,107 @@ static void replica_that_is_not_postgres_is_refused(keel_db *db)
     keel_close(h);
 }
 
+/*
+ * More readers than the pool holds: each read waits for a connection another
+ * thread gives back (on a SQLite file through the parked-reader slots, on
+ * PostgreSQL through the pool's list), and every one is served.
+ */
+enum { READERS = 12, READS = 300 };
+
+typedef struct reader {
+    keel_db *db;
+    atomic_int *done; /* reads finished by every reader so far */
+    int rc;
+    int64_t wrong;    /* a count that was not the one row */
+} reader;
+
+static void *read_many(void *arg)
+{
+    reader *r = arg;
+    for (int i = 0; i < READS && r->rc == KEEL_OK; i++) {
+        int64_t n = -1;
+        r->rc = (i % 3 == 2) ? keel_view(r->db, read_count, &n) : query_int64(r->db, &count_hits, &n);
+        if (r->rc == KEEL_OK && n != 1)
+            r->wrong = n;
+        atomic_fetch_add(r->done, 1);
+    }
+    return NULL;
+}
+
+static keel_db *small_pool(keel_db *db, int pool_size)
+{
+    keel_db *h = NULL;
+    REQUIRE_OK(keel_open(&h, keel_test_dsn(), &(keel_options){ .pool_size = pool_size }));
+    REQUIRE_OK(keel_migrate(h, &counter_schema)); /* a second :memory: handle is a database of its own */
+    CHECK_INT_EQ(hits(db), 0); /* each case starts on an empty table */
+    REQUIRE_OK(add_one(h, "pool"));
+    return h;
+}
+
+static void more_readers_than_the_pool_are_all_served(keel_db *db)
+{
+    keel_db *h = small_pool(db, 1); /* one reader: every give-back has a waiter to wake */
+    CHECK_INT_EQ(hits(h), 1);
+    atomic_int done = 0;
+    reader r[READERS];
+    pthread_t t[READERS];
+    for (int i = 0; i < READERS; i++) {
+        r[i] = (reader){ .db = h, .done = &done, .rc = KEEL_OK };
+        REQUIRE(pthread_create(&t[i], NULL, read_many, &r[i]) == 0);
+    }
+    for (int i = 0; i < READERS; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_CODE(r[i].rc, KEEL_OK);
+        CHECK_INT_EQ(r[i].wrong, 0);
+    }
+    CHECK_INT_EQ(atomic_load(&done), READERS * READS);
+    keel_close(h);
+}
+
+static void *read_until_closed(void *arg)
+{
+    reader *r = arg;
+    while (r->rc == KEEL_OK) {
+        int64_t n = -1;
+        r->rc = query_int64(r->db, &count_hits, &n);
+        if (r->rc == KEEL_OK && n != 1)
+            r->wrong = n;
+        atomic_fetch_add(r->done, 1);
+    }
+    return NULL;
+}
+
+/* keel_close while readers run: calls in flight finish, later ones answer KEEL_CLOSED, nothing else. */
+static void close_while_readers_run_answers_closed(keel_db *db)
+{
+    keel_db *h = small_pool(db, 2);
+    atomic_int done = 0;
+    reader r[8];
+    pthread_t t[8];
+    for (int i = 0; i < 8; i++) {
+        r[i] = (reader){ .db = h, .done = &done, .rc = KEEL_OK };
+        REQUIRE(pthread_create(&t[i], NULL, read_until_closed, &r[i]) == 0);
+    }
+    while (atomic_load(&done) < 8 * 50) /* every reader under way: wait for the reads, not for time */
+        sched_yield();
+    keel_close(h);
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_CODE(r[i].rc, KEEL_CLOSED);
+        CHECK_INT_EQ(r[i].wrong, 0);
+    }
+    int64_t n;
+    CHECK_CODE(query_int64(h, &count_hits, &n), KEEL_CLOSED);
+}
+
 static const keel_test_case cases[] = {
     KEEL_TEST(nested_transaction_joins_the_outer_one),
     KEEL_TEST(transaction_handle_used_after_its_transaction_is_closed),
     KEEL_TEST(root_handle_inside_its_own_transaction_is_misuse),
     KEEL_TEST(null_fn_is_misuse),
     KEEL_TEST(one_handle_is_shared_by_threads),
+    KEEL_TEST(more_readers_than_the_pool_are_all_served),
+    KEEL_TEST(close_while_readers_run_answers_closed),
     KEEL_TEST(writer_blocked_by_another_connection_gets_busy),
     KEEL_TEST(lost_postgres_session_is_reported_then_replaced),
     KEEL_TEST(reads_through_a_replica_see_the_same_data),
