@@ -841,8 +841,26 @@ selcol(A) ::= STAR(T).           { A = mk_resultcol(p, NULL); A->star = true; A-
 selcol(A) ::= nm(X) DOT STAR.    { A = mk_resultcol(p, NULL); A->star = true; A->star_table = X; }
 
 as(A) ::= AS nm(Z9). { A = Z9; }
+/* PostgreSQL takes any keyword as a column label after AS (ColLabel:
+ * SELECT EXISTS(...) AS exists); SQLite only its fallback words. */
+as(A) ::= AS kwlabel(Z9). {
+    if (p->dialect == DIALECT_SQLITE)
+        build_error(p, Z9, "syntax error near \"%.*s\": SQLite takes a keyword as a column label only quoted (AS \"%.*s\")",
+                    Z9.n, Z9.z, Z9.n, Z9.z);
+    A = Z9;
+    A.type = TK_ID;
+}
 as(A) ::= ID(A).
 as(A) ::= .       { A.n = 0; }
+
+kwlabel(A) ::= ADD|ALL|ALTER|AND|AS|BETWEEN|CASE|CAST|CHECK|COLLATE|CONSTRAINT(A).
+kwlabel(A) ::= CREATE|CROSS|CTIME_KW|DEFAULT|DEFERRABLE|DELETE|DISTINCT|DROP|ELSE(A).
+kwlabel(A) ::= ESCAPE|EXCEPT|EXISTS|FALSE|FETCH|FOR|FOREIGN|FROM|FULL|GENERATED(A).
+kwlabel(A) ::= GROUP|HAVING|IN|INDEX|INDEXED|INNER|INSERT|INTERSECT|INTO|IS(A).
+kwlabel(A) ::= ISNULL|JOIN|LEFT|LIKE_KW|LIMIT|NATURAL|NOT|NOTNULL|NULL|ON|ONLY(A).
+kwlabel(A) ::= OR|ORDER|OUTER|PRIMARY|REFERENCES|RETURNING|RIGHT|SELECT|SET(A).
+kwlabel(A) ::= TABLE|THEN|TO|TRUE|UNION|UNIQUE|UPDATE|USING|VALUES|VIEW|WHEN(A).
+kwlabel(A) ::= WHERE|WINDOW|WITH(A).
 
 %type from {PtrList *}
 from(A) ::= .                 { A = NULL; }
