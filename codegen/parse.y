@@ -836,9 +836,17 @@ selcollist(A) ::= selcol(X).                     { A = list1(p, X); }
 selcollist(A) ::= selcollist(A) COMMA selcol(X). { ptrlist_push(p->arena, A, X); }
 
 %type selcol {ResultCol *}
-selcol(A) ::= expr(E) as(N).     { A = mk_resultcol(p, E); A->alias = N; }
+selcol(A) ::= expr(E) as(N). {
+    if (E->kind == EX_COLUMN && E->tok.type == TK_STAR) { /* t.* expands, an alias ignored as PostgreSQL ignores it */
+        A = mk_resultcol(p, NULL);
+        A->star = true;
+        A->star_table = E->table;
+    } else {
+        A = mk_resultcol(p, E);
+        A->alias = N;
+    }
+}
 selcol(A) ::= STAR(T).           { A = mk_resultcol(p, NULL); A->star = true; A->star_table.pos = T.pos; }
-selcol(A) ::= nm(X) DOT STAR.    { A = mk_resultcol(p, NULL); A->star = true; A->star_table = X; }
 
 as(A) ::= AS nm(Z9). { A = Z9; }
 /* PostgreSQL takes any keyword as a column label after AS (ColLabel:
@@ -1140,6 +1148,8 @@ expr(A) ::= LP(T) expr(X) COMMA nexprlist(L) RP. {
 }
 expr(A) ::= ID(N).                     { A = mk_column(p, NULL, N); }
 expr(A) ::= nm(X) DOT nm(Y).           { A = mk_column(p, &X, Y); }
+/* t.*: in a select list the table's columns, elsewhere (json_agg(t.*)) its whole row */
+expr(A) ::= nm(X) DOT STAR(Y).         { A = mk_column(p, &X, Y); }
 expr(A) ::= VARIABLE(V).               { A = mk_expr(p, EX_PARAM, V); }
 /* interval '1 day', date '2024-01-01': a typed literal is a cast */
 expr(A) ::= ID(T) STRING(S).           { A = mk_cast(p, T, mk_expr(p, EX_STRING, S), mk_typename(p, T)); }
