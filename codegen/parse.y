@@ -119,6 +119,7 @@ storage_params ::= storage_param.
 storage_params ::= storage_params COMMA storage_param.
 storage_param ::= nm.
 storage_param ::= nm EQ storage_value.
+storage_param ::= nm DOT nm.
 storage_param ::= nm DOT nm EQ storage_value.
 storage_value ::= term.
 storage_value ::= ID.
