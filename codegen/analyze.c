@@ -117,10 +117,19 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
     if (!parse_sql(arena, q->file, q->sql_start, q->sql_end, q->sql_pos.line, q->sql_pos.col, q->dialect,
                    PARSE_QUERY, stmts))
         return false;
-    if (stmts->n != 1) {
-        diag_error(stmts->n ? ((Stmt *)stmts->items[1])->first.pos : q->pos,
-                   "query %s must be exactly one statement; start another with \"-- name:\"", q->name);
+    if (stmts->n == 0) {
+        diag_error(q->pos, "query %s must be exactly one statement; start another with \"-- name:\"", q->name);
         return false;
+    }
+    if (stmts->n > 1) {
+        /* sqlc generates nothing for a statement without a name: the query
+         * is its first statement, the rest is left out */
+        const Stmt *first = stmts->items[0];
+        diag_warning(((Stmt *)stmts->items[1])->first.pos,
+                     "no \"-- name:\" before this statement: it is left out of query %s, as sqlc leaves out unnamed "
+                     "statements",
+                     q->name);
+        q->sql_end = (size_t)(first->last.z + first->last.n - q->file->text);
     }
     q->stmt = stmts->items[0];
     number_params(&an);
