@@ -39,11 +39,43 @@ static const char *pg_spelling(CType t)
     }
 }
 
+/* Why keel has no C type for column c, for a message: its type as
+ * declared and what it is, and what to do about it. */
+static const char *unmapped_type(Analyzer *an, const Column *c, const char *what)
+{
+    const char *cast = c->array_dims == 1 ? "text[]" : "text";
+    if (an->q->dialect == DIALECT_SQLITE)
+        cast = "TEXT";
+    if (c->array_dims > 1)
+        return arena_printf(an->arena,
+                            "\"%s\", a multi-dimensional array, which keel cannot map (its lists have one "
+                            "dimension); cast it, e.g. CAST(%s AS text)",
+                            c->decl_type, what);
+    if (an->q->dialect == DIALECT_POSTGRES && !c->sqltype) {
+        size_t n = strcspn(c->decl_type, "[(");
+        char *name = arena_printf(an->arena, "%.*s", (int)n, c->decl_type);
+        if (!catalog_find_type(an->cat, name))
+            return arena_printf(an->arena,
+                                "\"%s\", which is no PostgreSQL built-in type and no type or domain the migrations "
+                                "create (another engine's type, or an extension's keel does not know?): declare the "
+                                "column with a PostgreSQL type, or cast it, e.g. CAST(%s AS %s)",
+                                c->decl_type, what, cast);
+    }
+    return arena_printf(an->arena, "\"%s\", which keel cannot map to a C type; cast it, e.g. CAST(%s AS %s)",
+                        c->decl_type, what, cast);
+}
+
 static void name_params(Analyzer *an)
 {
     Query *q = an->q;
     for (int i = 0; i < q->params->n; i++) {
         Param *p = q->params->items[i];
+        if (!p->typed && p->unmapped) {
+            error_at(an, p->pos, "cannot infer the type of parameter %d (%s): it goes with column \"%s\" of type %s",
+                     p->slot, p->text, p->unmapped->name, unmapped_type(an, p->unmapped, p->text));
+            diag_note(p->unmapped->pos, "column \"%s\" is declared here", p->unmapped->name);
+            continue;
+        }
         if (!p->typed) {
             error_at(an, p->pos,
                      "cannot infer the type of parameter %d (%s); compare it with a column or add a cast, e.g. CAST(%s AS %s)",
@@ -117,10 +149,19 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
     if (!parse_sql(arena, q->file, q->sql_start, q->sql_end, q->sql_pos.line, q->sql_pos.col, q->dialect,
                    PARSE_QUERY, stmts))
         return false;
-    if (stmts->n != 1) {
-        diag_error(stmts->n ? ((Stmt *)stmts->items[1])->first.pos : q->pos,
-                   "query %s must be exactly one statement; start another with \"-- name:\"", q->name);
+    if (stmts->n == 0) {
+        diag_error(q->pos, "query %s must be exactly one statement; start another with \"-- name:\"", q->name);
         return false;
+    }
+    if (stmts->n > 1) {
+        /* sqlc generates nothing for a statement without a name: the query
+         * is its first statement, the rest is left out */
+        const Stmt *first = stmts->items[0];
+        diag_warning(((Stmt *)stmts->items[1])->first.pos,
+                     "no \"-- name:\" before this statement: it is left out of query %s, as sqlc leaves out unnamed "
+                     "statements",
+                     q->name);
+        q->sql_end = (size_t)(first->last.z + first->last.n - q->file->text);
     }
     q->stmt = stmts->items[0];
     number_params(&an);
@@ -146,6 +187,18 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
         return false;
     q->columns = cols ? cols : ptrlist_new(arena);
     name_params(&an);
+    /* SELECT * or sqlc.embed(t) over a column of a type keel cannot map:
+     * the row would have no C type for it */
+    for (int i = 0; an.ok && query_cmd_returns_rows(q->cmd) && i < q->columns->n; i++) {
+        const OutColumn *o = q->columns->items[i];
+        if (o->ctype != CT_UNKNOWN || !o->origin)
+            continue;
+        /* the column's declaration when * named it */
+        error_at(&an, o->pos.file == q->file ? o->pos : q->sql_pos,
+                 "result column \"%s\" has type %s", o->origin->name,
+                 unmapped_type(&an, o->origin, o->origin->name));
+        diag_note(o->origin->pos, "column \"%s\" is declared here", o->origin->name);
+    }
     bool returns_rows = q->columns->n > 0;
     if (query_cmd_returns_rows(q->cmd) && !returns_rows)
         error_at(&an, q->pos, "query %s is %s but returns no columns; use %s, or add RETURNING",

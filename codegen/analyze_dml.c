@@ -108,15 +108,19 @@ static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
             ptrlist_push(an->arena, cols, c);
         }
         /* A NOT NULL column without a default that the INSERT leaves out
-         * fails on every call: say so now, not in production. */
+         * fails on every call unless a BEFORE trigger fills it: say so now,
+         * not in production. A warning, not an error: both engines prepare
+         * the statement and sqlc generates it. */
         for (int i = 0; i < PTRLIST_LEN(target->columns); i++) {
             Column *c = target->columns->items[i];
             bool listed = false;
             for (int j = 0; j < cols->n; j++)
                 listed |= cols->items[j] == c;
             if (!listed && c->not_null && !c->has_default)
-                error_at(an, ins->table.pos, "INSERT into \"%s\" leaves out column \"%s\", which is NOT NULL and has no default",
-                         target->table_name, c->name);
+                diag_warning(ins->table.pos,
+                             "INSERT into \"%s\" leaves out column \"%s\", which is NOT NULL and has no default: it fails "
+                             "unless a trigger sets the column",
+                             target->table_name, c->name);
         }
     } else {
         for (int i = 0; i < PTRLIST_LEN(target->columns); i++)

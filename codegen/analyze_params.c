@@ -282,8 +282,16 @@ void hint_param(Analyzer *an, Expr *e, TypeInfo hint, const char *name, bool nul
         hint_param(an, e->rhs, hint, name, nullable);
         return;
     }
-    if (!is_param(e) || hint.t == CT_UNKNOWN)
+    if (!is_param(e))
         return;
+    if (hint.t == CT_UNKNOWN) {
+        /* INSERT INTO t (c) VALUES ($1), c of a type keel cannot map: the
+         * parameter's error names the column */
+        Param *p = hint.col && hint.col->decl_type[0] ? param_of(an, e) : NULL;
+        if (p && !p->typed && !p->unmapped)
+            p->unmapped = hint.col;
+        return;
+    }
     Param *p = param_of(an, e);
     if (!p)
         return;

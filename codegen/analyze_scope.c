@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "parse.h"
 #include "pg_types.h"
 
 #include "sqlparse.h"
@@ -202,6 +203,20 @@ TypeInfo column_type(const Column *c, const Source *s)
     return t;
 }
 
+/* A table's whole row as a value (json_agg(t), to_jsonb(t.*), count(t.*)):
+ * PostgreSQL's composite of the row, which functions take as record or
+ * anyelement; it has no C type of its own. SQLite has no such value. */
+static TypeInfo whole_row(Analyzer *an, const Expr *e, const Source *src)
+{
+    if (an->q->dialect == DIALECT_SQLITE) {
+        error_at(an, e->tok.pos, "SQLite has no whole-row value of \"%s\"; name its columns", src->name);
+        return ti(CT_UNKNOWN, true);
+    }
+    TypeInfo t = ti(CT_UNKNOWN, src->nullable);
+    t.sqltype = "record";
+    return t;
+}
+
 TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
 {
     char *name = token_name(an->arena, &e->tok);
@@ -212,6 +227,8 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
                 Source *src = s->sources->items[i];
                 if (strcmp(src->name, qual) != 0)
                     continue;
+                if (e->tok.type == TK_STAR)
+                    return whole_row(an, e, src);
                 Column *c = source_column(src, name);
                 if (c)
                     return column_type(c, src);
@@ -257,6 +274,15 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
                 return ti(o->ctype, o->nullable);
         }
     }
+    /* no column of that name anywhere: PostgreSQL then takes a table's name
+     * for its whole row, innermost first */
+    if (an->q->dialect == DIALECT_POSTGRES)
+        for (Scope *s = sc; s; s = s->parent)
+            for (int i = 0; i < s->sources->n; i++) {
+                Source *src = s->sources->items[i];
+                if (strcmp(src->name, name) == 0 && !src->qualified_only)
+                    return whole_row(an, e, src);
+            }
     for (Scope *s = sc; s; s = s->parent)
         if (s->incomplete) {
             an->ok = false;

@@ -119,6 +119,7 @@ storage_params ::= storage_param.
 storage_params ::= storage_params COMMA storage_param.
 storage_param ::= nm.
 storage_param ::= nm EQ storage_value.
+storage_param ::= nm DOT nm.
 storage_param ::= nm DOT nm EQ storage_value.
 storage_value ::= term.
 storage_value ::= ID.
@@ -836,13 +837,39 @@ selcollist(A) ::= selcol(X).                     { A = list1(p, X); }
 selcollist(A) ::= selcollist(A) COMMA selcol(X). { ptrlist_push(p->arena, A, X); }
 
 %type selcol {ResultCol *}
-selcol(A) ::= expr(E) as(N).     { A = mk_resultcol(p, E); A->alias = N; }
+selcol(A) ::= expr(E) as(N). {
+    if (E->kind == EX_COLUMN && E->tok.type == TK_STAR) { /* t.* expands, an alias ignored as PostgreSQL ignores it */
+        A = mk_resultcol(p, NULL);
+        A->star = true;
+        A->star_table = E->table;
+    } else {
+        A = mk_resultcol(p, E);
+        A->alias = N;
+    }
+}
 selcol(A) ::= STAR(T).           { A = mk_resultcol(p, NULL); A->star = true; A->star_table.pos = T.pos; }
-selcol(A) ::= nm(X) DOT STAR.    { A = mk_resultcol(p, NULL); A->star = true; A->star_table = X; }
 
 as(A) ::= AS nm(Z9). { A = Z9; }
+/* PostgreSQL takes any keyword as a column label after AS (ColLabel:
+ * SELECT EXISTS(...) AS exists); SQLite only its fallback words. */
+as(A) ::= AS kwlabel(Z9). {
+    if (p->dialect == DIALECT_SQLITE)
+        build_error(p, Z9, "syntax error near \"%.*s\": SQLite takes a keyword as a column label only quoted (AS \"%.*s\")",
+                    Z9.n, Z9.z, Z9.n, Z9.z);
+    A = Z9;
+    A.type = TK_ID;
+}
 as(A) ::= ID(A).
 as(A) ::= .       { A.n = 0; }
+
+kwlabel(A) ::= ADD|ALL|ALTER|AND|AS|BETWEEN|CASE|CAST|CHECK|COLLATE|CONSTRAINT(A).
+kwlabel(A) ::= CREATE|CROSS|CTIME_KW|DEFAULT|DEFERRABLE|DELETE|DISTINCT|DROP|ELSE(A).
+kwlabel(A) ::= ESCAPE|EXCEPT|EXISTS|FALSE|FETCH|FOR|FOREIGN|FROM|FULL|GENERATED(A).
+kwlabel(A) ::= GROUP|HAVING|IN|INDEX|INDEXED|INNER|INSERT|INTERSECT|INTO|IS(A).
+kwlabel(A) ::= ISNULL|JOIN|LEFT|LIKE_KW|LIMIT|NATURAL|NOT|NOTNULL|NULL|ON|ONLY(A).
+kwlabel(A) ::= OR|ORDER|OUTER|PRIMARY|REFERENCES|RETURNING|RIGHT|SELECT|SET(A).
+kwlabel(A) ::= TABLE|THEN|TO|TRUE|UNION|UNIQUE|UPDATE|USING|VALUES|VIEW|WHEN(A).
+kwlabel(A) ::= WHERE|WINDOW|WITH(A).
 
 %type from {PtrList *}
 from(A) ::= .                 { A = NULL; }
@@ -1122,6 +1149,8 @@ expr(A) ::= LP(T) expr(X) COMMA nexprlist(L) RP. {
 }
 expr(A) ::= ID(N).                     { A = mk_column(p, NULL, N); }
 expr(A) ::= nm(X) DOT nm(Y).           { A = mk_column(p, &X, Y); }
+/* t.*: in a select list the table's columns, elsewhere (json_agg(t.*)) its whole row */
+expr(A) ::= nm(X) DOT STAR(Y).         { A = mk_column(p, &X, Y); }
 expr(A) ::= VARIABLE(V).               { A = mk_expr(p, EX_PARAM, V); }
 /* interval '1 day', date '2024-01-01': a typed literal is a cast */
 expr(A) ::= ID(T) STRING(S).           { A = mk_cast(p, T, mk_expr(p, EX_STRING, S), mk_typename(p, T)); }

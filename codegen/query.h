@@ -36,6 +36,7 @@ typedef struct Param {
     bool visited;       /* the analysis has met it (in PostgreSQL's order: FROM first) */
     SrcPos untyped_null_test; /* PostgreSQL: its first use is a bare `x IS NULL`, which gives it no type */
     const char *sqltype; /* PostgreSQL's type of the context that typed it, when known */
+    const Column *unmapped;    /* untyped: the column of a type keel cannot map it first met */
 } Param;
 
 /* sqlc.embed(t): a whole table row nested in the result row. */

@@ -320,12 +320,10 @@ bool source_add_migrations(Arena *arena, DialectRepo *repo, const char *path)
     return ok;
 }
 
-/* Whether a file holds "-- name: X :cmd" (or block-comment) annotations. */
-static bool holds_annotated_queries(Arena *arena, const char *path)
+/* Where a file's first "-- name: X :cmd" (or block-comment) annotation
+ * starts, or its length when it has none. */
+static size_t first_annotation(const SrcFile *f)
 {
-    SrcFile *f = source_read(arena, path);
-    if (!f)
-        return false;
     for (size_t i = 0; i < f->len;) {
         const char *p = f->text + i, *end = f->text + f->len;
         while (p < end && (*p == ' ' || *p == '\t'))
@@ -335,12 +333,19 @@ static bool holds_annotated_queries(Arena *arena, const char *path)
             while (p < end && (*p == ' ' || *p == '\t'))
                 p++;
             if (end - p > 5 && strncmp(p, "name:", 5) == 0)
-                return true;
+                return i;
         }
         const char *nl = memchr(f->text + i, '\n', f->len - i);
         i = nl ? (size_t)(nl - f->text) + 1 : f->len;
     }
-    return false;
+    return f->len;
+}
+
+/* Whether a file holds "-- name: X :cmd" (or block-comment) annotations. */
+static bool holds_annotated_queries(Arena *arena, const char *path)
+{
+    SrcFile *f = source_read(arena, path);
+    return f && first_annotation(f) < f->len;
 }
 
 /* Whether the queries paths name file: itself or its folder. */
@@ -362,7 +367,18 @@ bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, l
          * version its name starts with (0001.sql, 20240915191717-x.sql) */
         const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
         long long at = ++*place;
-        return add_migration_file(arena, repo, path, name, leading_version(name) > 0 ? leading_version(name) : at);
+        int before = repo->migrations->n;
+        if (!add_migration_file(arena, repo, path, name, leading_version(name) > 0 ? leading_version(name) : at))
+            return false;
+        /* one file named as both schema and queries (sqlc skips each side's
+         * statements in the other): the schema is what precedes its first query */
+        Migration *m = repo->migrations->n > before ? repo->migrations->items[before] : NULL;
+        if (m && named_by(queries, path)) {
+            size_t cut = first_annotation(m->file);
+            if (cut < m->up_end)
+                m->up_end = cut;
+        }
+        return true;
     }
     PtrList *names = list_sql_files(arena, path), *files = ptrlist_new(arena);
     if (!names)
@@ -621,7 +637,9 @@ static void finish_block(Arena *arena, DialectRepo *repo, Query *q, const Line *
     ptrlist_push(arena, repo->queries, q);
 }
 
-static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
+/* schema_too: the file is named as schema as well; the SQL before its
+ * first query is that schema, not a query. */
+static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f, bool schema_too)
 {
     int n_lines = 0, cap = 64;
     Line *lines = xmalloc((size_t)cap * sizeof *lines);
@@ -667,7 +685,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f)
             skipping = false;
             continue;
         }
-        if (!current && !skipping && lines[i].sql) {
+        if (!current && !skipping && lines[i].sql && !(schema_too && !saw_annotation)) {
             const char *p = skip_space(lines[i].z, lines[i].z + lines[i].len);
             diag_error((SrcPos){f, lines[i].number, (int)(p - lines[i].z) + 1},
                        "SQL outside a query block; start each query with \"-- name: QueryName :cmd\"");
@@ -696,7 +714,7 @@ bool source_load_query_path(Arena *arena, DialectRepo *repo, const char *dir, co
 {
     if (!dir_exists(dir)) {
         SrcFile *f = source_read(arena, dir);
-        return f && load_query_file(arena, repo, f);
+        return f && load_query_file(arena, repo, f, schema && named_by(schema, dir));
     }
     PtrList *names = list_sql_files(arena, dir);
     if (!names)
@@ -713,7 +731,7 @@ bool source_load_query_path(Arena *arena, DialectRepo *repo, const char *dir, co
             ok = false;
             continue;
         }
-        ok = load_query_file(arena, repo, f) && ok;
+        ok = load_query_file(arena, repo, f, false) && ok;
     }
     return ok;
 }

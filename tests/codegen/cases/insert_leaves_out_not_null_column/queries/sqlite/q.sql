@@ -1,2 +1,0 @@
--- name: AddNote :exec
-INSERT INTO notes (tag_id) VALUES (?);

@@ -1,3 +1,0 @@
--- name: ListTags :many
-SELECT id, name FROM tags;
-SELECT id FROM notes;
