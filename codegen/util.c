@@ -86,7 +86,8 @@ void *arena_alloc(Arena *a, size_t size)
 char *arena_strndup(Arena *a, const char *s, size_t n)
 {
     char *p = arena_alloc(a, n + 1);
-    memcpy(p, s, n);
+    if (n) /* s may be NULL for an empty span, and memcpy's pointers must not be */
+        memcpy(p, s, n);
     p[n] = 0;
     return p;
 }
@@ -345,7 +346,8 @@ static void sb_reserve(StrBuf *b, size_t extra)
 void sb_putn(StrBuf *b, const char *s, size_t n)
 {
     sb_reserve(b, n);
-    memcpy(b->s + b->len, s, n);
+    if (n)
+        memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = 0;
 }
