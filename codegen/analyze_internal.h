@@ -24,6 +24,7 @@ typedef struct TypeInfo {
 typedef struct Source {
     char *name;         /* alias, or the table's own name */
     char *table_name;   /* for messages */
+    char *key;          /* a stored table named without an alias: its catalog key (s.t.c names it) */
     PtrList *columns;   /* of Column* */
     bool nullable;      /* on the optional side of an outer join */
     bool has_rowid;

@@ -108,6 +108,8 @@ Source *add_table_source(Analyzer *an, Scope *sc, const Token *schema, const Tok
     char *ref = TOKEN_SET(*alias) ? token_name(an->arena, alias) : token_name(an->arena, name);
     Source *s = add_source(an, sc, ref, table_name, cols);
     s->has_rowid = has_rowid;
+    if (!TOKEN_SET(*alias))
+        s->key = table_key(an->arena, an->cat->dialect, schema, name);
     return s;
 }
 
@@ -222,10 +224,14 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
     char *name = token_name(an->arena, &e->tok);
     if (TOKEN_SET(e->table)) {
         char *qual = token_name(an->arena, &e->table);
+        /* s.t.c names an unaliased FROM item of table s.t (public.t is t) */
+        char *key = TOKEN_SET(e->schema) ? table_key(an->arena, an->cat->dialect, &e->schema, &e->table) : NULL;
+        if (key)
+            qual = key;
         for (Scope *s = sc; s; s = s->parent)
             for (int i = 0; i < s->sources->n; i++) {
                 Source *src = s->sources->items[i];
-                if (strcmp(src->name, qual) != 0)
+                if (key ? !src->key || strcmp(src->key, key) != 0 : strcmp(src->name, qual) != 0)
                     continue;
                 if (e->tok.type == TK_STAR)
                     return whole_row(an, e, src);
@@ -243,7 +249,7 @@ TypeInfo resolve_column(Analyzer *an, Scope *sc, Expr *e)
                 an->ok = false;
                 return ti(CT_UNKNOWN, true);
             }
-        error_at(an, e->table.pos, "no table or alias \"%s\" in this query", qual);
+        error_at(an, key ? e->schema.pos : e->table.pos, "no table or alias \"%s\" in this query", qual);
         return ti(CT_UNKNOWN, true);
     }
     for (Scope *s = sc; s; s = s->parent) {

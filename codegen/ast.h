@@ -69,6 +69,7 @@ typedef struct Expr {
     int op;
     Token tok;           /* name, literal, operator or keyword */
     Token table;         /* EX_COLUMN qualifier; EX_FUNC schema (e.g. sqlc) */
+    Token schema;        /* EX_COLUMN: s in s.t.c, the qualifier's schema */
     struct Expr *lhs, *rhs, *extra;
     PtrList *list;       /* of Expr* */
     Select *select;

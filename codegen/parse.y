@@ -1151,6 +1151,9 @@ expr(A) ::= ID(N).                     { A = mk_column(p, NULL, N); }
 expr(A) ::= nm(X) DOT nm(Y).           { A = mk_column(p, &X, Y); }
 /* t.*: in a select list the table's columns, elsewhere (json_agg(t.*)) its whole row */
 expr(A) ::= nm(X) DOT STAR(Y).         { A = mk_column(p, &X, Y); }
+/* s.t.c, s.t.*: a column of schema s's table t (PostgreSQL) */
+expr(A) ::= nm(S) DOT nm(X) DOT nm(Y).   { A = mk_column(p, &X, Y); A->schema = S; }
+expr(A) ::= nm(S) DOT nm(X) DOT STAR(Y). { A = mk_column(p, &X, Y); A->schema = S; }
 expr(A) ::= VARIABLE(V).               { A = mk_expr(p, EX_PARAM, V); }
 /* interval '1 day', date '2024-01-01': a typed literal is a cast */
 expr(A) ::= ID(T) STRING(S).           { A = mk_cast(p, T, mk_expr(p, EX_STRING, S), mk_typename(p, T)); }
@@ -1179,6 +1182,8 @@ expr(A) ::= ID(N) LP exprlist(L) RP filter_over(T).          { A = mk_call(p, N,
 expr(A) ::= ID(N) LP DISTINCT nexprlist(L) RP filter_over(T). { A = mk_call(p, N, L, true, NULL, T); }
 expr(A) ::= ID(N) LP ALL nexprlist(L) RP filter_over(T).      { A = mk_call(p, N, L, false, NULL, T); }
 expr(A) ::= ID(N) LP STAR RP filter_over(T).                 { A = mk_call(p, N, NULL, false, NULL, T); A->star = true; }
+/* left(s, n), right(s, n): functions named by join keywords (PostgreSQL) */
+expr(A) ::= LEFT|RIGHT(N) LP exprlist(L) RP.                 { A = mk_func(p, NULL, N, L, false, false); }
 expr(A) ::= nm(S) DOT nm(N) LP exprlist(L) RP.               { A = mk_func(p, &S, N, L, false, false); }
 /* string_agg(x, ',' ORDER BY x), array_agg(DISTINCT x ORDER BY x) */
 expr(A) ::= ID(N) LP nexprlist(L) ORDER BY sortlist(O) RP filter_over(T).          { A = mk_call(p, N, L, false, O, T); }
