@@ -168,10 +168,49 @@ static bool is_scalar(const yaml_node_t *n, const char *value)
     return n->type == YAML_SCALAR_NODE && strcmp((const char *)n->data.scalar.value, value) == 0;
 }
 
+/* YAML's merge key: `<<: *defaults` (or a list of aliases) lends a mapping's
+ * pairs to the one holding it, as sqlc's YAML reader does. */
+static bool is_merge_key(const yaml_node_t *k)
+{
+    return is_scalar(k, "<<") && k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* The keys `from` (a mapping, or a list of them; its own merges included)
+ * gives that the mapping merging it has not set itself: the first giver
+ * wins, as in YAML. Its other keys were reported where it was read. */
+static void merge_keys(Cfg *c, yaml_node_t *from, const char *what, Key *keys, int n, int depth)
+{
+    if (depth > 8)
+        return;
+    if (from->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = from->data.sequence.items.start; it < from->data.sequence.items.top; it++)
+            merge_keys(c, node(c, *it), what, keys, n, depth + 1);
+        return;
+    }
+    if (from->type != YAML_MAPPING_NODE) {
+        cfg_error(c, node_pos(c, from), "\"<<\" in %s must name a mapping (<<: *anchor)", what);
+        return;
+    }
+    for (yaml_node_pair_t *pair = from->data.mapping.pairs.start; pair < from->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = node(c, pair->key), *v = node(c, pair->value);
+        if (k->type != YAML_SCALAR_NODE || is_merge_key(k))
+            continue;
+        for (int i = 0; i < n; i++)
+            if (strcmp(keys[i].name, (const char *)k->data.scalar.value) == 0 && !keys[i].key) {
+                keys[i].key = k;
+                keys[i].value = v;
+            }
+    }
+    for (yaml_node_pair_t *pair = from->data.mapping.pairs.start; pair < from->data.mapping.pairs.top; pair++)
+        if (is_merge_key(node(c, pair->key)))
+            merge_keys(c, node(c, pair->value), what, keys, n, depth + 1);
+}
+
 /*
  * Reads the mapping `map` (`what` names it in messages): each of keys gets
  * its key and value node. A key given twice is an error; any other key is
- * a warning, because keel cannot honour it.
+ * a warning, because keel cannot honour it. Keys merged in with `<<` fill
+ * in those the mapping does not give itself.
  */
 static bool read_keys(Cfg *c, yaml_node_t *map, const char *what, Key *keys, int n)
 {
@@ -185,6 +224,8 @@ static bool read_keys(Cfg *c, yaml_node_t *map, const char *what, Key *keys, int
             cfg_error(c, node_pos(c, k), "a key in %s is not a string", what);
             continue;
         }
+        if (is_merge_key(k))
+            continue;
         const char *name = (const char *)k->data.scalar.value;
         Key *found = NULL;
         for (int i = 0; i < n && !found; i++)
@@ -206,6 +247,9 @@ static bool read_keys(Cfg *c, yaml_node_t *map, const char *what, Key *keys, int
             found->value = v;
         }
     }
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++)
+        if (is_merge_key(node(c, pair->key)))
+            merge_keys(c, node(c, pair->value), what, keys, n, 0);
     return true;
 }
 
