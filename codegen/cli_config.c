@@ -177,14 +177,15 @@ static bool is_merge_key(const yaml_node_t *k)
 
 /* The keys `from` (a mapping, or a list of them; its own merges included)
  * gives that the mapping merging it has not set itself: the first giver
- * wins, as in YAML. Its other keys were reported where it was read. */
-static void merge_keys(Cfg *c, yaml_node_t *from, const char *what, Key *keys, int n, int depth)
+ * wins, as in YAML. Its other keys were reported where it was read.
+ * *budget bounds the mappings visited: aliases of aliases multiply. */
+static void merge_keys(Cfg *c, yaml_node_t *from, const char *what, Key *keys, int n, int *budget)
 {
-    if (depth > 8)
+    if (--*budget < 0)
         return;
     if (from->type == YAML_SEQUENCE_NODE) {
         for (yaml_node_item_t *it = from->data.sequence.items.start; it < from->data.sequence.items.top; it++)
-            merge_keys(c, node(c, *it), what, keys, n, depth + 1);
+            merge_keys(c, node(c, *it), what, keys, n, budget);
         return;
     }
     if (from->type != YAML_MAPPING_NODE) {
@@ -203,7 +204,7 @@ static void merge_keys(Cfg *c, yaml_node_t *from, const char *what, Key *keys, i
     }
     for (yaml_node_pair_t *pair = from->data.mapping.pairs.start; pair < from->data.mapping.pairs.top; pair++)
         if (is_merge_key(node(c, pair->key)))
-            merge_keys(c, node(c, pair->value), what, keys, n, depth + 1);
+            merge_keys(c, node(c, pair->value), what, keys, n, budget);
 }
 
 /*
@@ -247,9 +248,10 @@ static bool read_keys(Cfg *c, yaml_node_t *map, const char *what, Key *keys, int
             found->value = v;
         }
     }
+    int budget = 256;
     for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++)
         if (is_merge_key(node(c, pair->key)))
-            merge_keys(c, node(c, pair->value), what, keys, n, 0);
+            merge_keys(c, node(c, pair->value), what, keys, n, &budget);
     return true;
 }
 
