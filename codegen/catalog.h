@@ -82,6 +82,7 @@ typedef struct Catalog {
     /* Lookups by name in tables, types and functions (the lists keep the
      * order). Renaming one of those in place: name_index_forget its index. */
     NameIndex *table_index, *type_index, *function_index;
+    Table *sqlite_schema[4]; /* SQLite's own schema table under its names, made when a query reads it */
 } Catalog;
 
 Catalog *catalog_new(Arena *arena, Dialect dialect);
@@ -89,6 +90,8 @@ Catalog *catalog_new(Arena *arena, Dialect dialect);
 /* Applies one statement; reports errors (unknown table, duplicate column...). */
 bool catalog_apply(Catalog *cat, const Stmt *stmt);
 
+/* A table or view of the migrations; on SQLite also the engine's own schema
+ * table (sqlite_schema, sqlite_master and their temp forms). */
 Table *catalog_find_table(const Catalog *cat, const char *name);
 Column *table_find_column(const Table *t, const char *name);
 
