@@ -826,6 +826,7 @@ bool catalog_apply(Catalog *cat, const Stmt *stmt)
     case STMT_ALTER_TYPE: return catalog_alter_type(cat, stmt->u.alter_type);
     case STMT_CREATE_EXTENSION: return catalog_create_extension(cat, stmt->u.create_extension);
     case STMT_CREATE_FUNCTION: return catalog_create_function(cat, stmt->u.create_function);
+    case STMT_CREATE_VIRTUAL: return catalog_create_virtual(cat, stmt->u.create_virtual);
     default: return true; /* DML and opaque statements do not change the catalog */
     }
 }

@@ -31,6 +31,7 @@ typedef struct Table {
     SrcPos pos;
     bool materialized; /* a materialized view: its columns typed when created */
     PtrList *column_names; /* of char*: CREATE VIEW v (a, b), applied when the view is typed */
+    PtrList *invisible; /* of char*: a virtual table's hidden columns (fts5's rank): found by name, left out of * */
 } Table;
 
 typedef struct Index {
@@ -82,6 +83,7 @@ typedef struct Catalog {
     /* Lookups by name in tables, types and functions (the lists keep the
      * order). Renaming one of those in place: name_index_forget its index. */
     NameIndex *table_index, *type_index, *function_index;
+    PtrList *opaque_virtual; /* name, module, ...: virtual tables of modules keel does not know */
     Table *sqlite_schema[4]; /* SQLite's own schema table under its names, made when a query reads it */
 } Catalog;
 
@@ -121,6 +123,10 @@ void catalog_drop_types(Catalog *cat, const Drop *d);
 bool catalog_create_function(Catalog *cat, const CreateFunction *cf);
 void catalog_drop_functions(Catalog *cat, const Drop *d);
 bool catalog_create_extension(Catalog *cat, const CreateExtension *ce);
+/* catalog_virtual.c: SQLite's CREATE VIRTUAL TABLE (fts3/4/5, rtree) */
+bool catalog_create_virtual(Catalog *cat, const CreateVirtual *cv);
+/* The module of a virtual table whose columns keel does not know, or NULL. */
+const char *catalog_virtual_module(const Catalog *cat, const char *name);
 bool catalog_has_extension(const Catalog *cat, const char *name);
 /* The type an extension the catalog loaded defines (citext, hstore, ltree...), or CT_UNKNOWN. */
 CType extension_type(const Catalog *cat, const char *decl);
