@@ -72,7 +72,7 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
         if (module)
             error_at(an, name_tok->pos,
                      "\"%s\" is a virtual table of module %s, whose columns keel does not know "
-                     "(it knows fts3, fts4, fts5, rtree and rtree_i32)",
+                     "(it knows fts3, fts4, fts5, fts5vocab, rtree and rtree_i32)",
                      name, module);
         else
             error_at(an, name_tok->pos, "no table \"%s\"", name);

@@ -2,7 +2,7 @@
  * SQLite's virtual tables in the catalog: CREATE VIRTUAL TABLE x USING
  * module(args) has the columns its module makes of the arguments. keel knows
  * the modules SQLite builds in for tables of rows: fts3, fts4 and fts5 (full
- * text) and rtree / rtree_i32; the table of any other module stays unknown
+ * text, and fts5vocab over fts5) and rtree / rtree_i32; the table of any other module stays unknown
  * to queries, as it is to sqlc.
  */
 #include "catalog.h"
@@ -95,6 +95,40 @@ static bool rtree_columns(Catalog *cat, Table *t, const CreateVirtual *cv, bool 
     return ok;
 }
 
+/* fts5vocab(fts_table, 'row' | 'col' | 'instance'): the terms of an fts5
+ * table, one row per term (and column, and place in the column). */
+static bool fts5vocab_columns(Catalog *cat, Table *t, const CreateVirtual *cv)
+{
+    const char *kind = "row";
+    if (cv->n_args >= 2)
+        kind = token_name(cat->arena, &cv->arg_first[cv->n_args - 1][0]);
+    static const struct { const char *kind, *cols[4]; } kinds[] = {
+        {"row", {"term", "doc", "cnt", NULL}},
+        {"col", {"term", "col", "doc", "cnt"}},
+        {"instance", {"term", "doc", "col", "offset"}},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        if (strcasecmp(kind, kinds[k].kind) != 0)
+            continue;
+        for (int i = 0; i < 4 && kinds[k].cols[i]; i++) {
+            const char *n = kinds[k].cols[i];
+            bool text = strcmp(n, "term") == 0 || strcmp(n, "col") == 0;
+            Token tok = {0};
+            tok.z = n;
+            tok.n = (int)strlen(n);
+            tok.type = TK_ID;
+            /* an instance's column and offset are NULL under detail=none / column */
+            bool may_null = k == 2 && (strcmp(n, "col") == 0 || strcmp(n, "offset") == 0);
+            Column *c = new_column(cat, &tok, "", text ? CT_TEXT : CT_INT64, !may_null);
+            c->pos = t->pos;
+            ptrlist_push(cat->arena, t->columns, c);
+        }
+        return true;
+    }
+    diag_error(cv->module.pos, "fts5vocab tables are of kind 'row', 'col' or 'instance', not '%s'", kind);
+    return false;
+}
+
 bool catalog_create_virtual(Catalog *cat, const CreateVirtual *cv)
 {
     char *name = table_key(cat->arena, cat->dialect, &cv->schema, &cv->name);
@@ -107,7 +141,8 @@ bool catalog_create_virtual(Catalog *cat, const CreateVirtual *cv)
     char *module = token_name(cat->arena, &cv->module);
     int fts = strcasecmp(module, "fts5") == 0 ? 5 : strcasecmp(module, "fts4") == 0 ? 4 : strcasecmp(module, "fts3") == 0 ? 3 : 0;
     bool rtree = strcasecmp(module, "rtree") == 0, rtree_i32 = strcasecmp(module, "rtree_i32") == 0;
-    if (!fts && !rtree && !rtree_i32) {
+    bool vocab = strcasecmp(module, "fts5vocab") == 0;
+    if (!fts && !rtree && !rtree_i32 && !vocab) {
         /* SQLite runs it; its columns are the module's own business, and a
          * query reading it is told so */
         if (!cat->opaque_virtual)
@@ -120,7 +155,7 @@ bool catalog_create_virtual(Catalog *cat, const CreateVirtual *cv)
     t->name = name;
     t->pos = cv->name.pos;
     t->columns = ptrlist_new(cat->arena);
-    bool ok = fts ? fts_columns(cat, t, cv, fts) : rtree_columns(cat, t, cv, rtree_i32);
+    bool ok = fts ? fts_columns(cat, t, cv, fts) : vocab ? fts5vocab_columns(cat, t, cv) : rtree_columns(cat, t, cv, rtree_i32);
     ptrlist_push(cat->arena, cat->tables, t);
     return ok;
 }
