@@ -239,12 +239,9 @@ static const char *config_path(Cfg *c, const char *p)
     if (c->sqlc)
         while (p[0] == '/' && p[1])
             p++;
-    size_t n = strlen(p);
-    while (n > 1 && p[n - 1] == '/')
-        n--;
     if (p[0] == '/' || !*c->dir)
-        return arena_strndup(c->arena, p, n);
-    return arena_printf(c->arena, "%s%.*s", c->dir, (int)n, p);
+        return path_tidy(c->arena, p);
+    return path_tidy(c->arena, arena_printf(c->arena, "%s%s", c->dir, p));
 }
 
 static bool has_glob_chars(const char *p) { return strpbrk(p, "*?[") != NULL; }

@@ -452,3 +452,30 @@ char *read_file(const char *path, size_t *len)
     *len = b.len;
     return b.s ? sb_take(&b) : xstrdup("");
 }
+
+char *path_tidy(Arena *a, const char *path)
+{
+    size_t n = strlen(path);
+    char *out = arena_alloc(a, n + 1), *o = out;
+    const char *p = path;
+    if (*p == '/')
+        *o++ = *p++;
+    while (*p) {
+        const char *seg = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - seg);
+        while (*p == '/')
+            p++;
+        if (len == 0 || (len == 1 && seg[0] == '.'))
+            continue;
+        if (o > out && o[-1] != '/')
+            *o++ = '/';
+        memcpy(o, seg, len);
+        o += len;
+    }
+    if (o == out)
+        *o++ = '.';
+    *o = 0;
+    return out;
+}

@@ -79,6 +79,10 @@ char *xstrdup(const char *s);
 /* A whole file, malloc'd and NUL-terminated ("" when empty); NULL with
  * errno set when it cannot be opened or read. */
 char *read_file(const char *path, size_t *len);
+/* path without "." segments, repeated or trailing slashes ("./db//q.sql/"
+ * is "db/q.sql"), so that two spellings of one path compare equal; ".."
+ * is kept, as it means something else behind a symlink */
+char *path_tidy(Arena *a, const char *path);
 
 /* Case-insensitive comparison of a counted string with a C string. */
 bool str_ieq_n(const char *a, size_t n, const char *b);
