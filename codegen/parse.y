@@ -133,10 +133,17 @@ cmd ::= select(S). {
 }
 
 /* -------------------------------------------------------------------- DDL */
-cmd ::= CREATE temp_opt(T) TABLE ifnotexists(E) xfullname(N) LP columnlist(C) conslist_opt(K) RP table_options(O). {
+/* PostgreSQL takes columns and table constraints in any order; SQLite
+ * wants every column first (refused here, as SQLite refuses it) */
+cmd ::= CREATE temp_opt(T) TABLE ifnotexists(E) xfullname(N) LP columnlist(C) tabletail(M) RP table_options(O). {
     CreateTable *t = mk_create_table(p, T, E, N);
+    if (M.late_column.n && p->dialect == DIALECT_SQLITE)
+        build_error(p, M.late_column, "syntax error near \"%.*s\": SQLite takes a table's columns before its constraints",
+                    M.late_column.n, M.late_column.z);
+    for (int i = 0; M.columns && i < M.columns->n; i++)
+        ptrlist_push(p->arena, C, M.columns->items[i]);
     t->columns = C;
-    t->constraints = K;
+    t->constraints = M.constraints;
     apply_table_options(t, &O);
 }
 cmd ::= CREATE temp_opt(T) TABLE ifnotexists(E) xfullname(N) AS select(S) with_data. {
@@ -347,15 +354,26 @@ init_deferred_opt ::= .
 init_deferred_opt ::= INITIALLY DEFERRED.
 init_deferred_opt ::= INITIALLY ID.
 
-%type conslist_opt {PtrList *}
-conslist_opt(A) ::= .                   { A = NULL; }
-conslist_opt(A) ::= COMMA conslist(Z9). { A = Z9; }
+%type tabletail {TableBody}
+tabletail(A) ::= .                    { A.columns = NULL; A.constraints = NULL; A.late_column.n = 0; }
+tabletail(A) ::= COMMA constail(B).  { A = B; }
+tabletail(A) ::= COMMA mixedtail(B). { A = B; }
 
-%type conslist {PtrList *}
-conslist(A) ::= conslist(A) tconscomma tcons(C). { if (C) ptrlist_push(p->arena, A, C); }
-conslist(A) ::= tcons(C).                        { A = ptrlist_new(p->arena); if (C) ptrlist_push(p->arena, A, C); }
-tconscomma ::= COMMA.
-tconscomma ::= .
+/* table constraints with a column after one of them (mixedtail), or not
+ * yet (constail); SQLite lets constraints go without commas between them.
+ * The commas are spelt out (no empty-or-comma nonterminal) so that after
+ * "," a word that may be a name or EXCLUDE is shifted, never left to
+ * lemon's fallback */
+%type constail {TableBody}
+constail(A) ::= tcons(C).                    { A.columns = ptrlist_new(p->arena); A.constraints = ptrlist_new(p->arena); A.late_column.n = 0; if (C) ptrlist_push(p->arena, A.constraints, C); }
+constail(A) ::= constail(A) tcons(C).        { if (C) ptrlist_push(p->arena, A.constraints, C); }
+constail(A) ::= constail(A) COMMA tcons(C).  { if (C) ptrlist_push(p->arena, A.constraints, C); }
+constail(A) ::= mixedtail(A) COMMA tcons(C). { if (C) ptrlist_push(p->arena, A.constraints, C); }
+%type mixedtail {TableBody}
+mixedtail(A) ::= constail(A) COMMA columndef(C).  { A.late_column = C->name; ptrlist_push(p->arena, A.columns, C); }
+mixedtail(A) ::= mixedtail(A) COMMA columndef(C). { ptrlist_push(p->arena, A.columns, C); }
+mixedtail(A) ::= mixedtail(A) COMMA likeclause(C). { ptrlist_push(p->arena, A.columns, C); }
+mixedtail(A) ::= constail(A) COMMA likeclause(C). { ptrlist_push(p->arena, A.columns, C); }
 
 %type tcons {TableConstraint *}
 tcons(A) ::= CONSTRAINT nm.  { A = NULL; }

@@ -25,6 +25,14 @@ typedef struct TableOpts {
     bool partitioned;
 } TableOpts;
 
+/* CREATE TABLE's elements after its first table constraint, when a
+ * column follows one (PostgreSQL's order-free element list) */
+typedef struct TableBody {
+    PtrList *columns;     /* of ColumnDef* */
+    PtrList *constraints; /* of TableConstraint* */
+    Token late_column;    /* the first column after a constraint, for SQLite's refusal */
+} TableBody;
+
 typedef struct IndexName {
     Token name;          /* unset: CREATE INDEX ON t (...) */
     bool if_not_exists;

@@ -114,9 +114,29 @@ static bool is_arg_name(const Token *t)
  * so tables may have columns called "window" or "indexed" as SQLite
  * allows: WINDOW before `name AS` (a window definition, as SQLite's own
  * tokenizer decides), INDEXED in `INDEXED BY` and `NOT INDEXED`. */
-static int contextual_keyword(const TokenVec *v, int i)
+/* VIEW (both dialects) and INDEX (PostgreSQL, where it is an unreserved
+ * keyword; SQLite reserves it) are keywords only in a statement's head
+ * (CREATE OR REPLACE TEMP VIEW, DROP MATERIALIZED VIEW, CREATE UNIQUE
+ * INDEX, COMMENT ON INDEX) and after USING (USING INDEX i); anywhere else
+ * they are names, as in a column called "view". */
+static bool in_statement_head(const TokenVec *v, int i)
+{
+    if (i > 0 && v->items[i - 1].type == TK_USING)
+        return true;
+    for (int j = 0; j < i; j++) {
+        int t = v->items[j].type;
+        if (t != TK_CREATE && t != TK_OR && t != TK_REPLACE && t != TK_TEMP && t != TK_UNIQUE && t != TK_DROP &&
+            t != TK_ALTER && t != TK_ON && t != TK_ID)
+            return false;
+    }
+    return true;
+}
+
+static int contextual_keyword(const TokenVec *v, int i, Dialect dialect)
 {
     int type = v->items[i].type;
+    if ((type == TK_VIEW || (type == TK_INDEX && dialect == DIALECT_POSTGRES)) && !in_statement_head(v, i))
+        return TK_ID;
     if (type == TK_WINDOW && !(i + 2 < v->n && v->items[i + 1].type == TK_ID && v->items[i + 2].type == TK_AS))
         return TK_ID;
     if (type == TK_INDEXED && !(i + 1 < v->n && v->items[i + 1].type == TK_BY) &&
@@ -266,7 +286,7 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
     }
     void *parser = KeelParserAlloc(malloc);
     for (int i = 0; i < v->n && !p.failed; i++) {
-        int type = contextual_keyword(v, i);
+        int type = contextual_keyword(v, i, dialect);
         if (type == TK_WITH && i + 1 < v->n && v->items[i + 1].type == TK_ID && word_is(&v->items[i + 1], "ordinality")) {
             type = TK_WITH_ORDINALITY; /* one token, so the grammar needs no second look ahead */
             i++;
@@ -298,7 +318,14 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
             StrBuf b = {0};
             describe_token(&b, &p.error_token);
             SrcPos pos = p.error_token.pos.file ? p.error_token.pos : end_tok.pos;
-            diag_error(pos, "syntax error near %s", b.s);
+            const Token *e = &p.error_token;
+            if (e->type == TK_INDEX || e->type == TK_VIEW || e->type == TK_ORDER || e->type == TK_GROUP ||
+                e->type == TK_TABLE || e->type == TK_DEFAULT)
+                /* the reserved words people most often name columns after */
+                diag_error(pos, "syntax error near %s, a keyword: to use it as a name, quote it (\"%.*s\")", b.s, e->n,
+                           e->z);
+            else
+                diag_error(pos, "syntax error near %s", b.s);
             sb_free(&b);
         }
         return false;
