@@ -82,8 +82,15 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
         /* Views are typed on first use; the analysis result is cached. */
         Table *vt = (Table *)t;
         if (!vt->columns) {
+            if (vt->typing) {
+                /* a view over itself, directly or through others, would recurse forever */
+                error_at(an, name_tok->pos, "view \"%s\" reads itself", name);
+                return NULL;
+            }
             Scope *top = scope_new(an, NULL);
+            vt->typing = true;
             vt->columns = columns_from_outcols(an, analyze_select(an, top, vt->view));
+            vt->typing = false;
             if (!name_view_columns(an, vt, name_tok->pos)) {
                 vt->columns = NULL; /* every query reading it says so */
                 return NULL;

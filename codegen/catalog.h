@@ -28,6 +28,7 @@ typedef struct Table {
     char *name;
     PtrList *columns;  /* of Column*; NULL for a view until analysed */
     Select *view;      /* the defining SELECT of a view */
+    bool typing;       /* the view's SELECT is being analysed: reading it again is a cycle */
     SrcPos pos;
     bool materialized; /* a materialized view: its columns typed when created */
     PtrList *column_names; /* of char*: CREATE VIEW v (a, b), applied when the view is typed */
