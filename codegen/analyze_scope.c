@@ -55,11 +55,12 @@ PtrList *columns_from_outcols(Analyzer *an, PtrList *outs)
 
 /* Resolves a table name (CTE, view or table) to its columns. */
 static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, const Token *name_tok, char **table_name,
-                              bool *has_rowid)
+                              bool *has_rowid, PtrList **invisible)
 {
     char *name = table_key(an->arena, an->cat->dialect, schema, name_tok);
     *table_name = name;
     *has_rowid = false;
+    *invisible = NULL;
     const Table *t = TOKEN_SET(*schema) ? NULL : find_cte(sc, name);
     if (t && !t->columns)
         error_at(an, name_tok->pos, "WITH query \"%s\" has no RETURNING clause to read rows from", name);
@@ -67,15 +68,29 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
         return t->columns;
     t = catalog_find_table(an->cat, name);
     if (!t) {
-        error_at(an, name_tok->pos, "no table \"%s\"", name);
+        const char *module = catalog_virtual_module(an->cat, name);
+        if (module)
+            error_at(an, name_tok->pos,
+                     "\"%s\" is a virtual table of module %s, whose columns keel does not know "
+                     "(it knows fts3, fts4, fts5, fts5vocab, rtree and rtree_i32)",
+                     name, module);
+        else
+            error_at(an, name_tok->pos, "no table \"%s\"", name);
         return NULL;
     }
     if (t->view) {
         /* Views are typed on first use; the analysis result is cached. */
         Table *vt = (Table *)t;
         if (!vt->columns) {
+            if (vt->typing) {
+                /* a view over itself, directly or through others, would recurse forever */
+                error_at(an, name_tok->pos, "view \"%s\" reads itself", name);
+                return NULL;
+            }
             Scope *top = scope_new(an, NULL);
+            vt->typing = true;
             vt->columns = columns_from_outcols(an, analyze_select(an, top, vt->view));
+            vt->typing = false;
             if (!name_view_columns(an, vt, name_tok->pos)) {
                 vt->columns = NULL; /* every query reading it says so */
                 return NULL;
@@ -84,6 +99,7 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
         return vt->columns;
     }
     *has_rowid = true; /* a stored table: SQLite's rowid, PostgreSQL's system columns */
+    *invisible = t->invisible;
     return t->columns;
 }
 
@@ -101,7 +117,8 @@ Source *add_table_source(Analyzer *an, Scope *sc, const Token *schema, const Tok
 {
     char *table_name;
     bool has_rowid;
-    PtrList *cols = table_columns(an, sc, schema, name, &table_name, &has_rowid);
+    PtrList *invisible;
+    PtrList *cols = table_columns(an, sc, schema, name, &table_name, &has_rowid, &invisible);
     if (!cols)
         return NULL;
     /* FROM public.accounts is referred to as accounts */
@@ -110,6 +127,7 @@ Source *add_table_source(Analyzer *an, Scope *sc, const Token *schema, const Tok
     s->has_rowid = has_rowid;
     if (!TOKEN_SET(*alias))
         s->key = table_key(an->arena, an->cat->dialect, schema, name);
+    s->invisible = invisible;
     return s;
 }
 

@@ -340,8 +340,19 @@ typedef enum StmtKind {
     STMT_ALTER_TYPE, STMT_CREATE_EXTENSION, STMT_CREATE_FUNCTION,
     STMT_REFRESH,         /* REFRESH MATERIALIZED VIEW [CONCURRENTLY] x: a query (:exec) */
     STMT_CALL,            /* CALL proc(args): a query (:exec) */
-    STMT_TRUNCATE
+    STMT_TRUNCATE,
+    STMT_CREATE_VIRTUAL   /* SQLite's CREATE VIRTUAL TABLE x USING module(args) */
 } StmtKind;
+
+/* CREATE VIRTUAL TABLE [IF NOT EXISTS] [s.]name USING module [(args)]:
+ * each argument is its tokens, as the module reads them. */
+typedef struct CreateVirtual {
+    Token schema, name, module;
+    bool if_not_exists;
+    int n_args;
+    const Token **arg_first; /* the argument's first token */
+    int *arg_len;            /* its number of tokens */
+} CreateVirtual;
 
 /* TRUNCATE [TABLE] a, b [RESTART IDENTITY] [CASCADE] (PostgreSQL). */
 typedef struct Truncate {
@@ -368,6 +379,7 @@ typedef struct Stmt {
         CreateFunction *create_function;
         SrcItem *target;  /* STMT_REFRESH: the view; STMT_CALL: the procedure, func_args its arguments */
         Truncate *truncate;
+        CreateVirtual *create_virtual;
     } u;
 } Stmt;
 

@@ -28,9 +28,11 @@ typedef struct Table {
     char *name;
     PtrList *columns;  /* of Column*; NULL for a view until analysed */
     Select *view;      /* the defining SELECT of a view */
+    bool typing;       /* the view's SELECT is being analysed: reading it again is a cycle */
     SrcPos pos;
     bool materialized; /* a materialized view: its columns typed when created */
     PtrList *column_names; /* of char*: CREATE VIEW v (a, b), applied when the view is typed */
+    PtrList *invisible; /* of char*: a virtual table's hidden columns (fts5's rank): found by name, left out of * */
 } Table;
 
 typedef struct Index {
@@ -82,6 +84,8 @@ typedef struct Catalog {
     /* Lookups by name in tables, types and functions (the lists keep the
      * order). Renaming one of those in place: name_index_forget its index. */
     NameIndex *table_index, *type_index, *function_index;
+    PtrList *opaque_virtual; /* name, module, ...: virtual tables of modules keel does not know */
+    Table *sqlite_schema[4]; /* SQLite's own schema table under its names, made when a query reads it */
 } Catalog;
 
 Catalog *catalog_new(Arena *arena, Dialect dialect);
@@ -89,6 +93,8 @@ Catalog *catalog_new(Arena *arena, Dialect dialect);
 /* Applies one statement; reports errors (unknown table, duplicate column...). */
 bool catalog_apply(Catalog *cat, const Stmt *stmt);
 
+/* A table or view of the migrations; on SQLite also the engine's own schema
+ * table (sqlite_schema, sqlite_master and their temp forms). */
 Table *catalog_find_table(const Catalog *cat, const char *name);
 Column *table_find_column(const Table *t, const char *name);
 
@@ -118,6 +124,10 @@ void catalog_drop_types(Catalog *cat, const Drop *d);
 bool catalog_create_function(Catalog *cat, const CreateFunction *cf);
 void catalog_drop_functions(Catalog *cat, const Drop *d);
 bool catalog_create_extension(Catalog *cat, const CreateExtension *ce);
+/* catalog_virtual.c: SQLite's CREATE VIRTUAL TABLE (fts3/4/5, rtree) */
+bool catalog_create_virtual(Catalog *cat, const CreateVirtual *cv);
+/* The module of a virtual table whose columns keel does not know, or NULL. */
+const char *catalog_virtual_module(const Catalog *cat, const char *name);
 bool catalog_has_extension(const Catalog *cat, const char *name);
 /* The type an extension the catalog loaded defines (citext, hstore, ltree...), or CT_UNKNOWN. */
 CType extension_type(const Catalog *cat, const char *decl);

@@ -505,6 +505,25 @@ static void read_sqlc_gen(Cfg *c, const Key *gen, Key *package, Key *out)
     }
 }
 
+/* Without gen: the first of the entry's `codegen` plugins (sqlc-gen-kotlin,
+ * -moonbit, ...) gives the out folder; a plugin has no package, so the
+ * repository is named after that folder, as for a gen.go without one. */
+static void read_sqlc_codegen(Cfg *c, const Key *codegen, Key *out)
+{
+    yaml_node_t *list = codegen->value;
+    if (!list)
+        return;
+    if (list->type != YAML_SEQUENCE_NODE) {
+        cfg_error(c, node_pos(c, list), "\"codegen\" must be a list of plugins (- plugin: NAME, out: FOLDER)");
+        return;
+    }
+    if (list->data.sequence.items.top == list->data.sequence.items.start)
+        return;
+    Key keys[] = {{.name = "plugin"}, {.name = "out"}};
+    if (read_keys(c, node(c, *list->data.sequence.items.start), "a \"codegen\" plugin", keys, 2))
+        *out = keys[1];
+}
+
 /* The engine, schema and queries of an sqlc entry (version 2's `sql` item
  * or version 1's package; engine_default when the key is absent). */
 static bool read_sqlc_sources(Cfg *c, yaml_node_t *n, const char *what, const Key *engine_key, const Key *schema,
@@ -568,15 +587,18 @@ static const char *name_from_out(Cfg *c, const Key *out, const char *name_key)
 
 static bool read_sqlc_entry(Cfg *c, yaml_node_t *n, SqlcEntry *e)
 {
-    Key keys[] = {{.name = "engine"}, {.name = "schema"}, {.name = "queries"}, {.name = "gen"}, {.name = "keel"}};
+    Key keys[] = {{.name = "engine"}, {.name = "schema"}, {.name = "queries"},
+                  {.name = "gen"},    {.name = "keel"},   {.name = "codegen"}};
     e->pos = node_pos(c, n);
-    if (!read_keys(c, n, "an sql entry", keys, 5))
+    if (!read_keys(c, n, "an sql entry", keys, 6))
         return false;
     bool ok = read_sqlc_sources(c, n, "an sql entry", &keys[0], &keys[1], &keys[2], e);
     if (e->skipped)
         return false;
     Key package = {.name = "package"}, go_out = {.name = "out"};
     read_sqlc_gen(c, &keys[3], &package, &go_out);
+    if (!package.value && !go_out.value)
+        read_sqlc_codegen(c, &keys[5], &go_out);
     Key own[] = {{.name = "name"}, {.name = "out"}, {.name = "postgres_dsn_env"}};
     if (keys[4].value)
         read_keys(c, keys[4].value, "\"keel\"", own, 3);

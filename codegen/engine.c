@@ -6,6 +6,30 @@
 #include <string.h>
 #include <strings.h>
 
+/* Where the statement SQLite refused (without a position) begins: past the
+ * blanks and comments before it, so the diagnostic names its first word
+ * rather than a comment above it. */
+static size_t statement_start(const char *text, size_t off, size_t end)
+{
+    while (off < end) {
+        char c = text[off];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            off++;
+        } else if (c == '-' && off + 1 < end && text[off + 1] == '-') {
+            while (off < end && text[off] != '\n')
+                off++;
+        } else if (c == '/' && off + 1 < end && text[off + 1] == '*') {
+            off += 2;
+            while (off + 1 < end && !(text[off] == '*' && text[off + 1] == '/'))
+                off++;
+            off = off + 2 <= end ? off + 2 : end;
+        } else {
+            break;
+        }
+    }
+    return off;
+}
+
 static bool apply_migration(Arena *arena, sqlite3 *db, const Migration *m)
 {
     char *sql = arena_strndup(arena, m->file->text + m->up_start, m->up_end - m->up_start);
@@ -25,8 +49,7 @@ static bool apply_migration(Arena *arena, sqlite3 *db, const Migration *m)
             if (at >= 0)
                 off = m->up_start + (size_t)(stmt_start - sql) + (size_t)at;
             else
-                while (off < m->up_end && (m->file->text[off] == ' ' || m->file->text[off] == '\n'))
-                    off++;
+                off = statement_start(m->file->text, off, m->up_end);
             diag_error(srcpos_at(m->file, off), "SQLite rejects this migration: %s", sqlite3_errmsg(db));
             sqlite3_finalize(st);
             return false;

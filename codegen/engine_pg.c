@@ -129,6 +129,28 @@ static void on_notice(void *arg, const PGresult *r)
               one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
 }
 
+/* Where a migration the server refused without a position (a missing
+ * relation in ALTER TABLE, a duplicate key in seed rows, an error raised
+ * in a DO block) fails: its statements are run again one at a time (the
+ * refused migration rolled back as one implicit transaction, and the check
+ * stops at it, so what they leave behind is never used); the first one
+ * refused is the place. The migration's start if none is. */
+static SrcPos failing_statement(PgCheck *c, const Migration *m)
+{
+    for (int i = 0; m->stmts && i < m->stmts->n; i++) {
+        const Stmt *st = m->stmts->items[i];
+        if (!st->first.z || !st->last.z)
+            continue;
+        char *one = arena_strndup(c->arena, st->first.z, (size_t)(st->last.z + st->last.n - st->first.z));
+        PGresult *r = PQexec(c->conn, one);
+        ExecStatusType status = PQresultStatus(r);
+        PQclear(r);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
+            return st->first.pos;
+    }
+    return srcpos_at(m->file, m->up_start);
+}
+
 static bool apply_migration(PgCheck *c, const Migration *m)
 {
     char *sql = arena_strndup(c->arena, m->file->text + m->up_start, m->up_end - m->up_start);
@@ -139,8 +161,9 @@ static bool apply_migration(PgCheck *c, const Migration *m)
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ||
               PQresultStatus(r) == PGRES_EMPTY_QUERY;
     if (!ok) {
-        size_t off = byte_offset(sql, PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION));
-        diag_error(srcpos_at(m->file, m->up_start + off), "PostgreSQL rejects this migration: %s",
+        const char *position = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+        SrcPos at = position ? srcpos_at(m->file, m->up_start + byte_offset(sql, position)) : failing_statement(c, m);
+        diag_error(at, "PostgreSQL rejects this migration: %s",
                    one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
     }
     PQclear(r);

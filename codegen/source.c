@@ -697,7 +697,9 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f, b
     }
     if (current)
         finish_block(arena, repo, current, lines, block_first, n_lines, n_lines, &ok);
-    if (ok && !saw_annotation) {
+    /* a file named as schema too may hold none: it is then only schema,
+     * whose statements sqlc skips on the query side */
+    if (ok && !saw_annotation && !schema_too) {
         diag_error((SrcPos){f, 1, 1}, "no queries in this file; start each with \"-- name: QueryName :cmd\"");
         ok = false;
     }

@@ -340,6 +340,69 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
     return true;
 }
 
+/* SQLite's CREATE VIRTUAL TABLE [IF NOT EXISTS] [s.]name USING module
+ * [(args)], read by hand: the arguments are the module's own language, split
+ * at the commas outside parentheses. NULL when it is not of that shape (the
+ * statement is then kept unmodelled, and SQLite says what is wrong). */
+static Stmt *parse_create_virtual(Arena *arena, const TokenVec *v)
+{
+    int n = v->n, i = 3;
+    if (n < 5 || v->items[0].type != TK_CREATE || v->items[1].type != TK_VIRTUAL || v->items[2].type != TK_TABLE)
+        return NULL;
+    /* the arguments point into the tokens: the vector is the next statement's */
+    Token *t = arena_alloc(arena, (size_t)n * sizeof *t);
+    memcpy(t, v->items, (size_t)n * sizeof *t);
+    CreateVirtual *cv = arena_alloc(arena, sizeof *cv);
+    if (i + 2 < n && t[i].type == TK_IF && t[i + 1].type == TK_NOT && t[i + 2].type == TK_EXISTS) {
+        cv->if_not_exists = true;
+        i += 3;
+    }
+    if (i >= n)
+        return NULL;
+    cv->name = t[i++];
+    if (i + 1 < n && t[i].type == TK_DOT) {
+        cv->schema = cv->name;
+        cv->name = t[i + 1];
+        i += 2;
+    }
+    if (i + 1 >= n || t[i].type != TK_USING)
+        return NULL;
+    cv->module = t[i + 1];
+    i += 2;
+    cv->arg_first = arena_alloc(arena, (size_t)n * sizeof *cv->arg_first);
+    cv->arg_len = arena_alloc(arena, (size_t)n * sizeof *cv->arg_len);
+    if (i < n && t[i].type == TK_LP) {
+        int depth = 0, start = ++i;
+        for (; i < n; i++) {
+            bool end = t[i].type == TK_RP && depth == 0;
+            if (end || (t[i].type == TK_COMMA && depth == 0)) {
+                if (i > start) {
+                    cv->arg_first[cv->n_args] = &t[start];
+                    cv->arg_len[cv->n_args++] = i - start;
+                }
+                start = i + 1;
+                if (end)
+                    break;
+            } else if (t[i].type == TK_LP) {
+                depth++;
+            } else if (t[i].type == TK_RP) {
+                depth--;
+            }
+        }
+        if (i >= n)
+            return NULL;
+        i++;
+    }
+    if (i != n)
+        return NULL;
+    Stmt *s = arena_alloc(arena, sizeof *s);
+    s->kind = STMT_CREATE_VIRTUAL;
+    s->u.create_virtual = cv;
+    s->first = t[0];
+    s->last = t[n - 1];
+    return s;
+}
+
 static bool finish_statement(Arena *arena, TokenVec *v, Token end_tok, Dialect dialect, ParseMode mode,
                              PtrList *out)
 {
@@ -350,7 +413,11 @@ static bool finish_statement(Arena *arena, TokenVec *v, Token end_tok, Dialect d
         return false;
     }
     bool ok;
-    if (is_modelled(v, mode) || (mode == PARSE_MIGRATION && is_routine(v))) {
+    Stmt *virtual_table = mode == PARSE_MIGRATION && dialect == DIALECT_SQLITE ? parse_create_virtual(arena, v) : NULL;
+    if (virtual_table) {
+        ptrlist_push(arena, out, virtual_table);
+        ok = true;
+    } else if (is_modelled(v, mode) || (mode == PARSE_MIGRATION && is_routine(v))) {
         ok = run_grammar(arena, v, end_tok, dialect, mode, out);
     } else {
         Stmt *s = arena_alloc(arena, sizeof *s);
