@@ -369,7 +369,7 @@ static Stmt *parse_create_virtual(Arena *arena, const TokenVec *v)
         return NULL;
     cv->module = t[i + 1];
     i += 2;
-    cv->arg_first = arena_alloc(arena, (size_t)n * sizeof *cv->arg_first);
+    cv->arg_first = arena_alloc(arena, (size_t)n * sizeof(const Token *));
     cv->arg_len = arena_alloc(arena, (size_t)n * sizeof *cv->arg_len);
     if (i < n && t[i].type == TK_LP) {
         int depth = 0, start = ++i;
