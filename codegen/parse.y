@@ -642,7 +642,14 @@ index_columns(A) ::= index_columns(A) COMMA index_column(X).  { ptrlist_push(p->
 %type index_column {ResultCol *}
 index_column(A) ::= expr(E) opclass_opt sortorder nulls. { A = mk_resultcol(p, E); }
 opclass_opt ::= .
-opclass_opt ::= ID.
+opclass_opt ::= opclass_name.
+/* PostgreSQL 13+: an operator class's parameters, gist_trgm_ops(siglen = 32) */
+opclass_opt ::= opclass_name LP opclass_params RP.
+opclass_name ::= ID.
+opclass_name ::= ID DOT ID.
+opclass_params ::= opclass_param.
+opclass_params ::= opclass_params COMMA opclass_param.
+opclass_param ::= nm EQ expr.
 
 cmd ::= CREATE temp_opt(T) VIEW ifnotexists(E) xfullname(N) idlist_opt(C) view_options AS select(S) with_data. {
     mk_create_view(p, T, E, N, C, S, false);
