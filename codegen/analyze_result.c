@@ -402,7 +402,8 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
                          strip(rc->expr)->tok.n, strip(rc->expr)->tok.z, name);
             else
                 error_at(an, pos, "cannot infer the type of result column \"%s\"; add a CAST", name);
-            continue;
+            /* still a column, untyped: a CTE or subquery read further on
+             * must not report it missing at every use */
         }
         if (t.list && t.t == CT_BLOB) {
             error_at(an, pos, "result column \"%s\" is an array of bytea; keel supports arrays of integers, doubles, booleans and text",
