@@ -6,26 +6,15 @@
 #include <string.h>
 #include <strings.h>
 
-/* Where the statement SQLite refused (without a position) begins: past the
- * blanks and comments before it, so the diagnostic names its first word
- * rather than a comment above it. */
-static size_t statement_start(const char *text, size_t off, size_t end)
+/* Where the statement that begins at or after offset off of the file
+ * starts: its first token, as the parser read it, past the blanks and
+ * comments before it (SQLite gives no position for some refusals). */
+static size_t statement_start(const Migration *m, size_t off)
 {
-    while (off < end) {
-        char c = text[off];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            off++;
-        } else if (c == '-' && off + 1 < end && text[off + 1] == '-') {
-            while (off < end && text[off] != '\n')
-                off++;
-        } else if (c == '/' && off + 1 < end && text[off + 1] == '*') {
-            off += 2;
-            while (off + 1 < end && !(text[off] == '*' && text[off + 1] == '/'))
-                off++;
-            off = off + 2 <= end ? off + 2 : end;
-        } else {
-            break;
-        }
+    for (int i = 0; m->stmts && i < m->stmts->n; i++) {
+        const Stmt *st = m->stmts->items[i];
+        if (st->first.z && (size_t)(st->first.z - m->file->text) >= off)
+            return (size_t)(st->first.z - m->file->text);
     }
     return off;
 }
@@ -49,7 +38,7 @@ static bool apply_migration(Arena *arena, sqlite3 *db, const Migration *m)
             if (at >= 0)
                 off = m->up_start + (size_t)(stmt_start - sql) + (size_t)at;
             else
-                off = statement_start(m->file->text, off, m->up_end);
+                off = statement_start(m, off);
             diag_error(srcpos_at(m->file, off), "SQLite rejects this migration: %s", sqlite3_errmsg(db));
             sqlite3_finalize(st);
             return false;

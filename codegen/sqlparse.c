@@ -110,10 +110,6 @@ static bool is_arg_name(const Token *t)
     return t->n > 0 && (isalpha(c) || c == '_' || c == '"' || c == '`' || t->type == TK_STRING);
 }
 
-/* WINDOW and INDEXED are keywords only where SQLite reads them as such,
- * so tables may have columns called "window" or "indexed" as SQLite
- * allows: WINDOW before `name AS` (a window definition, as SQLite's own
- * tokenizer decides), INDEXED in `INDEXED BY` and `NOT INDEXED`. */
 /* VIEW (both dialects) and INDEX (PostgreSQL, where it is an unreserved
  * keyword; SQLite reserves it) are keywords only in a statement's head
  * (CREATE OR REPLACE TEMP VIEW, DROP MATERIALIZED VIEW, CREATE UNIQUE
@@ -132,6 +128,10 @@ static bool in_statement_head(const TokenVec *v, int i)
     return true;
 }
 
+/* WINDOW and INDEXED are keywords only where SQLite reads them as such,
+ * so tables may have columns called "window" or "indexed" as SQLite
+ * allows: WINDOW before `name AS` (a window definition, as SQLite's own
+ * tokenizer decides), INDEXED in `INDEXED BY` and `NOT INDEXED`. */
 static int contextual_keyword(const TokenVec *v, int i, Dialect dialect)
 {
     int type = v->items[i].type;
