@@ -307,7 +307,7 @@ static void embed_table(Analyzer *an, Scope *sc, const ResultCol *rc, PtrList *o
         error_at(an, arg->tok.pos, "no table or alias \"%s\" in this query", name);
         return;
     }
-    const Table *table = catalog_find_table(an->cat, src->table_name);
+    const Table *table = catalog_find_relation(an->cat, src->table_name);
     if (!table || !table->columns) {
         error_at(an, arg->tok.pos, "sqlc.embed(%s) needs a table or view, and \"%s\" is not one", name, name);
         return;

@@ -66,7 +66,7 @@ static PtrList *table_columns(Analyzer *an, Scope *sc, const Token *schema, cons
         error_at(an, name_tok->pos, "WITH query \"%s\" has no RETURNING clause to read rows from", name);
     if (t)
         return t->columns;
-    t = catalog_find_table(an->cat, name);
+    t = catalog_find_relation(an->cat, name);
     if (!t) {
         const char *module = catalog_virtual_module(an->cat, name);
         if (module)

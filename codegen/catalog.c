@@ -94,52 +94,10 @@ const char *catalog_sqltype(const Catalog *cat, const char *decl, bool array)
     return array ? pg_array_of(t) : t;
 }
 
-static const char *const sqlite_schema_names[4] = {
-    "sqlite_schema", "sqlite_master", "sqlite_temp_schema", "sqlite_temp_master",
-};
-
-static int sqlite_schema_name(const char *name)
-{
-    for (int i = 0; i < 4; i++)
-        if (strcasecmp(name, sqlite_schema_names[i]) == 0)
-            return i;
-    return -1;
-}
-
-/* SQLite's own table, as the engine declares it: CREATE TABLE
- * sqlite_schema(type text, name text, tbl_name text, rootpage int, sql text).
- * Every database has it, so a query may read it without a migration. */
-static Table *sqlite_schema_table(Catalog *cat, int which)
-{
-    if (cat->sqlite_schema[which])
-        return cat->sqlite_schema[which];
-    static const struct { const char *name, *decl; CType t; } cols[] = {
-        {"type", "text", CT_TEXT}, {"name", "text", CT_TEXT}, {"tbl_name", "text", CT_TEXT},
-        {"rootpage", "int", CT_INT64}, {"sql", "text", CT_TEXT},
-    };
-    Table *t = arena_alloc(cat->arena, sizeof *t);
-    t->name = arena_strdup(cat->arena, sqlite_schema_names[which]);
-    t->columns = ptrlist_new(cat->arena);
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        Column *c = arena_alloc(cat->arena, sizeof *c);
-        c->name = arena_strdup(cat->arena, cols[i].name);
-        c->decl_type = arena_strdup(cat->arena, cols[i].decl);
-        c->ctype = cols[i].t;
-        ptrlist_push(cat->arena, t->columns, c);
-    }
-    cat->sqlite_schema[which] = t;
-    return t;
-}
-
 Table *catalog_find_table(const Catalog *cat, const char *name)
 {
     int at;
-    Table *t = name_index_first(cat->table_index, cat->tables, name, &at);
-    if (t || cat->dialect != DIALECT_SQLITE)
-        return t;
-    int which = sqlite_schema_name(name);
-    /* made on first use: the catalog is the caller's, only the cache changes */
-    return which >= 0 ? sqlite_schema_table((Catalog *)cat, which) : NULL;
+    return name_index_first(cat->table_index, cat->tables, name, &at);
 }
 
 Column *table_find_column(const Table *t, const char *name)
@@ -451,7 +409,7 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
     if (cat->dialect == DIALECT_SQLITE && strncasecmp(name, "sqlite_", 7) == 0) {
         /* SQLite refuses the name, IF NOT EXISTS or not; sqlc's catalog
          * needs sqlite_master declared to type a query on it, keel's does not */
-        if (sqlite_schema_name(name) >= 0)
+        if (catalog_is_sqlite_schema(name))
             diag_error(ct->name.pos,
                        "\"%s\" is SQLite's own table, in every database, and SQLite refuses to create it: "
                        "drop this CREATE TABLE; keel knows its columns (type, name, tbl_name, rootpage, sql)",

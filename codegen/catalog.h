@@ -85,7 +85,7 @@ typedef struct Catalog {
      * order). Renaming one of those in place: name_index_forget its index. */
     NameIndex *table_index, *type_index, *function_index;
     PtrList *opaque_virtual; /* name, module, ...: virtual tables of modules keel does not know */
-    Table *sqlite_schema[4]; /* SQLite's own schema table under its names, made when a query reads it */
+    PtrList *system_tables; /* the engine's own relations a query read (catalog_system.c), made on first use */
 } Catalog;
 
 Catalog *catalog_new(Arena *arena, Dialect dialect);
@@ -93,9 +93,15 @@ Catalog *catalog_new(Arena *arena, Dialect dialect);
 /* Applies one statement; reports errors (unknown table, duplicate column...). */
 bool catalog_apply(Catalog *cat, const Stmt *stmt);
 
-/* A table or view of the migrations; on SQLite also the engine's own schema
- * table (sqlite_schema, sqlite_master and their temp forms). */
+/* A table or view of the migrations. */
 Table *catalog_find_table(const Catalog *cat, const char *name);
+/* What a query may read under that name: a table or view of the
+ * migrations, else one of the engine's own (catalog_system.c): SQLite's
+ * sqlite_schema, sqlite_master and their temp forms; PostgreSQL's
+ * pg_catalog relations, bare or qualified, and information_schema's. */
+Table *catalog_find_relation(const Catalog *cat, const char *name);
+/* sqlite_schema, sqlite_master, sqlite_temp_schema or sqlite_temp_master */
+bool catalog_is_sqlite_schema(const char *name);
 Column *table_find_column(const Table *t, const char *name);
 
 /* Maps a declared type to a C kind by the dialect's rules (SQLite's type

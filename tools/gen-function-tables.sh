@@ -13,6 +13,10 @@
 #   codegen/pg_types.inc      pg_type: name, category, preferred, element
 #                             (of arrays, and pg_range's subtype of ranges)
 #   codegen/pg_casts.inc      pg_cast: the implicit casts
+#   codegen/pg_relations.inc  pg_attribute: the columns of every table and
+#                             view in pg_catalog and information_schema,
+#                             typed by pg_type's name (a domain by its
+#                             base type), NOT NULL as pg_attribute says
 #   codegen/sqlite_functions.inc  PRAGMA function_list of the linked SQLite
 #                             joined with codegen/sqlite_function_types.tsv,
 #                             keel's hand-written result types (SQLite's
@@ -140,6 +144,24 @@ mkdir -p "$out"
         awk -F '\t' "$cstr"'{ printf "{%s, %s},\n", cs($1), cs($2) }'
 } >"$out/pg_casts.inc"
 
+# Rows sort bytewise by schema and relation (the lookup binary-searches),
+# each relation's columns in their order. information_schema's columns are
+# domains over name, int4, varchar and timestamptz: by their base type.
+{
+    header "PostgreSQL 15 pg_attribute (pg_catalog and information_schema)"
+    echo '/* schema, relation, column, type (by pg_type; of an array, its element), array, not null */'
+    q "SELECT n.nspname, c.relname, a.attname, coalesce(e.typname, b.typname), e.oid IS NOT NULL, a.attnotnull
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            JOIN pg_type t ON t.oid = a.atttypid
+            JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+            LEFT JOIN pg_type e ON e.oid = b.typelem AND b.typcategory = 'A' AND b.typname LIKE '\\_%'
+       WHERE n.nspname IN ('pg_catalog', 'information_schema') AND c.relkind IN ('r', 'v', 'm', 'p')
+       ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\", a.attnum" |
+        awk -F '\t' "$cstr"'
+            { printf "{%s, %s, %s, %s, %s, %s},\n", cs($1), cs($2), cs($3), cs($4), $5 == "t" ? "true" : "false", $6 == "t" ? "true" : "false" }'
+} >"$out/pg_relations.inc"
+
 # SQLite: the linked library's functions, each with its annotation.
 "$sqlite_list" >"$work/sqlite.list"
 annotations=$here/codegen/sqlite_function_types.tsv
@@ -159,7 +181,7 @@ awk -F '\t' -v list="$work/sqlite.list" "$cstr"'
 ' "$annotations" "$work/sqlite.list" >"$out/sqlite_functions.inc"
 
 status=0
-for f in pg_functions.inc pg_operators.inc pg_types.inc pg_casts.inc sqlite_functions.inc; do
+for f in pg_functions.inc pg_operators.inc pg_types.inc pg_casts.inc pg_relations.inc sqlite_functions.inc; do
     if [ $check = 1 ]; then
         if ! diff -u "$here/codegen/$f" "$out/$f" >"$work/diff"; then
             echo "gen-function-tables: codegen/$f differs from the catalogs (run tools/gen-function-tables.sh):"
