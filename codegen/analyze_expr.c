@@ -211,6 +211,25 @@ static bool pg_operator_type(const Expr *e, const TypeInfo *l, const TypeInfo *r
     return out->t != CT_UNKNOWN;
 }
 
+static void hint_pg_operand(Analyzer *an, const Expr *e, TypeInfo l, TypeInfo r)
+{
+    char op[8];
+    if (e->tok.n <= 0 || (size_t)e->tok.n >= sizeof op)
+        return;
+    memcpy(op, e->tok.z, (size_t)e->tok.n);
+    op[e->tok.n] = 0;
+    Expr *ls = strip(e->lhs), *rs = strip(e->rhs);
+    BuiltinArg la = builtin_arg(&l), ra = builtin_arg(&r);
+    bool param_right = is_param(rs) && !is_param(ls), param_left = is_param(ls) && !is_param(rs);
+    const char *known = param_right ? la.pg : param_left ? ra.pg : NULL;
+    if (!known || strcmp(known, "unknown") == 0)
+        return;
+    /* the same type on both sides is what the caller's hint gives anyway */
+    const char *t = builtin_pg_operand_type(op, known, param_right);
+    if (t && strcmp(t, known) != 0)
+        hint_param(an, param_right ? e->rhs : e->lhs, ti_pg(t, false), NULL, false);
+}
+
 static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
 {
     TypeInfo l = type_array_operand(an, sc, e, e->lhs);
@@ -256,6 +275,10 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_BOOL, nullable);
     if (e->op == TK_OP)
         return type_operator(an, e, l, r);
+    /* A parameter combined by an arithmetic operator takes the type
+     * PostgreSQL's operator takes there: interval '1 hour' * $1 is a float8 */
+    if (an->cat->dialect == DIALECT_POSTGRES && !is_comparison(e->op))
+        hint_pg_operand(an, e, l, r);
     /* A parameter compared or combined with a typed operand takes its type
      * and, for a column, its name; x = ANY($1) makes $1 a list of x's type. */
     hint_param(an, any_argument(e->lhs), r, column_name_of(&r), false);
