@@ -549,11 +549,11 @@ static bool read_sqlc_sources(Cfg *c, yaml_node_t *n, const char *what, const Ke
                       "engine \"%s\" is not supported: keel reads sqlite and postgresql", engine);
         ok = false;
     }
-    if (!schema->value)
-        missing_key(c, n, what, "schema", "its migrations: folders or files");
     if (!queries->value)
         missing_key(c, n, what, "queries", "its query files: folders or files");
-    e->sources.schema = path_list(c, schema);
+    /* sqlc takes an entry without a schema, whose queries read only the
+     * engine's own tables (information_schema, sqlite_schema): no migrations */
+    e->sources.schema = schema->value ? path_list(c, schema) : arena_alloc(c->arena, sizeof(const char *));
     e->sources.queries = path_list(c, queries);
     return ok;
 }
