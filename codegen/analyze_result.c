@@ -12,14 +12,23 @@
 
 /* ------------------------------------------------------- result columns */
 
+/* C's keywords (C23's too), then C++'s: the generated header has an
+ * extern "C" block for C++ programs, which a field named class or new
+ * would break. */
 static const char *const c_keywords[] = {
     "auto", "bool", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
     "extern", "false", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
     "short", "signed", "sizeof", "static", "struct", "switch", "true", "typedef", "union", "unsigned", "void",
-    "volatile", "while",
+    "volatile", "while", "alignas", "alignof", "constexpr", "nullptr", "static_assert", "thread_local", "typeof",
+    "typeof_unqual",
+    "and", "and_eq", "asm", "bitand", "bitor", "catch", "char8_t", "char16_t", "char32_t", "class", "compl",
+    "concept", "consteval", "constinit", "const_cast", "co_await", "co_return", "co_yield", "decltype", "delete",
+    "dynamic_cast", "explicit", "export", "friend", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+    "operator", "or", "or_eq", "private", "protected", "public", "reinterpret_cast", "requires", "static_cast",
+    "template", "this", "throw", "try", "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq",
 };
 
-/* A SQL name as a C field name: C keywords get a trailing underscore. */
+/* A SQL name as a C field name: C and C++ keywords get a trailing underscore. */
 char *c_field_name(Analyzer *an, const char *name)
 {
     for (size_t i = 0; i < sizeof c_keywords / sizeof c_keywords[0]; i++)

@@ -4,6 +4,8 @@
 # root, through sudo otherwise; does nothing when all are present.
 set -euo pipefail
 packages=(gcc cmake ninja-build pkg-config lemon libsqlite3-dev libpq-dev libssl-dev
+          # tests/codegen: generated headers compiled as C++ too
+          g++
           postgresql libjansson-dev
           # the command line's keel.yaml / sqlc.yaml
           libyaml-dev

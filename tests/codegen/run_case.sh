@@ -8,7 +8,9 @@
 #                      write nothing (the output directory must not appear)
 # or
 #   expected/        - files the run must produce byte for byte (exit 0),
-#                      with expected.warnings, if present, the exact stderr.
+#                      with expected.warnings, if present, the exact stderr;
+#                      with KEEL_CASE_CXX (and KEEL_CASE_INCLUDE, keel.h's
+#                      folder) the header must also compile as C++.
 # The generator runs inside CASE_DIR with relative paths, so diagnostics
 # read "queries/sqlite/x.sql:3:8: error: ..." as a user sees them.
 set -u
@@ -46,6 +48,16 @@ fail=0
 if [ -f expected.warnings ] && ! diff -u expected.warnings "$work/$name.stderr"; then
     echo "FAIL $name: warnings differ (above: - expected, + actual)"
     fail=1
+fi
+# The header is C++'s too (its extern "C" block): with KEEL_CASE_CXX set
+# (a C++ compiler), it must compile as C++ without a warning.
+if [ -n "${KEEL_CASE_CXX:-}" ] && [ -f "$out/${KEEL_CASE_REPO:-repo}.h" ]; then
+    printf '#include "%s.h"\nint main(void) { return 0; }\n' "${KEEL_CASE_REPO:-repo}" >"$work/$name.cxx.cpp"
+    if ! "$KEEL_CASE_CXX" -std=c++17 -Wall -Wextra -Werror -fsyntax-only -I"$KEEL_CASE_INCLUDE" -I"$out" \
+            "$work/$name.cxx.cpp"; then
+        echo "FAIL $name: the generated header does not compile as C++"
+        fail=1
+    fi
 fi
 for f in expected/*; do
     if ! diff -u "$f" "$out/$(basename "$f")"; then
