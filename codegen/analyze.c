@@ -177,6 +177,16 @@ bool analyze_query(Arena *arena, const Catalog *cat, Query *q)
     case STMT_TRUNCATE: cols = analyze_truncate(&an, q->stmt); break;
     case STMT_CALL: cols = analyze_call(&an, q->stmt); break;
     case STMT_REFRESH: cols = analyze_refresh(&an, q->stmt); break;
+    case STMT_CREATE_TABLE:
+        /* CREATE TEMP TABLE (sqlparse.c lets no other DDL through): the
+         * pipeline adds the table for the queries after it */
+        if (q->cmd != CMD_EXEC)
+            error_at(&an, q->pos, "query %s is %s, but CREATE TEMP TABLE returns nothing; use :exec", q->name,
+                     query_cmd_name(q->cmd));
+        else if (q->params->n > 0)
+            error_at(&an, ((Param *)q->params->items[0])->pos,
+                     "query %s: CREATE TEMP TABLE takes no parameters (the engines do not bind them in DDL)", q->name);
+        break;
     default:
         diag_error(q->stmt->first.pos, "query %s must be SELECT, INSERT, UPDATE, DELETE, CALL or REFRESH MATERIALIZED VIEW", q->name);
         return false;

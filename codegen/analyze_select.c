@@ -334,8 +334,12 @@ static PtrList *analyze_compound(Analyzer *an, Scope *parent, Select *s)
         os->aliases = ptrlist_new(an->arena);
         for (int i = 0; i < PTRLIST_LEN(cols); i++)
             ptrlist_push(an->arena, os->aliases, cols->items[i]);
+        /* after an error the FROM clause is not read again (it would say
+         * it twice): what it names is unknown, not missing */
         if (!s->prior && an->ok)
             add_from(an, os, parent, s->from);
+        else if (!s->prior)
+            os->incomplete = true;
         for (int i = 0; i < s->order_by->n; i++)
             type_expr(an, os, ((ResultCol *)s->order_by->items[i])->expr);
     }

@@ -47,7 +47,10 @@ char *table_key(Arena *arena, Dialect d, const Token *schema, const Token *name)
     if (!schema || !TOKEN_SET(*schema))
         return n;
     char *s = token_name(arena, schema);
-    if (strcmp(s, d == DIALECT_POSTGRES ? "public" : "main") == 0)
+    /* the default schema, and the connection's own (temp.t, pg_temp.t),
+     * which an unqualified name finds first */
+    if (strcmp(s, d == DIALECT_POSTGRES ? "public" : "main") == 0 ||
+        strcmp(s, d == DIALECT_POSTGRES ? "pg_temp" : "temp") == 0)
         return n;
     return arena_printf(arena, "%s.%s", s, n);
 }

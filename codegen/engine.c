@@ -111,6 +111,11 @@ static bool check_query(Arena *arena, sqlite3 *db, const Query *q)
                    q->name, q->params->n);
         ok = false;
     }
+    /* CREATE TEMP TABLE runs, so the queries after it that read the table prepare */
+    if (ok && q->stmt->kind == STMT_CREATE_TABLE && sqlite3_step(st) != SQLITE_DONE) {
+        diag_error(q->pos, "SQLite rejects query %s: %s", q->name, sqlite3_errmsg(db));
+        ok = false;
+    }
     sqlite3_finalize(st);
     return ok;
 }

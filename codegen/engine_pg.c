@@ -244,6 +244,16 @@ static bool check_query(PgCheck *c, const Query *q)
         }
     }
     PQclear(r);
+    /* CREATE TEMP TABLE runs, so the queries after it that read the table prepare */
+    if (ok && q->stmt->kind == STMT_CREATE_TABLE) {
+        r = PQexecPrepared(c->conn, "", 0, NULL, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            diag_error(q->pos, "PostgreSQL rejects query %s: %s", q->name,
+                       one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
+            ok = false;
+        }
+        PQclear(r);
+    }
     return ok;
 }
 
@@ -298,6 +308,11 @@ bool engine_check_postgres(Arena *arena, DialectRepo *repo, const char *dsn)
         exec_simple(c.conn, "RESET ALL", NULL, arena);
         exec_simple(c.conn, "SET client_min_messages = warning", NULL, arena);
     }
+    /* One transaction, never committed: a query's CREATE TEMP TABLE ... ON
+     * COMMIT DROP stays for the queries after it, as inside keel_update.
+     * The loop stops at the first refusal, which would abort it. */
+    if (ok)
+        exec_simple(c.conn, "BEGIN", NULL, arena);
     for (int i = 0; ok && i < repo->queries->n; i++) {
         Query *q = repo->queries->items[i];
         if (q->stmt)

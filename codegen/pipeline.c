@@ -218,8 +218,21 @@ static bool check_dialect(Arena *arena, DialectRepo *r, Dialect d, const Pipelin
     ok = catalog_finish(r->catalog) && ok;
     if (!ok)
         return false;
-    for (int i = 0; i < r->queries->n; i++)
-        ok = analyze_query(arena, r->catalog, r->queries->items[i]) && ok;
+    for (int i = 0; i < r->queries->n; i++) {
+        Query *q = r->queries->items[i];
+        if (!analyze_query(arena, r->catalog, q)) {
+            ok = false;
+            continue;
+        }
+        /* CREATE TEMP TABLE: the queries after it, in file order as sqlc
+         * reads them, may use the table. One of a migration's name is that
+         * table, shadowed on the connection that creates it. */
+        if (q->stmt->kind == STMT_CREATE_TABLE) {
+            const CreateTable *ct = q->stmt->u.create_table;
+            if (!catalog_find_table(r->catalog, table_key(arena, d, &ct->schema, &ct->name)))
+                ok = catalog_apply(r->catalog, q->stmt) && ok;
+        }
+    }
     if (ok && d == DIALECT_SQLITE)
         ok = engine_check_sqlite(arena, r);
     if (ok && d == DIALECT_POSTGRES && opt->postgres_dsn && *opt->postgres_dsn)

@@ -254,11 +254,25 @@ static bool is_other_statement(const Token *t)
     return false;
 }
 
+/* CREATE [GLOBAL | LOCAL] TEMP TABLE: a table of one connection, which a
+ * program makes when it runs (to load rows into and merge), so a query may
+ * create it, as sqlc lets it. */
+static bool is_temp_table(const TokenVec *v)
+{
+    int i = 1;
+    if (i < v->n && (word_is(&v->items[i], "global") || word_is(&v->items[i], "local")))
+        i++;
+    return v->items[0].type == TK_CREATE && i + 1 < v->n && v->items[i].type == TK_TEMP &&
+           v->items[i + 1].type == TK_TABLE;
+}
+
 static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialect, ParseMode mode, PtrList *out)
 {
-    if (mode == PARSE_QUERY && is_other_statement(&v->items[0])) {
-        diag_error(v->items[0].pos, "a query must be SELECT, INSERT, UPDATE or DELETE%s (schema changes belong in a migration)",
-                   dialect == DIALECT_POSTGRES ? ", or CALL or REFRESH MATERIALIZED VIEW" : "");
+    if (mode == PARSE_QUERY && is_other_statement(&v->items[0]) && !is_temp_table(v)) {
+        diag_error(v->items[0].pos,
+                   "a query must be SELECT, INSERT, UPDATE or DELETE%s, or CREATE TEMP TABLE (schema changes belong "
+                   "in a migration)",
+                   dialect == DIALECT_POSTGRES ? ", CALL, REFRESH MATERIALIZED VIEW" : "");
         return false;
     }
     /* the only statements that start with a plain word are CALL and REFRESH */
