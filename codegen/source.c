@@ -662,6 +662,7 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f, b
     int block_first = 0;
     bool skipping = false;
     bool saw_annotation = false;
+    PtrList *unnamed = ptrlist_new(arena); /* of SrcPos*: SQL no annotation names */
     for (int i = 0; i < n_lines; i++) {
         Query q = {0};
         q.file = f;
@@ -686,17 +687,24 @@ static bool load_query_file(Arena *arena, DialectRepo *repo, const SrcFile *f, b
             continue;
         }
         if (!current && !skipping && lines[i].sql && !(schema_too && !saw_annotation)) {
+            /* SQL before the file's first query: sqlc generates nothing
+             * for a statement without a name, and neither does keel */
             const char *p = skip_space(lines[i].z, lines[i].z + lines[i].len);
-            diag_error((SrcPos){f, lines[i].number, (int)(p - lines[i].z) + 1},
-                       "SQL outside a query block; start each query with \"-- name: QueryName :cmd\"");
-            ok = false;
-            /* one report per file is enough */
+            SrcPos *at = arena_alloc(arena, sizeof *at);
+            *at = (SrcPos){f, lines[i].number, (int)(p - lines[i].z) + 1};
+            ptrlist_push(arena, unnamed, at);
+            /* one report per block of lines */
             while (i + 1 < n_lines && !line_is_blank(&lines[i + 1]))
                 i++;
         }
     }
     if (current)
         finish_block(arena, repo, current, lines, block_first, n_lines, n_lines, &ok);
+    /* in a file without a query, the error below says it all */
+    for (int i = 0; saw_annotation && i < unnamed->n; i++)
+        diag_warning(*(SrcPos *)unnamed->items[i],
+                     "no \"-- name: QueryName :cmd\" before this SQL: it is left out, as sqlc leaves out unnamed "
+                     "statements");
     /* a file named as schema too may hold none: it is then only schema,
      * whose statements sqlc skips on the query side */
     if (ok && !saw_annotation && !schema_too) {

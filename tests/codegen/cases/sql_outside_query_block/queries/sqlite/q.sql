@@ -1,4 +1,0 @@
-SELECT 1;
-
--- name: ListTags :many
-SELECT id, name FROM tags;
