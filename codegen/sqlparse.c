@@ -266,6 +266,80 @@ static bool is_temp_table(const TokenVec *v)
            v->items[i + 1].type == TK_TABLE;
 }
 
+/* The index of the RP closing the LP at open, or -1. */
+static int closing_paren(const TokenVec *v, int open)
+{
+    int depth = 0;
+    for (int i = open; i < v->n; i++) {
+        if (v->items[i].type == TK_LP)
+            depth++;
+        else if (v->items[i].type == TK_RP && --depth == 0)
+            return i;
+    }
+    return -1;
+}
+
+static void drop_token(TokenVec *v, int i)
+{
+    memmove(&v->items[i], &v->items[i + 1], (size_t)(v->n - i - 1) * sizeof v->items[0]);
+    v->n--;
+}
+
+/* PostgreSQL's SQL-standard call forms become the plain calls its grammar
+ * makes of them (gram.y), so one call rule reads them: POSITION(a IN b),
+ * SUBSTRING(x FROM a FOR b), OVERLAY(x PLACING y FROM a FOR b), TRIM([BOTH
+ * | LEADING | TRAILING] [chars] FROM x), which is btrim, ltrim or rtrim.
+ * Only the token kinds change; the SQL sent to the server stays as
+ * written. The arguments keep their written order, which gives the
+ * functions' types (position(text, text) either way). */
+static void rewrite_standard_calls(TokenVec *v)
+{
+    for (int i = 0; i + 1 < v->n; i++) {
+        Token *name = &v->items[i];
+        if (name->type != TK_ID || v->items[i + 1].type != TK_LP || (i > 0 && v->items[i - 1].type == TK_DOT))
+            continue;
+        bool position = word_is(name, "position"), substring = word_is(name, "substring"),
+             overlay = word_is(name, "overlay"), trim = word_is(name, "trim");
+        if (!position && !substring && !overlay && !trim)
+            continue;
+        if (trim && i + 2 < v->n) {
+            Token *side = &v->items[i + 2];
+            const char *fn = word_is(side, "leading") ? "ltrim" : word_is(side, "trailing") ? "rtrim"
+                             : word_is(side, "both")  ? "btrim" : NULL;
+            if (fn) {
+                name->z = fn; /* the analysis and PostgreSQL's column name use it */
+                name->n = 5;
+                drop_token(v, i + 2);
+            }
+        }
+        int close = closing_paren(v, i + 1);
+        int depth = 0;
+        for (int k = i + 2; close > 0 && k < close; k++) {
+            int t = v->items[k].type;
+            if (t == TK_LP)
+                depth++;
+            else if (t == TK_RP)
+                depth--;
+            if (depth != 0)
+                continue;
+            bool separator = (position && t == TK_IN) || ((substring || overlay || trim) && t == TK_FROM) ||
+                             ((substring || overlay) && t == TK_FOR) ||
+                             (overlay && t == TK_ID && word_is(&v->items[k], "placing"));
+            if (!separator)
+                continue;
+            if (trim && k == i + 2) { /* TRIM(FROM x), TRIM(BOTH FROM x): no characters given */
+                drop_token(v, k);
+                close--;
+                k--;
+                continue;
+            }
+            v->items[k].type = TK_COMMA;
+            if (position)
+                break;
+        }
+    }
+}
+
 static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialect, ParseMode mode, PtrList *out)
 {
     if (mode == PARSE_QUERY && is_other_statement(&v->items[0]) && !is_temp_table(v)) {
@@ -285,6 +359,8 @@ static bool run_grammar(Arena *arena, TokenVec *v, Token end_tok, Dialect dialec
     }
     Parse p = {.arena = arena, .dialect = dialect};
     drop_noise_words(v);
+    if (dialect == DIALECT_POSTGRES)
+        rewrite_standard_calls(v);
     if (mode == PARSE_MIGRATION && is_routine(v)) {
         /* a signature keel cannot read stays opaque, as all functions were */
         diag_quiet_begin();
