@@ -48,14 +48,13 @@ static bool apply_migration(Arena *arena, sqlite3 *db, const Migration *m)
     return true;
 }
 
-/* "VARCHAR(20)" as SQLite reports it against keel's "varchar": compare the
- * words, case-insensitively, without the (size) arguments. */
-static bool same_decl(const char *engine, const char *keel)
+/* A declared type without its (size) arguments and spaces, lower case:
+ * "VARCHAR(20)" and "varchar", "VARCHAR[16]" and "varchar [16]" (SQLite
+ * keeps the type's text as written; keel joins its words with spaces). */
+static void decl_key(const char *decl, char *buf, size_t size)
 {
-    char buf[256];
     size_t k = 0;
-    bool space = false;
-    for (const char *p = engine; *p && k + 1 < sizeof buf; p++) {
+    for (const char *p = decl; *p && k + 1 < size; p++) {
         if (*p == '(') {
             while (*p && *p != ')')
                 p++;
@@ -63,17 +62,18 @@ static bool same_decl(const char *engine, const char *keel)
                 break;
             continue;
         }
-        if (*p == ' ' || *p == '\t' || *p == '\n') {
-            space = k > 0;
-            continue;
-        }
-        if (space && k + 2 < sizeof buf)
-            buf[k++] = ' ';
-        space = false;
-        buf[k++] = (char)tolower((unsigned char)*p);
+        if (!isspace((unsigned char)*p))
+            buf[k++] = (char)tolower((unsigned char)*p);
     }
     buf[k] = 0;
-    return strcmp(buf, keel) == 0;
+}
+
+static bool same_decl(const char *engine, const char *keel)
+{
+    char a[256], b[256];
+    decl_key(engine, a, sizeof a);
+    decl_key(keel, b, sizeof b);
+    return strcmp(a, b) == 0;
 }
 
 static bool check_query(Arena *arena, sqlite3 *db, const Query *q)
