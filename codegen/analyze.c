@@ -41,7 +41,7 @@ static const char *pg_spelling(CType t)
 
 /* Why keel has no C type for column c, for a message: its type as
  * declared and what it is, and what to do about it. */
-static const char *unmapped_type(Analyzer *an, const Column *c, const char *what)
+const char *unmapped_type(Analyzer *an, const Column *c, const char *what)
 {
     const char *cast = c->array_dims == 1 ? "text[]" : "text";
     if (an->q->dialect == DIALECT_SQLITE)

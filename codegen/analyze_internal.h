@@ -59,6 +59,8 @@ static inline TypeInfo ti(CType t, bool nullable) { return (TypeInfo){t, nullabl
 /* The TypeInfo of a PostgreSQL type by its pg_type name: an array is a
  * list of its element's C type. */
 TypeInfo ti_pg(const char *typname, bool nullable);
+/* Why keel has no C type for column c (read as what), and what to do. */
+const char *unmapped_type(Analyzer *an, const Column *c, const char *what);
 static inline const char *column_name_of(const TypeInfo *t) { return t->col ? t->col->name : NULL; }
 
 void error_at(Analyzer *an, SrcPos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -390,12 +390,11 @@ PtrList *result_columns(Analyzer *an, Scope *sc, PtrList *cols)
             /* INSERT ... SELECT array_agg(x): the target column is what counts;
              * a parameter's own error says what to do */
         } else if (t.t == CT_UNKNOWN && an->ok) {
-            if (t.col && t.col->array_dims > 1)
-                error_at(an, pos, "column \"%s\" is a multi-dimensional array (%s), which keel cannot map: its lists have one dimension",
-                         t.col->name, t.col->decl_type);
-            else if (t.col)
-                error_at(an, pos, "column \"%s\" has type \"%s\", which keel cannot map to a C type; CAST it, e.g. CAST(%s AS TEXT)",
-                         t.col->name, t.col->decl_type, t.col->name);
+            if (t.col) {
+                error_at(an, pos, "column \"%s\" has type %s", t.col->name, unmapped_type(an, t.col, t.col->name));
+                if (t.col->pos.file)
+                    diag_note(t.col->pos, "column \"%s\" is declared here", t.col->name);
+            }
             else if (an->missing_function)
                 /* newer SQLite functions (concat, 3.44) are missing from an older library */
                 error_at(an, an->missing_function->tok.pos,

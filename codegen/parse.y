@@ -254,6 +254,9 @@ casttype(A) ::= casttype(A) LBRACKET RBRACKET. { A->array = true; A->array_dims+
 signed ::= INTEGER.
 signed ::= PLUS INTEGER.
 signed ::= MINUS INTEGER.
+/* PostgreSQL passes an extension type's modifiers to it as written:
+ * geometry(Point, 4326) (PostGIS) */
+signed ::= ID.
 
 %type carglist {PtrList *}
 carglist(A) ::= carglist(A) ccons(C). { if (C) ptrlist_push(p->arena, A, C); }
