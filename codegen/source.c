@@ -393,10 +393,13 @@ bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, l
         const char *name = names->items[i], *file = arena_printf(arena, "%s/%s", path, name);
         if (ends_with(name, ".down.sql"))
             continue;
-        /* sqlc reads a folder that is both schema and queries twice; the
-         * queries' file holds no schema */
-        if (named_by(queries, file) && holds_annotated_queries(arena, file))
-            continue;
+        /* sqlc reads a folder that is both schema and queries twice: a
+         * file of queries is schema only for the SQL before its first query */
+        if (named_by(queries, file) && holds_annotated_queries(arena, file)) {
+            const SrcFile *f = source_read(arena, file);
+            if (!f || blank_or_comments(f, 0, first_annotation(f)))
+                continue;
+        }
         ptrlist_push(arena, files, (void *)file);
         if (leading_version(name) <= 0 && !first_unnumbered)
             first_unnumbered = file;
@@ -407,6 +410,12 @@ bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, l
         const char *file = files->items[i], *name = strrchr(file, '/') + 1;
         int before = repo->migrations->n;
         ok = add_migration_file(arena, repo, file, name, all_numbered ? leading_version(name) : ++*place) && ok;
+        if (repo->migrations->n > before && named_by(queries, file)) {
+            Migration *m = repo->migrations->items[before];
+            size_t cut = first_annotation(m->file);
+            if (cut < m->up_end)
+                m->up_end = cut;
+        }
         if (!all_numbered && leading_version(name) > 0 && first_unnumbered && repo->migrations->n > before) {
             Migration *m = repo->migrations->items[before];
             diag_warning((SrcPos){m->file, 1, 1},
@@ -741,7 +750,7 @@ bool source_load_query_path(Arena *arena, DialectRepo *repo, const char *dir, co
             ok = false;
             continue;
         }
-        ok = load_query_file(arena, repo, f, false) && ok;
+        ok = load_query_file(arena, repo, f, schema && named_by(schema, path)) && ok;
     }
     return ok;
 }
