@@ -170,6 +170,35 @@ static bool apply_migration(PgCheck *c, const Migration *m)
     return ok;
 }
 
+/* ON CONFLICT (cols) must match a unique index or constraint, which
+ * PostgreSQL checks only when it plans the INSERT, not when it prepares
+ * it: EXPLAIN (never run) plans it, with every parameter NULL. */
+static bool check_upsert_plan(PgCheck *c, const Query *q)
+{
+    StrBuf b = {0};
+    sb_puts(&b, "EXPLAIN EXECUTE keel_check_upsert");
+    for (int i = 0; i < q->params->n; i++)
+        sb_puts(&b, i == 0 ? "(NULL" : ", NULL");
+    if (q->params->n > 0)
+        sb_puts(&b, ")");
+    char *sql = query_sql(c->arena, q, query_own_number, q, NULL);
+    PGresult *r = PQprepare(c->conn, "keel_check_upsert", sql, 0, NULL);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (ok) {
+        r = PQexec(c->conn, b.s);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            diag_error(q->pos, "PostgreSQL rejects query %s when it plans it: %s", q->name,
+                       one_line(c->arena, PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
+            ok = false;
+        }
+        PQclear(r);
+        PQclear(PQexec(c->conn, "DEALLOCATE keel_check_upsert"));
+    }
+    sb_free(&b);
+    return ok;
+}
+
 static bool check_query(PgCheck *c, const Query *q)
 {
     size_t *offsets = NULL;
@@ -244,6 +273,8 @@ static bool check_query(PgCheck *c, const Query *q)
         }
     }
     PQclear(r);
+    if (ok && q->stmt->kind == STMT_INSERT && q->stmt->u.insert->upsert)
+        ok = check_upsert_plan(c, q);
     /* CREATE TEMP TABLE runs, so the queries after it that read the table prepare */
     if (ok && q->stmt->kind == STMT_CREATE_TABLE) {
         r = PQexecPrepared(c->conn, "", 0, NULL, NULL, NULL, 0);
