@@ -101,8 +101,16 @@ void number_params(Analyzer *an)
                                       isalpha((unsigned char)toks[4].z[0]) || toks[4].z[0] == '_')) {
             const Token *fn = &toks[2];
             if (word_is_tok(fn, "slice") && q->dialect == DIALECT_POSTGRES) {
-                error_at(an, t.pos, "sqlc.slice() is for SQLite; PostgreSQL takes a list as an array: = ANY(@%.*s::bigint[])",
-                         toks[4].n, toks[4].z);
+                /* the hint keeps a cast the query already has: sqlc.slice(ids)::text[] */
+                const char *cast = toks[5].z + 1, *end = cast;
+                if (cast[0] == ':' && cast[1] == ':')
+                    for (cast += 2, end = cast; isalnum((unsigned char)*end) || strchr("_.[]", *end); end++)
+                        ;
+                bool typed = end > cast;
+                error_at(an, t.pos,
+                         "sqlc.slice() is for SQLite; PostgreSQL takes a list as an array: = ANY(@%.*s::%.*s%s)%s",
+                         toks[4].n, toks[4].z, typed ? (int)(end - cast) : 6, typed ? cast : "bigint",
+                         typed && end[-1] == ']' ? "" : "[]", typed ? "" : ", the array of its elements' type");
                 consumed = 6;
                 goto next;
             }
