@@ -86,6 +86,41 @@ static PtrList *returning(Analyzer *an, Scope *sc, PtrList *cols)
     return out;
 }
 
+/* ON CONFLICT (a, b) must name a primary key, unique constraint or unique
+ * index of the table: SQLite refuses the query when it prepares it,
+ * PostgreSQL when it plans it, every time it runs. Checked where keel
+ * follows the table's keys and the target is plain columns without a
+ * partial index's WHERE; the rest is left to the engines. */
+static void check_arbiter(Analyzer *an, const Source *target, const Upsert *up)
+{
+    int n = PTRLIST_LEN(up->target);
+    if (!an->ok || n == 0 || up->target_where)
+        return;
+    const Table *t = catalog_find_table(an->cat, target->table_name);
+    if (!t || t->view || t->keys_unknown)
+        return;
+    const char **names = arena_alloc(an->arena, (size_t)n * sizeof *names);
+    StrBuf list = {0};
+    for (int i = 0; i < n; i++) {
+        const Expr *e = ((ResultCol *)up->target->items[i])->expr;
+        if (e->kind != EX_COLUMN || TOKEN_SET(e->table)) {
+            sb_free(&list);
+            return;
+        }
+        names[i] = token_name(an->arena, &e->tok);
+        sb_printf(&list, "%s%s", i ? ", " : "", names[i]);
+    }
+    if (!catalog_has_key(t, names, n)) {
+        const Expr *first = ((ResultCol *)up->target->items[0])->expr;
+        error_at(an, first->tok.pos,
+                 "ON CONFLICT (%s) matches no primary key, unique constraint or unique index of table \"%s\", "
+                 "so %s refuses the query; add one, e.g. UNIQUE (%s)",
+                 list.s, t->name, an->q->dialect == DIALECT_POSTGRES ? "PostgreSQL (when it plans it)" : "SQLite",
+                 list.s);
+    }
+    sb_free(&list);
+}
+
 static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
 {
     Insert *ins = stmt->u.insert;
@@ -180,6 +215,7 @@ static PtrList *insert_body(Analyzer *an, Scope *parent, Stmt *stmt)
         }
         if (ins->upsert->target_where)
             type_expr(an, ts, ins->upsert->target_where);
+        check_arbiter(an, target, ins->upsert);
         Scope *us = scope_new(an, outer);
         ptrlist_push(an->arena, us->sources, target);
         if (strcmp(target->name, target->table_name) != 0) {

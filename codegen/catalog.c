@@ -439,6 +439,8 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
         return true;
     }
     bool ok = true;
+    /* keys that come from elsewhere are not followed (catalog_keys.c) */
+    t->keys_unknown = ct->partition_of || ct->inherits;
     if (ct->partition_of) {
         /* a partition has its parent's columns, keys and defaults */
         Table *parent = require_table(cat, &ct->partition_of->schema, &ct->partition_of->name);
@@ -452,6 +454,7 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
     for (int i = 0; i < ct->columns->n; i++) {
         const ColumnDef *def = ct->columns->items[i];
         if (def->like) {
+            t->keys_unknown = true;
             ok = like_columns(cat, t, def) && ok;
             continue;
         }
@@ -465,7 +468,12 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
                 continue;
             }
         }
-        ok = add_column(cat, t, def, ct->without_rowid) && ok;
+        if (add_column(cat, t, def, ct->without_rowid)) {
+            if (def->primary_key || def->unique)
+                catalog_add_column_key(cat, t, t->columns->items[t->columns->n - 1]);
+        } else {
+            ok = false;
+        }
     }
     for (int i = 0; i < PTRLIST_LEN(ct->constraints); i++) {
         TableConstraint *k = ct->constraints->items[i];
@@ -481,6 +489,10 @@ static bool create_table(Catalog *cat, const CreateTable *ct)
                     c->not_null = true;
             }
         }
+        if (k->kind == CONS_PRIMARY_KEY || k->kind == CONS_UNIQUE)
+            catalog_add_key(cat, t, k->columns, NULL);
+        else if (k->kind == CONS_EXCLUDE)
+            t->keys_unknown = true;
     }
     if (ok) {
         for (int i = 0; i < ct->columns->n; i++)
@@ -526,12 +538,17 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
     case ALTER_ADD_COLUMN:
         if (a->if_exists && table_find_column(t, token_name(cat->arena, &a->column->name)))
             return true;
-        return add_column(cat, t, a->column, false) && check_reference(cat, t, a->column->fk);
+        if (!add_column(cat, t, a->column, false))
+            return false;
+        if (a->column->primary_key || a->column->unique)
+            catalog_add_column_key(cat, t, t->columns->items[t->columns->n - 1]);
+        return check_reference(cat, t, a->column->fk);
     case ALTER_DROP_COLUMN: {
         char *name = token_name(cat->arena, &a->old_name);
         for (int i = 0; i < t->columns->n; i++) {
             c = t->columns->items[i];
             if (strcmp(c->name, name) == 0) {
+                catalog_drop_column_keys(t, c);
                 ptrlist_remove(t->columns, i);
                 return true;
             }
@@ -568,9 +585,15 @@ static bool alter_action(Catalog *cat, Table *t, const AlterAction *a)
                 c->primary_key = true;
                 c->not_null = true;
             }
+        if (k->kind == CONS_PRIMARY_KEY || k->kind == CONS_UNIQUE)
+            catalog_add_key(cat, t, k->columns, NULL);
+        else if (k->kind == CONS_EXCLUDE)
+            t->keys_unknown = true;
         return check_reference(cat, t, k->fk);
     }
     case ALTER_DROP_CONSTRAINT:
+        t->keys_unknown = true; /* which key it was, keel does not know */
+        return true;
     case ALTER_RENAME_CONSTRAINT:
         return true; /* constraints by name are the engine's business */
     case ALTER_COLUMN_TYPE:
@@ -665,6 +688,17 @@ static bool create_index(Catalog *cat, const CreateIndex *ci)
     ix->name = TOKEN_SET(ci->name) ? catalog_renamed_key(cat, t->name, NULL, token_name(cat->arena, &ci->name)) : "";
     ix->table = t->name;
     ptrlist_push(cat->arena, cat->indexes, ix);
+    /* a unique index over plain columns is a key; one over expressions
+     * (lower(email)) is matched by the engines, not here */
+    PtrList *names = ptrlist_new(cat->arena);
+    for (int i = 0; ci->unique && ok && i < ci->columns->n; i++) {
+        const Expr *e = ((ResultCol *)ci->columns->items[i])->expr;
+        if (!e || e->kind != EX_COLUMN || TOKEN_SET(e->table))
+            return ok;
+        ptrlist_push(cat->arena, names, (void *)&e->tok);
+    }
+    if (ci->unique && ok && t->columns)
+        catalog_add_key(cat, t, names, ix->name[0] ? ix->name : NULL);
     return ok;
 }
 
@@ -736,6 +770,7 @@ static bool drop_one(Catalog *cat, const Drop *d, const DropName *dn)
         for (int i = 0; i < cat->indexes->n; i++) {
             Index *ix = cat->indexes->items[i];
             if (strcmp(ix->name, name) == 0) {
+                catalog_drop_index_keys(cat, name);
                 ptrlist_remove(cat->indexes, i);
                 return true;
             }

@@ -33,7 +33,15 @@ typedef struct Table {
     bool materialized; /* a materialized view: its columns typed when created */
     PtrList *column_names; /* of char*: CREATE VIEW v (a, b), applied when the view is typed */
     PtrList *invisible; /* of char*: a virtual table's hidden columns (fts5's rank): found by name, left out of * */
+    PtrList *keys;      /* of UniqueKey*: what an ON CONFLICT target may name (catalog_keys.c) */
+    bool keys_unknown;  /* a change keel does not follow (DROP CONSTRAINT, EXCLUDE, LIKE...): keys not checked */
 } Table;
+
+/* A primary key, unique constraint or unique index over plain columns. */
+typedef struct UniqueKey {
+    PtrList *columns;   /* of Column*, which renames and type changes keep */
+    const char *index;  /* CREATE UNIQUE INDEX's name (as Index names it), else NULL */
+} UniqueKey;
 
 typedef struct Index {
     char *name;
@@ -100,6 +108,14 @@ Table *catalog_find_table(const Catalog *cat, const char *name);
  * sqlite_schema, sqlite_master and their temp forms; PostgreSQL's
  * pg_catalog relations, bare or qualified, and information_schema's. */
 Table *catalog_find_relation(const Catalog *cat, const char *name);
+/* Unique keys (catalog_keys.c). A key of names a column the table does
+ * not have is not added (the caller reported it). */
+void catalog_add_key(Catalog *cat, Table *t, const PtrList *column_tokens, const char *index);
+void catalog_add_column_key(Catalog *cat, Table *t, Column *c);
+void catalog_drop_column_keys(Table *t, const Column *c);
+void catalog_drop_index_keys(Catalog *cat, const char *index);
+/* Is there a key over exactly these columns (in any order)? */
+bool catalog_has_key(const Table *t, const char *const *names, int n);
 /* sqlite_schema, sqlite_master, sqlite_temp_schema or sqlite_temp_master */
 bool catalog_is_sqlite_schema(const char *name);
 Column *table_find_column(const Table *t, const char *name);
