@@ -35,6 +35,7 @@ Catalog *catalog_new(Arena *arena, Dialect dialect)
     c->functions = ptrlist_new(arena);
     c->extensions = ptrlist_new(arena);
     c->pending_refs = ptrlist_new(arena);
+    c->key_refs = ptrlist_new(arena);
     c->table_index = name_index_new(arena, table_name_of);
     c->type_index = name_index_new(arena, type_name_of);
     c->function_index = name_index_new(arena, function_name_of);
@@ -260,14 +261,68 @@ typedef struct PendingRef {
     char *from;            /* the referencing table, for the message */
 } PendingRef;
 
-static bool check_reference_target(Catalog *cat, const Table *target, const ForeignKey *fk)
+/* The parent key of a foreign key must be the target's primary key or
+ * the columns of one of its unique constraints or indexes (any order):
+ * PostgreSQL refuses the constraint, SQLite every write to the child
+ * ("foreign key mismatch"). Not checked where keel does not follow the
+ * target's keys, nor (SQLite) over a column renamed since. */
+static bool check_parent_key(Catalog *cat, const Table *target, const ForeignKey *fk, const char *from)
+{
+    if (target->keys_unknown || target->view)
+        return true;
+    int n = PTRLIST_LEN(fk->ref_columns);
+    const char **names = arena_alloc(cat->arena, (size_t)(n > 0 ? n : target->columns->n) * sizeof *names);
+    StrBuf list = {0};
+    for (int i = 0; i < n; i++) {
+        names[i] = token_name(cat->arena, fk->ref_columns->items[i]);
+        if (!table_find_column(target, names[i])) {
+            sb_free(&list);
+            return true;
+        }
+        sb_printf(&list, "%s%s", i ? ", " : "", names[i]);
+    }
+    if (n == 0) /* REFERENCES t: its primary key */
+        for (int i = 0; i < target->columns->n; i++) {
+            const Column *c = target->columns->items[i];
+            if (c->primary_key) {
+                names[n++] = c->name;
+                sb_printf(&list, "%s%s", n > 1 ? ", " : "", c->name);
+            }
+        }
+    bool ok = n > 0 && catalog_has_key(target, names, n);
+    const char *consequence = cat->dialect == DIALECT_POSTGRES
+                                  ? "PostgreSQL refuses the foreign key"
+                                  : arena_printf(cat->arena, "SQLite fails every write to \"%s\" (foreign key mismatch)", from);
+    if (!ok && PTRLIST_LEN(fk->ref_columns) == 0)
+        diag_error(fk->ref_table.pos, "REFERENCES \"%s\" names no columns, so it means its primary key, and \"%s\" has none; %s",
+                   target->name, target->name, consequence);
+    else if (!ok)
+        diag_error(fk->ref_table.pos,
+                   "REFERENCES \"%s\" (%s), which is no primary key, unique constraint or unique index of \"%s\"; %s: "
+                   "add UNIQUE (%s) to \"%s\"",
+                   target->name, list.s, target->name, consequence, list.s, target->name);
+    sb_free(&list);
+    return ok;
+}
+
+static bool check_reference_target(Catalog *cat, const Table *target, const ForeignKey *fk, const char *from)
 {
     if (target->view && !target->materialized) {
         diag_error(fk->ref_table.pos, "REFERENCES \"%s\", which is a view; a foreign key references a table",
                    target->name);
         return false;
     }
-    return check_columns_exist(cat, target, fk->ref_columns);
+    if (!check_columns_exist(cat, target, fk->ref_columns))
+        return false;
+    /* PostgreSQL needs the key when the constraint is made; SQLite when
+     * rows are written, so a later migration may still add it */
+    if (cat->dialect == DIALECT_POSTGRES)
+        return check_parent_key(cat, target, fk, from);
+    PendingRef *r = arena_alloc(cat->arena, sizeof *r);
+    r->fk = fk;
+    r->from = (char *)from;
+    ptrlist_push(cat->arena, cat->key_refs, r);
+    return true;
 }
 
 /* REFERENCES t: t must exist (or be the table itself). PostgreSQL needs it
@@ -281,7 +336,7 @@ static bool check_reference(Catalog *cat, const Table *self, const ForeignKey *f
     char *name = table_key(cat->arena, cat->dialect, &fk->ref_schema, &fk->ref_table);
     const Table *target = strcmp(name, self->name) == 0 ? self : catalog_find_table(cat, name);
     if (target)
-        return check_reference_target(cat, target, fk);
+        return check_reference_target(cat, target, fk, self->name);
     if (cat->dialect == DIALECT_SQLITE) {
         PendingRef *r = arena_alloc(cat->arena, sizeof *r);
         r->fk = fk;
@@ -302,7 +357,7 @@ bool catalog_finish(Catalog *cat)
         char *name = table_key(cat->arena, cat->dialect, &r->fk->ref_schema, &r->fk->ref_table);
         const Table *target = catalog_find_table(cat, name);
         if (target) {
-            ok = check_reference_target(cat, target, r->fk) && ok;
+            ok = check_reference_target(cat, target, r->fk, r->from) && ok;
             continue;
         }
         diag_error(r->fk->ref_table.pos, "table \"%s\" REFERENCES \"%s\", which no migration creates (SQLite would accept it and fail on the first write)",
@@ -310,6 +365,14 @@ bool catalog_finish(Catalog *cat)
         ok = false;
     }
     cat->pending_refs->n = 0;
+    for (int i = 0; i < cat->key_refs->n; i++) {
+        const PendingRef *r = cat->key_refs->items[i];
+        const Table *target = catalog_find_table(cat, table_key(cat->arena, cat->dialect, &r->fk->ref_schema,
+                                                                &r->fk->ref_table));
+        if (target) /* a table renamed or dropped since: SQLite's own business */
+            ok = check_parent_key(cat, target, r->fk, r->from) && ok;
+    }
+    cat->key_refs->n = 0;
     return ok;
 }
 

@@ -89,6 +89,7 @@ typedef struct Catalog {
     PtrList *functions; /* of Function*, overloads side by side */
     PtrList *extensions; /* of char*: CREATE EXTENSION names */
     PtrList *pending_refs; /* SQLite's forward references, checked after the last migration */
+    PtrList *key_refs;     /* SQLite's foreign keys, whose parent key is checked after the last migration */
     /* Lookups by name in tables, types and functions (the lists keep the
      * order). Renaming one of those in place: name_index_forget its index. */
     NameIndex *table_index, *type_index, *function_index;
