@@ -181,51 +181,56 @@ static TypeInfo type_array_operand(Analyzer *an, Scope *sc, Expr *e, Expr *x)
     return t;
 }
 
-/* PostgreSQL's operator for an arithmetic, string or JSON operator from
- * pg_operator: date - date is integer, timestamptz - timestamptz interval,
- * int4 / int4 int4, bigint + numeric numeric. */
-static bool pg_operator_type(const Expr *e, const TypeInfo *l, const TypeInfo *r, TypeInfo *out)
+/* The pg_operator entry PostgreSQL picks for binary operator e; an
+ * unknown operand (a literal, a parameter) is taken to have the other
+ * one's type first, as PostgreSQL does, then matches what the candidates
+ * take (interval * unknown is interval * float8). */
+static bool resolve_pg_operator(const Expr *e, const BuiltinArg *la, const BuiltinArg *ra, BuiltinCall *call)
 {
     char op[8];
     if (e->tok.n <= 0 || (size_t)e->tok.n >= sizeof op)
         return false;
     memcpy(op, e->tok.z, (size_t)e->tok.n);
     op[e->tok.n] = 0;
-    BuiltinArg la = builtin_arg(l), ra = builtin_arg(r);
-    /* an unknown operand is taken to have the other one's type first,
-     * as PostgreSQL does */
-    BuiltinCall call;
-    bool found = false;
-    if (la.pg && strcmp(la.pg, "unknown") == 0 && ra.pg && strcmp(ra.pg, "unknown") != 0) {
-        BuiltinArg same = {ra.t, ra.pg, la.nullable, NULL};
-        found = builtin_pg_operator(op, &same, &ra, &call);
-    } else if (ra.pg && strcmp(ra.pg, "unknown") == 0 && la.pg && strcmp(la.pg, "unknown") != 0) {
-        BuiltinArg same = {la.t, la.pg, ra.nullable, NULL};
-        found = builtin_pg_operator(op, &la, &same, &call);
+    if (la->pg && strcmp(la->pg, "unknown") == 0 && ra->pg && strcmp(ra->pg, "unknown") != 0) {
+        BuiltinArg same = {ra->t, ra->pg, la->nullable, NULL};
+        if (builtin_pg_operator(op, &same, ra, call))
+            return true;
+    } else if (ra->pg && strcmp(ra->pg, "unknown") == 0 && la->pg && strcmp(la->pg, "unknown") != 0) {
+        BuiltinArg same = {la->t, la->pg, ra->nullable, NULL};
+        if (builtin_pg_operator(op, la, &same, call))
+            return true;
     }
-    if (!found && !builtin_pg_operator(op, &la, &ra, &call))
+    return builtin_pg_operator(op, la, ra, call);
+}
+
+/* PostgreSQL's result for an arithmetic, string or JSON operator: date -
+ * date is integer, timestamptz - timestamptz interval, int4 / int4 int4,
+ * bigint + numeric numeric. */
+static bool pg_operator_type(const Expr *e, const TypeInfo *l, const TypeInfo *r, TypeInfo *out)
+{
+    BuiltinArg args[2] = {builtin_arg(l), builtin_arg(r)};
+    BuiltinCall call;
+    if (!resolve_pg_operator(e, &args[0], &args[1], &call))
         return false;
-    BuiltinArg args[2] = {la, ra};
     *out = call.result_pg ? ti_pg(call.result_pg, builtin_nullable(&call, 2, args))
                           : ti(call.result, builtin_nullable(&call, 2, args));
     return out->t != CT_UNKNOWN;
 }
 
+/* A parameter of an arithmetic operator takes the type the operator PostgreSQL
+ * picks takes there, when that is not the other operand's (which the
+ * caller's hint gives anyway): interval '1 hour' * $1 is a float8. */
 static void hint_pg_operand(Analyzer *an, const Expr *e, TypeInfo l, TypeInfo r)
 {
-    char op[8];
-    if (e->tok.n <= 0 || (size_t)e->tok.n >= sizeof op)
-        return;
-    memcpy(op, e->tok.z, (size_t)e->tok.n);
-    op[e->tok.n] = 0;
     Expr *ls = strip(e->lhs), *rs = strip(e->rhs);
-    BuiltinArg la = builtin_arg(&l), ra = builtin_arg(&r);
     bool param_right = is_param(rs) && !is_param(ls), param_left = is_param(ls) && !is_param(rs);
+    BuiltinArg la = builtin_arg(&l), ra = builtin_arg(&r);
     const char *known = param_right ? la.pg : param_left ? ra.pg : NULL;
-    if (!known || strcmp(known, "unknown") == 0)
+    BuiltinCall call;
+    if (!known || strcmp(known, "unknown") == 0 || !resolve_pg_operator(e, &la, &ra, &call) || call.nargs != 2)
         return;
-    /* the same type on both sides is what the caller's hint gives anyway */
-    const char *t = builtin_pg_operand_type(op, known, param_right);
+    const char *t = call.arg_pg[param_right ? 1 : 0];
     if (t && strcmp(t, known) != 0)
         hint_param(an, param_right ? e->rhs : e->lhs, ti_pg(t, false), NULL, false);
 }
@@ -275,8 +280,6 @@ static TypeInfo type_binary(Analyzer *an, Scope *sc, Expr *e)
         return ti(CT_BOOL, nullable);
     if (e->op == TK_OP)
         return type_operator(an, e, l, r);
-    /* A parameter combined by an arithmetic operator takes the type
-     * PostgreSQL's operator takes there: interval '1 hour' * $1 is a float8 */
     if (an->cat->dialect == DIALECT_POSTGRES && !is_comparison(e->op))
         hint_pg_operand(an, e, l, r);
     /* A parameter compared or combined with a typed operand takes its type

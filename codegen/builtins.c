@@ -480,25 +480,6 @@ bool builtin_pg_operator(const char *op, const BuiltinArg *left, const BuiltinAr
     return true;
 }
 
-const char *builtin_pg_operand_type(const char *op, const char *known, bool known_left)
-{
-    const char *only = NULL;
-    int candidates = 0;
-    for (size_t k = 0; k < sizeof pg_operators / sizeof pg_operators[0]; k++) {
-        const PgOper *o = &pg_operators[k];
-        if (strcmp(o->name, op) != 0 || o->left[0] == 0)
-            continue;
-        const char *same = known_left ? o->left : o->right, *other = known_left ? o->right : o->left;
-        if (strcmp(same, known) != 0)
-            continue;
-        if (strcmp(other, known) == 0)
-            return other;
-        only = other;
-        candidates++;
-    }
-    return candidates == 1 ? only : NULL;
-}
-
 /* ---------------------------------------------------------------- SQLite */
 
 static int sqlite_func_cmp(const void *key, const void *elem)

@@ -62,14 +62,6 @@ bool builtin_sqlite_has(const char *name);
  * left NULL. Same result as builtin_function. */
 bool builtin_pg_operator(const char *op, const BuiltinArg *left, const BuiltinArg *right, BuiltinCall *out);
 
-/* The type PostgreSQL gives an untyped operand (a parameter) of a binary
- * operator whose other operand has type known, on the left (known_left)
- * or the right: known itself when the operator takes it on both sides
- * (timestamptz - $1 is a timestamptz), else the one type the operator's
- * only candidate takes there (interval * $1 is a float8). NULL when
- * neither holds: the server decides, or refuses. */
-const char *builtin_pg_operand_type(const char *op, const char *known, bool known_left);
-
 /* The result's nullability given the arguments'. */
 bool builtin_nullable(const BuiltinCall *c, int nargs, const BuiltinArg *args);
 
