@@ -395,9 +395,10 @@ bool source_add_schema_path(Arena *arena, DialectRepo *repo, const char *path, l
             continue;
         /* sqlc reads a folder that is both schema and queries twice: a
          * file of queries is schema only for the SQL before its first query */
-        if (named_by(queries, file) && holds_annotated_queries(arena, file)) {
+        if (named_by(queries, file)) {
             const SrcFile *f = source_read(arena, file);
-            if (!f || blank_or_comments(f, 0, first_annotation(f)))
+            size_t cut = f ? first_annotation(f) : 0;
+            if (f && cut < f->len && blank_or_comments(f, 0, cut))
                 continue;
         }
         ptrlist_push(arena, files, (void *)file);
